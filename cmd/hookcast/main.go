@@ -1,0 +1,57 @@
+// Command hookcast gives any live-streaming stack Millicast-compatible webhooks.
+// See the README for the subcommands; each lives in its own file here.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// command is one subcommand: it gets its own arguments and returns the exit status.
+type command func(args []string, stdout, stderr io.Writer) int
+
+var commands = map[string]command{
+	"serve":    runServe,
+	"listen":   runListen,
+	"trigger":  runTrigger,
+	"accounts": runAccounts,
+	"version": func(_ []string, stdout, _ io.Writer) int {
+		fmt.Fprintln(stdout, "hookcast", version)
+		return 0
+	},
+}
+
+const usage = `usage: hookcast <command> [flags]
+
+commands:
+  serve      run the service (REST API, ingest, dashboard, delivery)
+  listen     a local receiver that verifies and prints webhooks
+  trigger    send one signed sample event (e.g. feeds.started) to a URL
+  accounts   create or list accounts offline (create | list)
+  version    print the version
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+		fmt.Fprintf(stderr, "hookcast: unknown command %q\n%s", args[0], usage)
+		return 2
+	}
+	return cmd(args[1:], stdout, stderr)
+}

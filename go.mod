@@ -1,0 +1,3 @@
+module github.com/hookcast/hookcast
+
+go 1.26

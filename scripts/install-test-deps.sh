@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what the tests need, only when it is missing, so it is cheap to run every time.
+# Debian packages with apt-get; npm packages with npm. Safe to run again.
+set -euo pipefail
+
+need_apt=()
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# PostgreSQL server binaries (initdb, pg_ctl): the store tests start a throwaway cluster.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "install-test-deps: installing ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+echo "install-test-deps: ok"
