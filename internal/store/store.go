@@ -1,0 +1,275 @@
+// Package store declares the one storage interface of hookcast and the shared test
+// suite (storetest) that every implementation must pass. The implementations live in
+// sqlite/ (embedded default) and postgres/ (several replicas on one database).
+//
+// The store knows nothing of the engine's rules: stream state is an opaque blob plus
+// the time its next timer is due, so the engine can change its encoding freely and
+// the store can still find due timers with an index.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Implementations wrap them with context; callers test with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("already exists")
+	// ErrUnavailable means the database cannot be reached or refused the work; the
+	// caller should answer 503 and the client retry. Nothing was committed.
+	ErrUnavailable = errors.New("store unavailable")
+)
+
+// Store is everything hookcast keeps. Every method is safe for concurrent use.
+// Methods that take an accountID only ever see rows of that account: a row of
+// another account is ErrNotFound, never revealed.
+type Store interface {
+	// Migrate applies the embedded migrations. Safe when several processes start at
+	// once against one database (PostgreSQL takes an advisory lock).
+	Migrate(ctx context.Context) error
+	// Ping reports whether the database answers (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+
+	// Meta is a small key/value table for service settings (token hashes and such).
+	// SetMetaIfAbsent stores value unless the key exists and returns what is stored.
+	GetMeta(ctx context.Context, key string) (string, error) // ErrNotFound when absent
+	SetMetaIfAbsent(ctx context.Context, key, value string) (string, error)
+	SetMeta(ctx context.Context, key, value string) error
+
+	// Accounts and their API secrets (stored as SHA-256 hashes only).
+	CreateAccount(ctx context.Context, a Account) error // ErrConflict when the id exists
+	GetAccount(ctx context.Context, id string) (Account, error)
+	ListAccounts(ctx context.Context) ([]Account, error)
+	AddAPISecret(ctx context.Context, accountID string, hash []byte, label string) (APISecret, error)
+	ListAPISecrets(ctx context.Context, accountID string) ([]APISecret, error)
+	RevokeAPISecret(ctx context.Context, accountID string, secretID int64) error
+	// AccountBySecretHash finds the account of a live (not revoked) secret.
+	AccountBySecretHash(ctx context.Context, hash []byte) (string, error)
+
+	// Webhooks. Ids are integers unique across the store and increasing.
+	CreateWebhook(ctx context.Context, w *Webhook) error // sets ID, CreatedAt, UpdatedAt
+	GetWebhook(ctx context.Context, accountID string, id int64) (Webhook, error)
+	// ListWebhooks returns up to limit webhooks of the account ordered by id,
+	// starting at startingID inclusive (0: from the start; descending: from the end).
+	ListWebhooks(ctx context.Context, accountID string, startingID int64, limit int, descending bool) ([]Webhook, error)
+	UpdateWebhook(ctx context.Context, w *Webhook) error // matched by AccountID and ID; sets UpdatedAt
+	DeleteWebhook(ctx context.Context, accountID string, id int64) error
+
+	// InTx runs fn in one transaction: everything fn does through tx commits
+	// together or not at all. fn may be called again on a serialization failure, so
+	// it must not have side effects outside tx.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+
+	// ListStreams returns the saved state of the account's streams, by name.
+	ListStreams(ctx context.Context, accountID string) ([]StreamRow, error)
+	// NextDue returns the earliest due time of any stream timer, or zero if none.
+	NextDue(ctx context.Context) (int64, error)
+
+	// Events and the delivery log.
+	GetEvent(ctx context.Context, accountID, eventID string) (Event, error)
+	ListEvents(ctx context.Context, q EventQuery) ([]Event, error)
+
+	// ClaimDeliveries leases up to limit deliveries that are pending and due
+	// (NextAttemptAt <= now) and whose lease is free or expired, to owner until
+	// now+lease. With ids given, only those ids are considered (the fast path right
+	// after a commit), due or not. Two concurrent callers never get the same row.
+	ClaimDeliveries(ctx context.Context, c Claim) ([]ClaimedDelivery, error)
+	// FinishAttempt records one attempt (none when Attempt.N is 0, e.g. a delivery
+	// skipped because its webhook is disabled) and the delivery's new state, and
+	// releases the lease. It fails with ErrNotFound if owner no longer holds the lease (the
+	// row was taken over): the attempt is then not recorded twice.
+	FinishAttempt(ctx context.Context, f AttemptResult) error
+	GetDelivery(ctx context.Context, accountID string, id int64) (Delivery, []Attempt, error)
+	ListDeliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error)
+	// Resend makes the given deliveries (or, with ids empty, every failed or skipped
+	// delivery of the account created since q.Since, filtered like ListDeliveries)
+	// pending again, due now. It returns the ids made pending.
+	Resend(ctx context.Context, accountID string, ids []int64, q DeliveryQuery, now time.Time) ([]int64, error)
+	// CountDeliveries reports how many deliveries are in each state, and the
+	// creation time of the oldest pending one (zero when none), for metrics.
+	CountDeliveries(ctx context.Context) (map[DeliveryState]int64, time.Time, error)
+}
+
+// Tx is the work of one transaction of the signal path (ingest and timers).
+type Tx interface {
+	// LockStreams returns the current state of each key (absent keys are missing
+	// from the map) and holds them against other transactions until the end of tx.
+	LockStreams(ctx context.Context, keys []StreamKey) (map[StreamKey]StreamRow, error)
+	// DueStreams locks and returns up to limit streams whose DueAt is set and <= now,
+	// skipping streams another transaction holds.
+	DueStreams(ctx context.Context, now int64, limit int) ([]StreamRow, error)
+	// SaveStream writes a stream's state; a nil State deletes the row.
+	SaveStream(ctx context.Context, row StreamRow) error
+	// WebhooksFor returns the account's webhooks that have typ enabled (including
+	// disabled ones: the caller records those deliveries as skipped).
+	WebhooksFor(ctx context.Context, accountID, typ string) ([]Webhook, error)
+	// InsertEvent stores an event and one delivery per entry of deliveries (their
+	// EventID and AccountID are set from the event), filling in the delivery ids.
+	InsertEvent(ctx context.Context, ev Event, deliveries []Delivery) ([]int64, error)
+}
+
+// Account is one customer of the service. Every webhook, stream and event belongs to one.
+type Account struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+}
+
+// APISecret is one bearer secret of an account; only its hash is kept.
+type APISecret struct {
+	ID        int64
+	AccountID string
+	Label     string
+	CreatedAt time.Time
+	RevokedAt time.Time // zero while valid
+}
+
+// Webhook is one endpoint of an account and what it wants to receive.
+type Webhook struct {
+	ID        int64
+	AccountID string
+	URL       string
+	Secret    string // standard base64 of 32 random bytes; retrievable by design (the API returns it)
+
+	IsFeedHooks             bool
+	IsRecordingHooks        bool
+	IsThumbnailHooks        bool
+	IsTranscoderHooks       bool
+	IsMediaHooks            bool
+	IsViewerConnectionHooks bool
+
+	Filter      string // regular expression on the stream name; empty matches all
+	RetryPolicy string // "none" or "exponential"
+
+	// Disabled is set by auto-disable or a 410 answer and cleared by reEnable or a
+	// new URL. DisabledUntil is when it lifts by itself (zero: not by itself).
+	Disabled       bool
+	DisabledUntil  time.Time
+	DisabledReason string
+	// ConsecutiveFailures counts failed attempts since the last success, for auto-disable.
+	ConsecutiveFailures int
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// StreamKey names a stream: accountId/name.
+type StreamKey struct {
+	AccountID string
+	Name      string
+}
+
+// StreamRow is the persisted state of one stream.
+type StreamRow struct {
+	Key   StreamKey
+	State []byte // engine-encoded; nil means "no state" (SaveStream deletes)
+	DueAt int64  // epoch ms of the earliest pending timer; 0 = none
+}
+
+// Event is one webhook event as it will be sent: the body is final and byte-identical
+// for every delivery and attempt.
+type Event struct {
+	ID          string // also the webhook-id header: stable across retries
+	AccountID   string
+	Type        string // feeds, viewerConnection, media, recordings, transcoder, thumbnail
+	Event       string
+	StreamName  string // the name the webhook filter matches (transcoderName for transcoder)
+	Timestamp   int64  // epoch ms when it happened
+	ContentType string // application/json or image/jpeg
+	Headers     map[string]string
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// EventQuery filters ListEvents. Empty fields match everything; results are newest first.
+type EventQuery struct {
+	AccountID  string
+	StreamName string
+	Type       string
+	Limit      int
+}
+
+// DeliveryState is where a delivery is in its life.
+type DeliveryState string
+
+const (
+	DeliveryPending   DeliveryState = "pending"   // waiting for its (next) attempt
+	DeliverySucceeded DeliveryState = "succeeded" // a 2xx was received
+	DeliveryFailed    DeliveryState = "failed"    // no more attempts will be made
+	DeliverySkipped   DeliveryState = "skipped"   // the webhook was disabled when it was due
+)
+
+// Delivery is one event to one webhook.
+type Delivery struct {
+	ID            int64
+	EventID       string
+	AccountID     string
+	WebhookID     int64
+	EventType     string
+	EventName     string
+	State         DeliveryState
+	Attempts      int
+	NextAttemptAt time.Time
+	LastStatus    int // HTTP status of the last attempt; 0 for none or a connection error
+	LastError     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Attempt is one HTTP request of a delivery.
+type Attempt struct {
+	DeliveryID int64
+	N          int // 1-based
+	At         time.Time
+	Status     int // 0 when no response
+	Latency    time.Duration
+	Error      string
+	Response   []byte // at most the first 4 KB of the response body
+}
+
+// Claim asks ClaimDeliveries for work.
+type Claim struct {
+	Owner string
+	Now   time.Time
+	Lease time.Duration
+	Limit int
+	IDs   []int64 // optional: only these
+}
+
+// ClaimedDelivery is a leased delivery with all that is needed to send it.
+type ClaimedDelivery struct {
+	Delivery Delivery
+	Event    Event
+	Webhook  Webhook
+}
+
+// AttemptResult is what FinishAttempt records.
+type AttemptResult struct {
+	Owner   string
+	Attempt Attempt
+	// State is the delivery's new state; NextAttemptAt matters when it is pending.
+	State         DeliveryState
+	NextAttemptAt time.Time
+	// Webhook bookkeeping, applied in the same transaction: on success the webhook's
+	// ConsecutiveFailures resets to 0, otherwise it grows by one. With Disable set the
+	// webhook is disabled (DisableUntil zero: until re-enabled by hand).
+	Success       bool
+	Disable       bool
+	DisableUntil  time.Time
+	DisableReason string
+}
+
+// DeliveryQuery filters ListDeliveries and Resend. Results are newest first; paging
+// goes by BeforeID (exclusive).
+type DeliveryQuery struct {
+	AccountID string
+	WebhookID int64
+	EventType string
+	State     DeliveryState
+	Since     time.Time
+	BeforeID  int64
+	Limit     int
+}
