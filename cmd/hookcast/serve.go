@@ -1,16 +1,68 @@
 package main
 
 import (
-	"fmt"
+	"context"
+		"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/hookcast/hookcast/internal/server"
 )
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "hookcast serve: not yet implemented")
-	return 1
+	cfg, err := server.ParseConfig(args, os.Getenv, stderr)
+	if err != nil {
+		return configError(stderr, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.New(ctx, cfg, version, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "hookcast serve: %v\n", err)
+		return 2
+	}
+	if err := srv.Listen(); err != nil {
+		fmt.Fprintf(stderr, "hookcast serve: %v\n", err)
+		return 2
+	}
+	printWelcome(stdout, srv)
+	if err := srv.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "hookcast serve: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
-func runAccounts(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "hookcast accounts: not yet implemented")
-	return 1
+// configError prints a configuration error in one line; the exit status is 2.
+func configError(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "hookcast: %v\n", strings.TrimPrefix(err.Error(), server.ErrUsage.Error()+": "))
+	return 2
+}
+
+// printWelcome tells a new user what they need; secrets appear only on the start
+// that generated them (they are kept hashed).
+func printWelcome(w io.Writer, srv *server.Server) {
+	base := "http://" + srv.Addr()
+	fmt.Fprintf(w, "hookcast %s is running\n", version)
+	fmt.Fprintf(w, "  dashboard and API: %s/\n", base)
+	fmt.Fprintf(w, "  default account:   %s\n", srv.Default)
+	f := srv.Firsts
+	if f.APISecret != "" {
+		fmt.Fprintf(w, "  API secret:        %s   (Authorization: Bearer … on /api/webhooks; dashboard sign-in)\n", f.APISecret)
+	}
+	if f.AdminToken != "" {
+		fmt.Fprintf(w, "  admin token:       %s   (/api/admin/…)\n", f.AdminToken)
+	}
+	if f.IngestToken != "" {
+		fmt.Fprintf(w, "  ingest token:      %s   (media servers: /api/ingest/…)\n", f.IngestToken)
+	}
+	if f.APISecret != "" || f.AdminToken != "" || f.IngestToken != "" {
+		fmt.Fprintln(w, "  These secrets are shown once and kept only as hashes: copy them now.")
+	} else {
+		fmt.Fprintln(w, "  Secrets were shown on first start; set --admin-token/--ingest-token to replace them,")
+		fmt.Fprintln(w, "  and `hookcast accounts create` makes a new account with a new API secret.")
+	}
 }

@@ -25,9 +25,15 @@ var (
 // Store is everything hookcast keeps. Every method is safe for concurrent use.
 // Methods that take an accountID only ever see rows of that account: a row of
 // another account is ErrNotFound, never revealed.
+//
+// Times come back in UTC with microsecond precision (they are stored as epoch
+// microseconds); a zero time.Time is stored as 0 and comes back zero. A Limit or
+// limit <= 0 means no limit; callers that face users cap it themselves.
 type Store interface {
 	// Migrate applies the embedded migrations. Safe when several processes start at
-	// once against one database (PostgreSQL takes an advisory lock).
+	// once against one database (PostgreSQL takes an advisory lock). The Open
+	// functions already call it, so a freshly opened store is ready; calling it
+	// again does nothing.
 	Migrate(ctx context.Context) error
 	// Ping reports whether the database answers (for /readyz).
 	Ping(ctx context.Context) error
@@ -40,27 +46,37 @@ type Store interface {
 	SetMeta(ctx context.Context, key, value string) error
 
 	// Accounts and their API secrets (stored as SHA-256 hashes only).
-	CreateAccount(ctx context.Context, a Account) error // ErrConflict when the id exists
+	CreateAccount(ctx context.Context, a Account) error // ErrConflict when the id exists; zero CreatedAt: now
 	GetAccount(ctx context.Context, id string) (Account, error)
 	ListAccounts(ctx context.Context) ([]Account, error)
+	// AddAPISecret fails with ErrNotFound for an unknown account and ErrConflict
+	// when the hash is already stored.
 	AddAPISecret(ctx context.Context, accountID string, hash []byte, label string) (APISecret, error)
-	ListAPISecrets(ctx context.Context, accountID string) ([]APISecret, error)
+	ListAPISecrets(ctx context.Context, accountID string) ([]APISecret, error) // by id, revoked ones too
+	// RevokeAPISecret is idempotent: revoking a revoked secret keeps its first RevokedAt.
 	RevokeAPISecret(ctx context.Context, accountID string, secretID int64) error
 	// AccountBySecretHash finds the account of a live (not revoked) secret.
 	AccountBySecretHash(ctx context.Context, hash []byte) (string, error)
 
 	// Webhooks. Ids are integers unique across the store and increasing.
-	CreateWebhook(ctx context.Context, w *Webhook) error // sets ID, CreatedAt, UpdatedAt
+	CreateWebhook(ctx context.Context, w *Webhook) error // sets ID, CreatedAt, UpdatedAt; ErrNotFound for an unknown account
 	GetWebhook(ctx context.Context, accountID string, id int64) (Webhook, error)
 	// ListWebhooks returns up to limit webhooks of the account ordered by id,
 	// starting at startingID inclusive (0: from the start; descending: from the end).
 	ListWebhooks(ctx context.Context, accountID string, startingID int64, limit int, descending bool) ([]Webhook, error)
-	UpdateWebhook(ctx context.Context, w *Webhook) error // matched by AccountID and ID; sets UpdatedAt
+	// UpdateWebhook writes every field of w except ID, AccountID and CreatedAt
+	// (including ConsecutiveFailures: reset it when re-enabling); it is matched by
+	// AccountID and ID and sets UpdatedAt (and CreatedAt, read back).
+	UpdateWebhook(ctx context.Context, w *Webhook) error
+	// DeleteWebhook removes the webhook. Its deliveries stay in the log (the log
+	// outlives its webhooks), and those still pending become failed with LastError
+	// "webhook deleted" in the same transaction, so nothing is sent for it again.
 	DeleteWebhook(ctx context.Context, accountID string, id int64) error
 
 	// InTx runs fn in one transaction: everything fn does through tx commits
 	// together or not at all. fn may be called again on a serialization failure, so
-	// it must not have side effects outside tx.
+	// it must not have side effects outside tx. fn must not call write methods of
+	// the Store itself: SQLite has one writer, and fn already holds it.
 	InTx(ctx context.Context, fn func(tx Tx) error) error
 
 	// ListStreams returns the saved state of the account's streams, by name.
@@ -74,19 +90,31 @@ type Store interface {
 
 	// ClaimDeliveries leases up to limit deliveries that are pending and due
 	// (NextAttemptAt <= now) and whose lease is free or expired, to owner until
-	// now+lease. With ids given, only those ids are considered (the fast path right
-	// after a commit), due or not. Two concurrent callers never get the same row.
+	// now+lease, oldest due first. With ids given, only those ids are considered
+	// (the fast path right after a commit), due or not. Two concurrent callers
+	// never get the same row. The Webhook returned is the webhook as it is now (its
+	// URL, secret or policy may have changed since the event). A pending delivery
+	// whose webhook no longer exists is not returned: it becomes failed with
+	// LastError "webhook deleted" (so fewer than limit may come back while more
+	// work remains).
 	ClaimDeliveries(ctx context.Context, c Claim) ([]ClaimedDelivery, error)
 	// FinishAttempt records one attempt (none when Attempt.N is 0, e.g. a delivery
 	// skipped because its webhook is disabled) and the delivery's new state, and
-	// releases the lease. It fails with ErrNotFound if owner no longer holds the lease (the
-	// row was taken over): the attempt is then not recorded twice.
+	// releases the lease. The delivery is Attempt.DeliveryID (set it also when N is
+	// 0); its LastStatus and LastError become Attempt.Status and Attempt.Error, and
+	// Attempts grows by one when an attempt is recorded. It fails with ErrNotFound
+	// if owner no longer holds the lease (the row was taken over): the attempt is
+	// then not recorded twice. An expired lease that nobody took over still counts
+	// as held.
 	FinishAttempt(ctx context.Context, f AttemptResult) error
-	GetDelivery(ctx context.Context, accountID string, id int64) (Delivery, []Attempt, error)
+	GetDelivery(ctx context.Context, accountID string, id int64) (Delivery, []Attempt, error) // attempts in order
 	ListDeliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error)
 	// Resend makes the given deliveries (or, with ids empty, every failed or skipped
 	// delivery of the account created since q.Since, filtered like ListDeliveries)
-	// pending again, due now. It returns the ids made pending.
+	// pending again, due now. It returns the ids made pending, ascending. Given ids
+	// may be in any state: ids of other accounts, of deleted webhooks and of
+	// deliveries leased right now (being sent) are left alone and not returned.
+	// Attempts keeps counting, so the next attempt's N is Attempts+1.
 	Resend(ctx context.Context, accountID string, ids []int64, q DeliveryQuery, now time.Time) ([]int64, error)
 	// CountDeliveries reports how many deliveries are in each state, and the
 	// creation time of the oldest pending one (zero when none), for metrics.
@@ -96,7 +124,8 @@ type Store interface {
 // Tx is the work of one transaction of the signal path (ingest and timers).
 type Tx interface {
 	// LockStreams returns the current state of each key (absent keys are missing
-	// from the map) and holds them against other transactions until the end of tx.
+	// from the map) and holds them against other transactions until the end of tx,
+	// absent ones too: two transactions never both create the same stream.
 	LockStreams(ctx context.Context, keys []StreamKey) (map[StreamKey]StreamRow, error)
 	// DueStreams locks and returns up to limit streams whose DueAt is set and <= now,
 	// skipping streams another transaction holds.
@@ -104,10 +133,13 @@ type Tx interface {
 	// SaveStream writes a stream's state; a nil State deletes the row.
 	SaveStream(ctx context.Context, row StreamRow) error
 	// WebhooksFor returns the account's webhooks that have typ enabled (including
-	// disabled ones: the caller records those deliveries as skipped).
+	// disabled ones: the caller records those deliveries as skipped), by id. typ is
+	// an Event.Type; an unknown one is an error.
 	WebhooksFor(ctx context.Context, accountID, typ string) ([]Webhook, error)
 	// InsertEvent stores an event and one delivery per entry of deliveries (their
 	// EventID and AccountID are set from the event), filling in the delivery ids.
+	// A zero ev.CreatedAt is now; a delivery's empty State is pending, its zero
+	// CreatedAt and UpdatedAt are the event's CreatedAt. ErrConflict when ev.ID exists.
 	InsertEvent(ctx context.Context, ev Event, deliveries []Delivery) ([]int64, error)
 }
 
@@ -211,7 +243,7 @@ type Delivery struct {
 	EventType     string
 	EventName     string
 	State         DeliveryState
-	Attempts      int
+	Attempts      int // attempts made so far, across resends
 	NextAttemptAt time.Time
 	LastStatus    int // HTTP status of the last attempt; 0 for none or a connection error
 	LastError     string

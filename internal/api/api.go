@@ -1,0 +1,197 @@
+// Package api is hookcast's REST API: the Millicast-compatible /api/webhooks, the
+// delivery log, the admin API and the OpenAPI document that describes them.
+package api
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// Deps is what the API needs from the rest of the service.
+type Deps struct {
+	// Store keeps accounts, secrets, webhooks and the delivery log. Required.
+	Store store.Store
+	// AdminToken is the bearer token of /api/admin/*. Empty: the admin API refuses everyone.
+	AdminToken string
+	// AllowPrivateTargets lets webhooks point at loopback and private addresses
+	// (local development and tests). Off, such URLs are refused when saved.
+	AllowPrivateTargets bool
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger receives server-side failures (default: discarded). Never secrets.
+	Logger *slog.Logger
+
+	// SendTest creates one sample event of webhookType for every webhook of the
+	// account that has the type enabled. webhookType is the payload type as sent
+	// ("feeds", "viewerConnection", "media", "recordings", "transcoder",
+	// "thumbnail"). Nil: POST /api/webhooks/test/{type} answers 501.
+	SendTest func(ctx context.Context, accountID, webhookType string) error
+	// Streams returns the live view of the account's streams, encoded as the data
+	// of GET /api/streams. Nil: 501.
+	Streams func(ctx context.Context, accountID string) (any, error)
+	// Notify is told the ids of deliveries a resend made pending, so the dispatcher
+	// sends them at once rather than at its next poll. May be nil.
+	Notify func(ids []int64)
+	// Thumbnail asks for an on-demand thumbnail of a live stream. It may fail with
+	// store.ErrNotFound (no such live stream: 404) or ErrRateLimited (429). Nil: 501.
+	Thumbnail func(ctx context.Context, accountID, streamName, tokenID string) error
+}
+
+// API serves the REST API. Build it with New; it is safe for concurrent use.
+type API struct {
+	d   Deps
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// auth says who may call a route.
+type auth int
+
+const (
+	authNone    auth = iota // public (the OpenAPI document)
+	authAccount             // an account's API secret
+	authAdmin               // the admin token
+)
+
+// handler answers one request of an authenticated account (empty for admin and
+// public routes) with the data of a success envelope, or an error.
+type handler func(r *http.Request, accountID string) (any, error)
+
+type route struct {
+	method, path string
+	auth         auth
+	h            handler
+	raw          http.HandlerFunc // instead of h, for answers that are not envelopes
+}
+
+// routes is every route of the API. The OpenAPI test checks it against the document.
+func (a *API) routes() []route {
+	return []route{
+		{method: "GET", path: "/api/openapi.json", auth: authNone, raw: serveOpenAPI},
+
+		{method: "GET", path: "/api/webhooks/list", auth: authAccount, h: a.listWebhooks},
+		{method: "POST", path: "/api/webhooks", auth: authAccount, h: a.createWebhook},
+		{method: "GET", path: "/api/webhooks/{webhookId}", auth: authAccount, h: a.getWebhook},
+		{method: "PUT", path: "/api/webhooks/{webhookId}", auth: authAccount, h: a.updateWebhook},
+		{method: "DELETE", path: "/api/webhooks/{webhookId}", auth: authAccount, h: a.deleteWebhook},
+		{method: "POST", path: "/api/webhooks/test/{webhookType}", auth: authAccount, h: a.testWebhook},
+
+		{method: "GET", path: "/api/deliveries", auth: authAccount, h: a.listDeliveries},
+		{method: "GET", path: "/api/deliveries/{deliveryId}", auth: authAccount, h: a.getDelivery},
+		{method: "POST", path: "/api/deliveries/{deliveryId}/resend", auth: authAccount, h: a.resendOne},
+		{method: "POST", path: "/api/deliveries/resend", auth: authAccount, h: a.resendMany},
+		{method: "GET", path: "/api/streams", auth: authAccount, h: a.streams},
+		{method: "POST", path: "/api/thumbnails", auth: authAccount, h: a.thumbnail},
+
+		{method: "POST", path: "/api/admin/accounts", auth: authAdmin, h: a.createAccount},
+		{method: "GET", path: "/api/admin/accounts", auth: authAdmin, h: a.listAccounts},
+		{method: "POST", path: "/api/admin/accounts/{accountId}/secrets", auth: authAdmin, h: a.addSecret},
+		{method: "GET", path: "/api/admin/accounts/{accountId}/secrets", auth: authAdmin, h: a.listSecrets},
+		{method: "DELETE", path: "/api/admin/accounts/{accountId}/secrets/{secretId}", auth: authAdmin, h: a.revokeSecret},
+	}
+}
+
+// New builds the API.
+func New(d Deps) *API {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	log := d.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	a := &API{d: d, log: log, mux: http.NewServeMux()}
+	for _, rt := range a.routes() {
+		a.mux.Handle(rt.method+" "+rt.path, a.wrap(rt))
+	}
+	return a
+}
+
+// Handler serves every route under /api/ that this package owns. Unknown paths
+// and wrong methods get the error envelope (404, 405 with Allow) too.
+func (a *API) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := a.mux.Handler(r)
+		if pattern == "" {
+			// The mux's own 404/405 (or a redirect): keep its status and headers,
+			// replace its plain-text body with the envelope.
+			h.ServeHTTP(&envelopeWriter{ResponseWriter: w, r: r}, r)
+			return
+		}
+		a.mux.ServeHTTP(w, r)
+	})
+}
+
+func (a *API) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		var acct string
+		switch rt.auth {
+		case authAccount:
+			id, err := a.Authenticate(r)
+			if err != nil {
+				a.writeErr(w, r, err)
+				return
+			}
+			acct = id
+		case authAdmin:
+			if err := a.authenticateAdmin(r); err != nil {
+				a.writeErr(w, r, err)
+				return
+			}
+		}
+		if rt.raw != nil {
+			rt.raw(w, r)
+			return
+		}
+		data, err := rt.h(r, acct)
+		if err != nil {
+			a.writeErr(w, r, err)
+			return
+		}
+		writeSuccess(w, data)
+	})
+}
+
+// envelopeWriter turns the mux's plain-text errors into error envelopes.
+type envelopeWriter struct {
+	http.ResponseWriter
+	r        *http.Request
+	written  bool
+	replaced bool
+}
+
+func (e *envelopeWriter) WriteHeader(code int) {
+	if e.written {
+		return
+	}
+	e.written = true
+	if code < 400 {
+		e.ResponseWriter.WriteHeader(code)
+		return
+	}
+	e.replaced = true
+	msg := http.StatusText(code)
+	switch code {
+	case http.StatusNotFound:
+		msg = "no such route: " + e.r.Method + " " + e.r.URL.Path
+	case http.StatusMethodNotAllowed:
+		msg = "method " + e.r.Method + " not allowed here; allowed: " + e.Header().Get("Allow")
+	}
+	writeErrorCode(e.ResponseWriter, code, msg)
+}
+
+func (e *envelopeWriter) Write(b []byte) (int, error) {
+	if !e.written {
+		e.WriteHeader(http.StatusOK)
+	}
+	if e.replaced {
+		return len(b), nil // the mux's plain-text error body, already replaced
+	}
+	return e.ResponseWriter.Write(b)
+}

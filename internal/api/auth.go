@@ -1,0 +1,97 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// HashSecret is how an API secret is kept and looked up: its SHA-256. The secret
+// itself is shown once, at creation, and never stored.
+func HashSecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// NewSecret returns a new API secret: 32 random bytes, base64url without padding,
+// so it can be pasted into a header, a URL or a shell without quoting.
+func NewSecret() (string, error) {
+	b, err := randomBytes(32)
+	if err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// NewWebhookSecret returns a new webhook signing secret: 32 random bytes in standard
+// base64, the form Millicast shows and receivers base64-decode into the HMAC key
+// (events.md §1).
+func NewWebhookSecret() (string, error) {
+	b, err := randomBytes(32)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+func randomBytes(n int) ([]byte, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("random bytes: %w", err)
+	}
+	return b, nil
+}
+
+// bearer extracts the token of an "Authorization: Bearer <token>" header. The scheme
+// is case-insensitive (RFC 9110 §11.1).
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimSpace(tok)
+	return tok, tok != ""
+}
+
+// Authenticate returns the account whose live API secret r presents as a bearer
+// token. It fails with ErrUnauthorized when there is none, and with a wrapped
+// store error (store.ErrUnavailable) when the store cannot answer.
+//
+// The lookup is by the secret's hash, so the time it takes reveals nothing about
+// any stored secret.
+func (a *API) Authenticate(r *http.Request) (string, error) {
+	tok, ok := bearer(r)
+	if !ok {
+		return "", ErrUnauthorized
+	}
+	acct, err := a.d.Store.AccountBySecretHash(r.Context(), HashSecret(tok))
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrUnauthorized
+	}
+	if err != nil {
+		return "", fmt.Errorf("authenticate: %w", err)
+	}
+	return acct, nil
+}
+
+// authenticateAdmin checks the admin bearer token in constant time. With no admin
+// token configured the admin API refuses everyone.
+func (a *API) authenticateAdmin(r *http.Request) error {
+	tok, ok := bearer(r)
+	if !ok || a.d.AdminToken == "" {
+		return httpErr(http.StatusUnauthorized, "missing or invalid admin token")
+	}
+	// Comparing hashes keeps the comparison constant-time even across lengths.
+	if subtle.ConstantTimeCompare(HashSecret(tok), HashSecret(a.d.AdminToken)) != 1 {
+		return httpErr(http.StatusUnauthorized, "missing or invalid admin token")
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// ErrRateLimited is what Deps.Thumbnail returns (wrapped) when a stream asked for
+// too many thumbnails; the API answers 429.
+var ErrRateLimited = errors.New("rate limited")
+
+// resendResult is the data of both resend routes: the deliveries made pending.
+type resendResult struct {
+	Resent []int64 `json:"resent"`
+}
+
+// resendOne is POST /api/deliveries/{id}/resend: that delivery again, whatever its
+// state, as a new attempt due now.
+func (a *API) resendOne(r *http.Request, acct string) (any, error) {
+	id, err := pathID(r, "deliveryId", "delivery")
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := a.d.Store.GetDelivery(r.Context(), acct, id); err != nil {
+		return nil, storeErr(err, "delivery")
+	}
+	ids, err := a.d.Store.Resend(r.Context(), acct, []int64{id},
+		store.DeliveryQuery{AccountID: acct}, a.d.Now())
+	if err != nil {
+		return nil, storeErr(err, "delivery")
+	}
+	return a.resent(ids), nil
+}
+
+// resendMany is POST /api/deliveries/resend {"since", "webhookId"?, "eventType"?,
+// "state"?}: every failed or skipped delivery created since then, filtered. since is
+// required so that a bare call cannot replay the whole history.
+func (a *API) resendMany(r *http.Request, acct string) (any, error) {
+	o, err := readObject(r, false, "since", "webhookId", "eventType", "state")
+	if err != nil {
+		return nil, err
+	}
+	q := store.DeliveryQuery{AccountID: acct}
+	if v := o.value("since"); v == nil {
+		o.setFail("since", "required")
+	} else if t, err := sinceJSON(v); err != nil {
+		o.setFail("since", err.Error())
+	} else {
+		q.Since = t
+	}
+	if id := o.int("webhookId"); id != nil {
+		q.WebhookID = *id
+	}
+	if s := o.string("eventType", 64); s != nil {
+		if q.EventType, _ = payloadType(*s); q.EventType == "" {
+			o.setFail("eventType", "must be one of feeds, viewerConnection, media, recordings, transcoder, thumbnail")
+		}
+	}
+	if s := o.string("state", 64); s != nil {
+		st, ok := parseState(*s, []store.DeliveryState{store.DeliveryFailed, store.DeliverySkipped})
+		if !ok {
+			o.setFail("state", "must be failed or skipped")
+		}
+		q.State = st
+	}
+	if err := o.err(); err != nil {
+		return nil, err
+	}
+	ids, err := a.d.Store.Resend(r.Context(), acct, nil, q, a.d.Now())
+	if err != nil {
+		return nil, fmt.Errorf("resend deliveries: %w", err)
+	}
+	return a.resent(ids), nil
+}
+
+func (a *API) resent(ids []int64) resendResult {
+	if ids == nil {
+		ids = []int64{}
+	}
+	if len(ids) > 0 && a.d.Notify != nil {
+		a.d.Notify(ids)
+	}
+	return resendResult{Resent: ids}
+}
+
+// sinceJSON reads since as an RFC 3339 string or epoch milliseconds (a number or a
+// string of digits).
+func sinceJSON(v json.RawMessage) (time.Time, error) {
+	var n json.Number
+	if json.Unmarshal(v, &n) == nil {
+		if _, ok := positiveID(n.String()); ok {
+			return parseSince(n.String())
+		}
+	}
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		return time.Time{}, errors.New("must be an RFC 3339 time or epoch milliseconds")
+	}
+	return parseSince(s)
+}
+
+// streams is GET /api/streams: the live state of the account's streams.
+func (a *API) streams(r *http.Request, acct string) (any, error) {
+	if a.d.Streams == nil {
+		return nil, httpErr(http.StatusNotImplemented, "stream state is not available")
+	}
+	v, err := a.d.Streams(r.Context(), acct)
+	if err != nil {
+		return nil, fmt.Errorf("streams: %w", err)
+	}
+	return v, nil
+}
+
+// namePattern is what account ids and stream names may be (interfaces.md §3).
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// thumbnail is POST /api/thumbnails {"streamName", "tokenId"?}: capture one now.
+func (a *API) thumbnail(r *http.Request, acct string) (any, error) {
+	o, err := readObject(r, false, "streamName", "tokenId")
+	if err != nil {
+		return nil, err
+	}
+	name := o.string("streamName", 64)
+	if name == nil {
+		o.setFail("streamName", "required")
+	} else if !namePattern.MatchString(*name) {
+		o.setFail("streamName", "must be 1 to 64 letters, digits, '_', '-' or '.'")
+	}
+	var token string
+	if t := o.string("tokenId", 256); t != nil {
+		token = *t
+	}
+	if err := o.err(); err != nil {
+		return nil, err
+	}
+	if a.d.Thumbnail == nil {
+		return nil, httpErr(http.StatusNotImplemented, "on-demand thumbnails are not available")
+	}
+	switch err := a.d.Thumbnail(r.Context(), acct, *name, token); {
+	case errors.Is(err, ErrRateLimited):
+		return nil, httpErr(http.StatusTooManyRequests, "too many thumbnails requested for %s", strconv.Quote(*name))
+	case errors.Is(err, store.ErrNotFound):
+		return nil, httpErr(http.StatusNotFound, "stream %s is not live", strconv.Quote(*name))
+	case err != nil:
+		return nil, fmt.Errorf("thumbnail: %w", err)
+	}
+	return true, nil
+}

@@ -1,0 +1,94 @@
+package engine
+
+import "encoding/json"
+
+// Kind names what a signal reports (interfaces.md §3).
+type Kind string
+
+// The signal kinds a media server (or an adapter on its behalf) can send.
+const (
+	FeedStarted        Kind = "feed.started"
+	FeedHeartbeat      Kind = "feed.heartbeat"
+	FeedEnded          Kind = "feed.ended"
+	ViewerConnected    Kind = "viewer.connected"
+	ViewerDisconnected Kind = "viewer.disconnected"
+	ViewerAttempted    Kind = "viewer.attempted"
+	MediaUpdated       Kind = "media.updated"
+	TranscoderUpdated  Kind = "transcoder.updated"
+)
+
+// Reasons a feed.ended may carry. The feeds webhook carries no reason: it is kept
+// for the log and for adapters that want to say why.
+const (
+	ReasonPublisher = "publisher"
+	ReasonTimeout   = "timeout"
+)
+
+// Signal is one thing a media server saw, exactly as the ingest API takes it
+// (interfaces.md §3). Which fields a kind takes is checked by Validate; a field a kind
+// does not take is refused rather than ignored, so a mistake in an adapter shows at
+// once.
+type Signal struct {
+	Kind      Kind   `json:"kind"`
+	AccountID string `json:"accountId"`
+	// Name is the stream name for feed.* and viewer.* signals.
+	Name string `json:"name,omitempty"`
+
+	FeedID      string   `json:"feedId,omitempty"`
+	Priority    *float64 `json:"priority,omitempty"` // redundant ingest; any finite number
+	SourceID    string   `json:"sourceId,omitempty"`
+	SimulcastID string   `json:"simulcastId,omitempty"`
+	Reason      string   `json:"reason,omitempty"` // feed.ended: publisher or timeout
+
+	ViewerID string `json:"viewerId,omitempty"`
+
+	// At is when the media server saw it (epoch ms); 0 means "when received". The
+	// caller turns it into the now it passes to Apply.
+	At int64 `json:"at,omitempty"`
+
+	// Event is the media or transcoder event (processing… / ACTIVE…).
+	Event        string          `json:"event,omitempty"`
+	MediaAssetID string          `json:"mediaAssetId,omitempty"`
+	Type         string          `json:"type,omitempty"` // clip or recording
+	StreamName   string          `json:"streamName,omitempty"`
+	TokenID      string          `json:"tokenId,omitempty"`
+	StartTime    int64           `json:"startTime,omitempty"`  // epoch ms; 0: the signal's time
+	Expiration   int64           `json:"expiration,omitempty"` // epoch ms
+	Metadata     json.RawMessage `json:"metadata,omitempty"`   // a JSON object, passed through
+
+	TranscoderID   string `json:"transcoderId,omitempty"`
+	TranscoderName string `json:"transcoderName,omitempty"`
+	Cluster        string `json:"cluster,omitempty"`
+	CreatedOn      string `json:"createdOn,omitempty"` // ISO-8601, passed through
+}
+
+// StreamKey names one stream: an account and a stream name.
+type StreamKey struct {
+	AccountID string
+	Name      string
+}
+
+// String is accountId/name, the streamId of the payloads.
+func (k StreamKey) String() string { return k.AccountID + "/" + k.Name }
+
+// Stateful reports whether the signal needs its stream's state: feed.* and viewer.*
+// do; media.updated and transcoder.updated become events without any.
+func (s *Signal) Stateful() bool {
+	switch s.Kind {
+	case FeedStarted, FeedHeartbeat, FeedEnded, ViewerConnected, ViewerDisconnected, ViewerAttempted:
+		return true
+	}
+	return false
+}
+
+// Stream is the stream the signal is about: accountId and name (streamName for
+// media, transcoderName for transcoder, the names webhook filters match).
+func (s *Signal) Stream() StreamKey {
+	switch s.Kind {
+	case MediaUpdated:
+		return StreamKey{s.AccountID, s.StreamName}
+	case TranscoderUpdated:
+		return StreamKey{s.AccountID, s.TranscoderName}
+	}
+	return StreamKey{s.AccountID, s.Name}
+}

@@ -1,0 +1,52 @@
+// Package httpx holds the small HTTP helpers every handler of hookcast shares: the
+// JSON envelopes of the Millicast API and bearer-token checks.
+package httpx
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// Success writes {"status":"success","data":data} with status 200.
+func Success(w http.ResponseWriter, data any) {
+	WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": data})
+}
+
+// Fail writes a 400 {"status":"fail","data":fields}: fields names what was wrong.
+func Fail(w http.ResponseWriter, fields map[string]string) {
+	WriteJSON(w, http.StatusBadRequest, map[string]any{"status": "fail", "data": fields})
+}
+
+// Error writes {"status":"error","message":msg,"code":code} with that status.
+func Error(w http.ResponseWriter, code int, msg string) {
+	WriteJSON(w, code, map[string]any{"status": "error", "message": msg, "code": code})
+}
+
+// WriteJSON writes v as JSON with the given status.
+func WriteJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// BearerToken returns the token of an "Authorization: Bearer …" header, or "".
+func BearerToken(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	const p = "bearer "
+	if len(h) > len(p) && strings.EqualFold(h[:len(p)], p) {
+		return strings.TrimSpace(h[len(p):])
+	}
+	return ""
+}
+
+// TokenEqual compares a presented token with the expected one in constant time.
+// An empty expected token never matches.
+func TokenEqual(got, want string) bool {
+	if want == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}

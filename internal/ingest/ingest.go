@@ -1,0 +1,129 @@
+// Package ingest is where signals enter hookcast: the generic signal API and one
+// adapter per media server, each turning callbacks into engine signals that the
+// pipeline commits before the media server gets its answer.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/httpx"
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// MaxBody caps a signal request (a batch of MaxBatch signals fits well within it).
+const MaxBody = 1 << 20
+
+// Submitter commits signals; the pipeline implements it.
+type Submitter interface {
+	Submit(ctx context.Context, sigs []engine.Signal) error
+}
+
+// Accounts tells whether an account exists, so a signal for an account nobody
+// created is refused instead of producing events nobody can receive.
+type Accounts interface {
+	AccountExists(ctx context.Context, id string) (bool, error)
+}
+
+// Handler serves the ingest routes under /api/ingest/.
+type Handler struct {
+	// Token checks a presented ingest token (in constant time).
+	Token    func(presented string) bool
+	Submit   Submitter
+	Accounts Accounts
+	// DefaultAccount is used by adapters for media-server paths without an account.
+	DefaultAccount string
+	Logger         *slog.Logger
+}
+
+// Register adds the ingest routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.Handle("POST /api/ingest/signals", h.auth(http.HandlerFunc(h.signals)))
+}
+
+// auth accepts the ingest token as a bearer header or, for media servers that
+// cannot send headers (nginx-rtmp), as a `token` query parameter.
+func (h *Handler) auth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := httpx.BearerToken(r)
+		if tok == "" {
+			tok = r.URL.Query().Get("token")
+		}
+		if tok == "" || !h.Token(tok) {
+			httpx.Error(w, http.StatusUnauthorized, "missing or wrong ingest token")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (h *Handler) signals(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			httpx.Error(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", MaxBody))
+			return
+		}
+		httpx.Error(w, http.StatusBadRequest, "could not read body")
+		return
+	}
+	sigs, err := engine.DecodeSignals(body)
+	if err != nil {
+		httpx.Fail(w, map[string]string{"signals": err.Error()})
+		return
+	}
+	if err := h.checkAccounts(r.Context(), sigs); err != nil {
+		if errors.Is(err, errUnknownAccount) {
+			httpx.Fail(w, map[string]string{"signals": err.Error()})
+			return
+		}
+		h.unavailable(w, err)
+		return
+	}
+	if err := h.Submit.Submit(r.Context(), sigs); err != nil {
+		h.unavailable(w, err)
+		return
+	}
+	httpx.Success(w, map[string]int{"accepted": len(sigs)})
+}
+
+var errUnknownAccount = errors.New("no such account")
+
+func (h *Handler) checkAccounts(ctx context.Context, sigs []engine.Signal) error {
+	seen := map[string]bool{}
+	for i := range sigs {
+		id := sigs[i].AccountID
+		if seen[id] {
+			continue
+		}
+		ok, err := h.Accounts.AccountExists(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("signal %d: accountId: %w: %q", i, errUnknownAccount, id)
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+// unavailable answers 503 so a media server sees an error, never a false OK, when
+// nothing was committed.
+func (h *Handler) unavailable(w http.ResponseWriter, err error) {
+	if h.Logger != nil {
+		h.Logger.Error("ingest not committed", "err", err)
+	}
+	msg := "signals not stored, try again"
+	if errors.Is(err, store.ErrUnavailable) {
+		msg = "database unavailable, try again"
+	}
+	w.Header().Set("Retry-After", "1")
+	httpx.Error(w, http.StatusServiceUnavailable, msg)
+}

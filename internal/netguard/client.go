@@ -1,0 +1,106 @@
+package netguard
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"syscall"
+	"time"
+)
+
+// ErrRefused is wrapped by every dial the guard stops; test for it with errors.Is.
+var ErrRefused = errors.New("address refused: private or loopback address not allowed")
+
+// ClientOptions configures NewClient. Zero values take the defaults given per field.
+type ClientOptions struct {
+	// AllowPrivate turns the dial-time address check off (development, or receivers
+	// on the same private network). Default false: only public addresses.
+	AllowPrivate bool
+	// ConnectTimeout bounds the TCP connect (per address tried) and, separately,
+	// the TLS handshake. Default 5 s.
+	ConnectTimeout time.Duration
+	// Timeout bounds a whole request: connect, send, headers and body read.
+	// Default 15 s.
+	Timeout time.Duration
+	// MaxIdleConnsPerHost is how many keep-alive connections to one host are kept:
+	// size it to the per-endpoint concurrency. Default 8.
+	MaxIdleConnsPerHost int
+	// MaxIdleConns bounds keep-alive connections over all hosts. Default 1024.
+	MaxIdleConns int
+	// TLSConfig overrides the TLS settings (tests use it to trust a test CA).
+	TLSConfig *tls.Config
+}
+
+func (o *ClientOptions) setDefaults() {
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 5 * time.Second
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 15 * time.Second
+	}
+	if o.MaxIdleConnsPerHost <= 0 {
+		o.MaxIdleConnsPerHost = 8
+	}
+	if o.MaxIdleConns <= 0 {
+		o.MaxIdleConns = 1024
+	}
+}
+
+// NewClient returns the HTTP client that delivers webhooks. It follows no redirects
+// (a 3xx is the receiver's answer, and following it would let a public URL bounce
+// the request to an internal one), ignores proxy settings from the environment, and
+// unless AllowPrivate refuses every connection whose resolved address is not public.
+// The check runs on the address actually connected to, after DNS, so neither a
+// name pointing at 127.0.0.1 nor a rebinding DNS server gets through.
+func NewClient(opts ClientOptions) *http.Client {
+	opts.setDefaults()
+	dialer := &net.Dialer{
+		Timeout:   opts.ConnectTimeout,
+		KeepAlive: 30 * time.Second,
+	}
+	if !opts.AllowPrivate {
+		dialer.ControlContext = controlPublicOnly
+	}
+	tr := &http.Transport{
+		Proxy:                  nil,
+		DialContext:            dialer.DialContext,
+		ForceAttemptHTTP2:      true,
+		TLSClientConfig:        opts.TLSConfig,
+		TLSHandshakeTimeout:    opts.ConnectTimeout,
+		MaxIdleConns:           opts.MaxIdleConns,
+		MaxIdleConnsPerHost:    opts.MaxIdleConnsPerHost,
+		IdleConnTimeout:        90 * time.Second,
+		ResponseHeaderTimeout:  opts.Timeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+	return &http.Client{
+		Transport: tr,
+		Timeout:   opts.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// controlPublicOnly runs after resolution, just before connect, for every address
+// the dialer tries.
+func controlPublicOnly(_ context.Context, network, address string, _ syscall.RawConn) error {
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+	default:
+		return fmt.Errorf("netguard: network %q: %w", network, ErrRefused)
+	}
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("netguard: %q: %w", address, ErrRefused)
+	}
+	if !IsPublic(ap.Addr()) {
+		return fmt.Errorf("netguard: %s: %w", ap.Addr(), ErrRefused)
+	}
+	return nil
+}

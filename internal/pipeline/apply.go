@@ -1,0 +1,140 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// result is what one transaction produced, reported after the commit.
+type result struct {
+	signals, events, deliveries int
+	pending                     []int64 // delivery ids to send now
+	earliestDue                 int64
+}
+
+// streams holds the states loaded in one transaction.
+type streams struct {
+	rows map[engine.StreamKey]*engine.State
+}
+
+func (p *Pipeline) applyGroup(ctx context.Context, tx store.Tx, group []*request, res *result) error {
+	// Lock every stream the group touches, in one sorted call (no deadlocks between
+	// concurrent transactions), then apply the signals in the order received.
+	var keys []store.StreamKey
+	for _, r := range group {
+		for i := range r.sigs {
+			if r.sigs[i].Stateful() {
+				k := r.sigs[i].Stream()
+				keys = append(keys, store.StreamKey{AccountID: k.AccountID, Name: k.Name})
+			}
+		}
+	}
+	keys = sortUnique(keys)
+	ss := streams{rows: map[engine.StreamKey]*engine.State{}}
+	if len(keys) > 0 {
+		rows, err := tx.LockStreams(ctx, keys)
+		if err != nil {
+			return fmt.Errorf("lock streams: %w", err)
+		}
+		for _, k := range keys {
+			st, err := decodeState(k, rows[k])
+			if err != nil {
+				return err
+			}
+			ss.rows[engine.StreamKey{AccountID: k.AccountID, Name: k.Name}] = st
+		}
+	}
+	w := writer{p: p, tx: tx, res: res, hooks: map[hookKey][]store.Webhook{}}
+	for _, r := range group {
+		w.everyWebhook = false
+		for i := range r.sigs {
+			sig := r.sigs[i]
+			now := signalTime(sig.At, r.receipt)
+			var st *engine.State
+			if sig.Stateful() {
+				st = ss.rows[sig.Stream()]
+			}
+			for _, ev := range p.eng.Apply(st, sig, now) {
+				if err := w.engineEvent(ctx, ev, r.receipt); err != nil {
+					return err
+				}
+			}
+			res.signals++
+		}
+		w.everyWebhook = r.everyWebhook
+		for _, ev := range r.events {
+			if err := w.event(ctx, ev, r.receipt); err != nil {
+				return err
+			}
+		}
+	}
+	return saveStates(ctx, tx, ss.rows, res)
+}
+
+// signalTime is when a signal happened: the media server's `at` when given and not
+// in the future, else the time it was received.
+func signalTime(at int64, receipt time.Time) int64 {
+	r := receipt.UnixMilli()
+	if at > 0 && at <= r {
+		return at
+	}
+	return r
+}
+
+func decodeState(k store.StreamKey, row store.StreamRow) (*engine.State, error) {
+	st := engine.NewState(engine.StreamKey{AccountID: k.AccountID, Name: k.Name})
+	if row.State == nil {
+		return st, nil
+	}
+	if err := st.UnmarshalBinary(row.State); err != nil {
+		return nil, fmt.Errorf("decode state of %s/%s: %w", k.AccountID, k.Name, err)
+	}
+	return st, nil
+}
+
+// saveStates writes back every state the transaction held: idle ones are deleted so
+// a stream nobody watches or publishes costs nothing.
+func saveStates(ctx context.Context, tx store.Tx, states map[engine.StreamKey]*engine.State, res *result) error {
+	for k, st := range states {
+		row := store.StreamRow{Key: store.StreamKey{AccountID: k.AccountID, Name: k.Name}}
+		if !st.Idle() {
+			b, err := st.MarshalBinary()
+			if err != nil {
+				return fmt.Errorf("encode state of %s/%s: %w", k.AccountID, k.Name, err)
+			}
+			row.State = b
+			row.DueAt = st.NextDue()
+			if row.DueAt > 0 && (res.earliestDue == 0 || row.DueAt < res.earliestDue) {
+				res.earliestDue = row.DueAt
+			}
+		}
+		if err := tx.SaveStream(ctx, row); err != nil {
+			return fmt.Errorf("save stream %s/%s: %w", k.AccountID, k.Name, err)
+		}
+	}
+	return nil
+}
+
+func sortUnique(keys []store.StreamKey) []store.StreamKey {
+	slices.SortFunc(keys, func(a, b store.StreamKey) int {
+		if a.AccountID != b.AccountID {
+			if a.AccountID < b.AccountID {
+				return -1
+			}
+			return 1
+		}
+		switch {
+		case a.Name < b.Name:
+			return -1
+		case a.Name > b.Name:
+			return 1
+		}
+		return 0
+	})
+	return slices.Compact(keys)
+}

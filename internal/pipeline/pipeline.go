@@ -1,0 +1,219 @@
+// Package pipeline is where signals become stored events: it runs the engine inside
+// one store transaction per group of requests (group commit), writes each event with
+// one delivery row per matching webhook in that same transaction, answers the
+// callers only after the commit, and then tells the dispatcher. Timers take the same
+// path (timers.go), so a restart neither loses nor repeats one.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// Options configure a Pipeline. Zero values take the defaults noted.
+type Options struct {
+	// Now is the clock (default time.Now). Tests inject their own.
+	Now func() time.Time
+	// Notify is told the ids of new pending deliveries right after each commit
+	// (the dispatcher's fast path). It must not block. May be nil.
+	Notify func(ids []int64)
+	// Committers is how many transactions may run at once (default 1: SQLite has
+	// one writer; PostgreSQL profits from a few).
+	Committers int
+	// MaxGroup caps how many signals one transaction takes (default 4096).
+	MaxGroup int
+	// TimerBatch is how many due streams one timer transaction fires (default 256).
+	TimerBatch int
+	// TimerPoll is the longest the timer loop sleeps before looking for due timers
+	// again; it also picks up timers saved by other replicas (default 1s).
+	TimerPoll time.Duration
+	Logger    *slog.Logger
+	// Observe, when set, is told of every committed group (for metrics).
+	Observe func(signals, events, deliveries int, took time.Duration)
+}
+
+// Pipeline applies signals and timers. Submit may be called from any goroutine;
+// Run must be running for it to make progress.
+type Pipeline struct {
+	st    store.Store
+	eng   *engine.Engine
+	opts  Options
+	reqs  chan *request
+	wake  chan struct{}
+	match matcher
+	runMu sync.Mutex
+}
+
+// ErrStopped is returned to callers whose request was not committed because the
+// pipeline is shutting down.
+var ErrStopped = errors.New("pipeline stopped")
+
+type request struct {
+	ctx     context.Context
+	sigs    []engine.Signal
+	events  []store.Event // prepared events without engine state (thumbnails, tests)
+	// everyWebhook sends events to every webhook with the type enabled, whatever its
+	// filter: a test event is for checking the endpoint, not the filter.
+	everyWebhook bool
+	receipt time.Time
+	done    chan error
+}
+
+// New returns a pipeline over st and eng.
+func New(st store.Store, eng *engine.Engine, opts Options) *Pipeline {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Committers <= 0 {
+		opts.Committers = 1
+	}
+	if opts.MaxGroup <= 0 {
+		opts.MaxGroup = 4096
+	}
+	if opts.TimerBatch <= 0 {
+		opts.TimerBatch = 256
+	}
+	if opts.TimerPoll <= 0 {
+		opts.TimerPoll = time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Pipeline{
+		st:   st,
+		eng:  eng,
+		opts: opts,
+		reqs: make(chan *request, 1024),
+		wake: make(chan struct{}, 1),
+	}
+}
+
+// Submit applies sigs (already validated) as one all-or-nothing unit and returns
+// once they are committed, or with the reason they were not.
+func (p *Pipeline) Submit(ctx context.Context, sigs []engine.Signal) error {
+	return p.submit(ctx, &request{sigs: sigs})
+}
+
+// SubmitEvents stores prepared events (not produced by the engine: thumbnails, test
+// events) with their deliveries, like Submit. IDs and CreatedAt are filled in when empty.
+func (p *Pipeline) SubmitEvents(ctx context.Context, evs []store.Event) error {
+	return p.submit(ctx, &request{events: evs})
+}
+
+// SubmitTest stores test events for every webhook of the account that has their
+// type enabled, ignoring filters (POST /api/webhooks/test/{type}).
+func (p *Pipeline) SubmitTest(ctx context.Context, evs []store.Event) error {
+	return p.submit(ctx, &request{events: evs, everyWebhook: true})
+}
+
+func (p *Pipeline) submit(ctx context.Context, r *request) error {
+	r.ctx = ctx
+	r.receipt = p.opts.Now()
+	r.done = make(chan error, 1)
+	select {
+	case p.reqs <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		// The group may still commit; the caller is gone either way. Like a
+		// dropped connection after a commit, the media server may resend.
+		return ctx.Err()
+	}
+}
+
+// Run commits submitted requests and fires timers until ctx is done. Requests
+// already taken are finished before it returns; later ones get ErrStopped.
+func (p *Pipeline) Run(ctx context.Context) error {
+	p.runMu.Lock()
+	defer p.runMu.Unlock()
+	var wg sync.WaitGroup
+	for range p.opts.Committers {
+		wg.Go(func() { p.commitLoop(ctx) })
+	}
+	wg.Go(func() { p.timerLoop(ctx) })
+	wg.Wait()
+	for {
+		select {
+		case r := <-p.reqs:
+			r.done <- ErrStopped
+		default:
+			return nil
+		}
+	}
+}
+
+func (p *Pipeline) commitLoop(ctx context.Context) {
+	for {
+		var first *request
+		select {
+		case <-ctx.Done():
+			return
+		case first = <-p.reqs:
+		}
+		group := []*request{first}
+		n := len(first.sigs) + len(first.events)
+	drain:
+		for n < p.opts.MaxGroup {
+			select {
+			case r := <-p.reqs:
+				group = append(group, r)
+				n += len(r.sigs) + len(r.events)
+			default:
+				break drain
+			}
+		}
+		p.commitGroup(group)
+	}
+}
+
+// commitGroup runs one transaction for the group. Requests whose callers have gone
+// are still applied: the caller cannot tell whether they were, and dropping them
+// here would make a retry from the media server the only copy.
+func (p *Pipeline) commitGroup(group []*request) {
+	start := time.Now()
+	var res result
+	// A background context: a request's cancellation must not abort a transaction
+	// that carries other requests too.
+	err := p.st.InTx(context.Background(), func(tx store.Tx) error {
+		res = result{}
+		return p.applyGroup(context.Background(), tx, group, &res)
+	})
+	if err != nil {
+		err = fmt.Errorf("commit signals: %w", err)
+	}
+	for _, r := range group {
+		r.done <- err
+	}
+	if err != nil {
+		p.opts.Logger.Error("commit failed", "requests", len(group), "err", err)
+		return
+	}
+	p.after(res, time.Since(start))
+}
+
+// after tells the dispatcher, wakes the timer loop and reports metrics.
+func (p *Pipeline) after(res result, took time.Duration) {
+	if len(res.pending) > 0 && p.opts.Notify != nil {
+		p.opts.Notify(res.pending)
+	}
+	if res.earliestDue > 0 {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+	if p.opts.Observe != nil {
+		p.opts.Observe(res.signals, res.events, res.deliveries, took)
+	}
+}

@@ -1,0 +1,90 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// timerLoop fires due stream timers through the same transaction path as signals.
+// It sleeps until the earliest due time the store knows of, at most TimerPoll (so
+// timers saved by other replicas are found), and wakes early when a commit saved a
+// timer. Firing is idempotent by construction: the state and its due time are
+// rewritten in the transaction that fires, so a crash before the commit fires again
+// after restart and a crash after it does not.
+func (p *Pipeline) timerLoop(ctx context.Context) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-p.wake:
+		}
+		if _, err := p.FireDue(ctx); err != nil && ctx.Err() == nil {
+			p.opts.Logger.Error("fire timers", "err", err)
+		}
+		wait := p.opts.TimerPoll
+		if due, err := p.st.NextDue(ctx); err == nil && due > 0 {
+			if d := time.Until(time.UnixMilli(due)); d < wait {
+				wait = max(d, time.Millisecond)
+			}
+		}
+		if !t.Stop() {
+			select {
+			case <-t.C:
+			default:
+			}
+		}
+		t.Reset(wait)
+	}
+}
+
+// FireDue fires every timer due now, in batches, and returns how many streams it
+// handled. Exported for tests and for a clean stop.
+func (p *Pipeline) FireDue(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		now := p.opts.Now()
+		start := time.Now()
+		var res result
+		var n int
+		err := p.st.InTx(ctx, func(tx store.Tx) error {
+			res, n = result{}, 0
+			rows, err := tx.DueStreams(ctx, now.UnixMilli(), p.opts.TimerBatch)
+			if err != nil {
+				return fmt.Errorf("due streams: %w", err)
+			}
+			n = len(rows)
+			states := make(map[engine.StreamKey]*engine.State, len(rows))
+			w := writer{p: p, tx: tx, res: &res, hooks: map[hookKey][]store.Webhook{}}
+			for _, row := range rows {
+				st, err := decodeState(row.Key, row)
+				if err != nil {
+					return err
+				}
+				states[engine.StreamKey{AccountID: row.Key.AccountID, Name: row.Key.Name}] = st
+				for _, ev := range p.eng.Fire(st, now.UnixMilli()) {
+					if err := w.engineEvent(ctx, ev, now); err != nil {
+						return err
+					}
+				}
+			}
+			return saveStates(ctx, tx, states, &res)
+		})
+		if err != nil {
+			return total, fmt.Errorf("fire timers: %w", err)
+		}
+		total += n
+		if n > 0 {
+			p.after(res, time.Since(start))
+		}
+		if n < p.opts.TimerBatch {
+			return total, nil
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// writer stores the events of one transaction with their deliveries.
+type writer struct {
+	p     *Pipeline
+	tx    store.Tx
+	res   *result
+	hooks map[hookKey][]store.Webhook // per transaction: webhooks change rarely, events often
+	// everyWebhook ignores filters (test events).
+	everyWebhook bool
+}
+
+type hookKey struct{ account, typ string }
+
+func (w *writer) engineEvent(ctx context.Context, ev engine.Event, receipt time.Time) error {
+	body, err := ev.Body()
+	if err != nil {
+		return fmt.Errorf("encode %s.%s event: %w", ev.Type, ev.Event, err)
+	}
+	return w.event(ctx, store.Event{
+		AccountID:   ev.AccountID,
+		Type:        ev.Type,
+		Event:       ev.Event,
+		StreamName:  ev.Name,
+		Timestamp:   ev.Timestamp,
+		ContentType: "application/json",
+		Body:        body,
+	}, receipt)
+}
+
+// event inserts ev and one delivery per webhook of the account that wants it
+// (events.md §2): pending when the webhook is enabled, skipped while it is disabled.
+func (w *writer) event(ctx context.Context, ev store.Event, receipt time.Time) error {
+	if ev.ID == "" {
+		ev.ID = NewEventID(receipt)
+	}
+	if ev.CreatedAt.IsZero() {
+		ev.CreatedAt = receipt
+	}
+	k := hookKey{ev.AccountID, ev.Type}
+	hooks, ok := w.hooks[k]
+	if !ok {
+		var err error
+		hooks, err = w.tx.WebhooksFor(ctx, ev.AccountID, ev.Type)
+		if err != nil {
+			return fmt.Errorf("webhooks of %s for %s: %w", ev.AccountID, ev.Type, err)
+		}
+		w.hooks[k] = hooks
+	}
+	var ds []store.Delivery
+	for _, h := range hooks {
+		if !w.everyWebhook && !w.p.match.matches(h.Filter, ev.StreamName) {
+			continue
+		}
+		state := store.DeliveryPending
+		if disabledAt(h, receipt) {
+			state = store.DeliverySkipped
+		}
+		ds = append(ds, store.Delivery{
+			WebhookID:     h.ID,
+			EventType:     ev.Type,
+			EventName:     ev.Event,
+			State:         state,
+			NextAttemptAt: receipt,
+			CreatedAt:     receipt,
+			UpdatedAt:     receipt,
+		})
+	}
+	ids, err := w.tx.InsertEvent(ctx, ev, ds)
+	if err != nil {
+		return fmt.Errorf("insert %s.%s event: %w", ev.Type, ev.Event, err)
+	}
+	w.res.events++
+	w.res.deliveries += len(ids)
+	for i, id := range ids {
+		if ds[i].State == store.DeliveryPending {
+			w.res.pending = append(w.res.pending, id)
+		}
+	}
+	return nil
+}
+
+// disabledAt reports whether h is disabled at t (a disable with an end lifts by itself).
+func disabledAt(h store.Webhook, t time.Time) bool {
+	return h.Disabled && (h.DisabledUntil.IsZero() || t.Before(h.DisabledUntil))
+}
+
+// matcher caches compiled webhook filters. The API validates filters when they are
+// saved; one that no longer compiles matches nothing rather than everything.
+type matcher struct{ m sync.Map } // filter → *regexp.Regexp (nil when invalid)
+
+func (m *matcher) matches(filter, name string) bool {
+	if filter == "" {
+		return true
+	}
+	v, ok := m.m.Load(filter)
+	if !ok {
+		re, err := regexp.Compile(filter)
+		if err != nil {
+			re = nil
+		}
+		v, _ = m.m.LoadOrStore(filter, re)
+	}
+	re := v.(*regexp.Regexp)
+	return re != nil && re.MatchString(name)
+}

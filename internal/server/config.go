@@ -1,0 +1,120 @@
+package server
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is everything `hookcast serve` can be told. Each flag can also be set from
+// the environment as HOOKCAST_<NAME> (dashes become underscores); a flag given on
+// the command line wins.
+type Config struct {
+	// Listen is the address of the HTTP server (API, ingest, dashboard). Default 127.0.0.1:8080.
+	Listen string
+	// DataDir holds the embedded SQLite store when Database is empty. Default ./hookcast-data.
+	DataDir string
+	// Database, when set to a postgres:// URL, selects PostgreSQL; several serve
+	// processes may share one database.
+	Database string
+	// AdminToken and IngestToken are the bearer tokens of the admin and ingest APIs.
+	// Empty: generated on first start, printed once, and kept (hashed) in the store.
+	AdminToken  string
+	IngestToken string
+	// ViewerAttemptInterval is I of events.md (default 10s, minimum 1ms).
+	ViewerAttemptInterval time.Duration
+	// NoViewersDelay is D of events.md (default 60s, minimum 1ms).
+	NoViewersDelay time.Duration
+	// FeedTimeout ends a feed with no sign of life for this long (default 0: off).
+	FeedTimeout time.Duration
+	// AllowPrivateTargets lets webhooks point at loopback and private addresses
+	// (local development and tests). Off, such targets are refused when saved and
+	// again at dial time.
+	AllowPrivateTargets bool
+	// LogLevel is debug, info, warn or error (default info).
+	LogLevel string
+}
+
+// ErrUsage marks configuration errors: the command prints them and exits with 2.
+var ErrUsage = errors.New("usage")
+
+// ParseConfig reads flags from args and HOOKCAST_* variables from env.
+func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address of the HTTP server")
+	fs.StringVar(&c.DataDir, "data-dir", "./hookcast-data", "directory of the embedded SQLite store")
+	fs.StringVar(&c.Database, "database", "", "postgres://… URL: use PostgreSQL instead of SQLite")
+	fs.StringVar(&c.AdminToken, "admin-token", "", "bearer token of the admin API (default: generated on first start)")
+	fs.StringVar(&c.IngestToken, "ingest-token", "", "bearer token of the ingest API (default: generated on first start)")
+	fs.DurationVar(&c.ViewerAttemptInterval, "viewer-attempt-interval", 10*time.Second, "I: at most one viewerAttempt per stream per interval")
+	fs.DurationVar(&c.NoViewersDelay, "no-viewers-delay", 60*time.Second, "D: noActiveViewers this long after the last viewer left")
+	fs.DurationVar(&c.FeedTimeout, "feed-timeout", 0, "end a feed with no sign of life for this long (0: off)")
+	fs.BoolVar(&c.AllowPrivateTargets, "allow-private-targets", false, "deliver to loopback and private addresses (development and tests)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+
+	// Environment first, so that flags on the command line override it.
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "HOOKCAST_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" && envErr == nil {
+			if err := f.Value.Set(v); err != nil {
+				envErr = fmt.Errorf("%w: %s=%q: %v", ErrUsage, name, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return c, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
+	}
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrUsage}, a...)...)
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return bad("--listen %q: want host:port (e.g. 127.0.0.1:8080)", c.Listen)
+	}
+	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		return bad("--database: want a postgres:// URL (leave it empty for the embedded SQLite store)")
+	}
+	if c.Database == "" && c.DataDir == "" {
+		return bad("--data-dir must not be empty")
+	}
+	if c.ViewerAttemptInterval < time.Millisecond {
+		return bad("--viewer-attempt-interval must be at least 1ms")
+	}
+	if c.NoViewersDelay < time.Millisecond {
+		return bad("--no-viewers-delay must be at least 1ms")
+	}
+	if c.FeedTimeout < 0 {
+		return bad("--feed-timeout must not be negative")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	for _, t := range []struct{ name, v string }{{"--admin-token", c.AdminToken}, {"--ingest-token", c.IngestToken}} {
+		if t.v != "" && len(t.v) < 16 {
+			return bad("%s must be at least 16 characters", t.name)
+		}
+	}
+	return nil
+}
+
+// Getenv is os.Getenv, named for callers of ParseConfig.
+var Getenv = os.Getenv

@@ -1,0 +1,51 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseConfig(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	cases := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+		check   func(Config) bool
+	}{
+		{name: "defaults", check: func(c Config) bool {
+			return c.Listen == "127.0.0.1:8080" && c.DataDir == "./hookcast-data" && c.NoViewersDelay == time.Minute &&
+				c.ViewerAttemptInterval == 10*time.Second && c.FeedTimeout == 0 && !c.AllowPrivateTargets
+		}},
+		{name: "env", env: map[string]string{"HOOKCAST_NO_VIEWERS_DELAY": "5s", "HOOKCAST_ALLOW_PRIVATE_TARGETS": "true"},
+			check: func(c Config) bool { return c.NoViewersDelay == 5*time.Second && c.AllowPrivateTargets }},
+		{name: "flag beats env", args: []string{"--listen", "127.0.0.1:9"}, env: map[string]string{"HOOKCAST_LISTEN": "0.0.0.0:1"},
+			check: func(c Config) bool { return c.Listen == "127.0.0.1:9" }},
+		{name: "bad duration", args: []string{"--no-viewers-delay", "soon"}, wantErr: "no-viewers-delay"},
+		{name: "bad env", env: map[string]string{"HOOKCAST_FEED_TIMEOUT": "x"}, wantErr: "HOOKCAST_FEED_TIMEOUT"},
+		{name: "bad listen", args: []string{"--listen", "8080"}, wantErr: "--listen"},
+		{name: "bad database", args: []string{"--database", "mysql://x"}, wantErr: "postgres://"},
+		{name: "short token", args: []string{"--ingest-token", "abc"}, wantErr: "at least 16"},
+		{name: "zero interval", args: []string{"--viewer-attempt-interval", "0s"}, wantErr: "at least 1ms"},
+		{name: "extra arg", args: []string{"now"}, wantErr: "unexpected argument"},
+		{name: "unknown flag", args: []string{"--nope"}, wantErr: "nope"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := ParseConfig(c.args, env(c.env), io.Discard)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) || !errors.Is(err, ErrUsage) {
+					t.Fatalf("err = %v, want usage error containing %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || !c.check(cfg) {
+				t.Fatalf("cfg = %+v, err = %v", cfg, err)
+			}
+		})
+	}
+}

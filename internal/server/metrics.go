@@ -1,0 +1,115 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// metrics are the Prometheus series of one process, on its own registry so tests
+// can run several servers in one binary.
+type metrics struct {
+	reg         *prometheus.Registry
+	signals     prometheus.Counter
+	events      prometheus.Counter
+	deliveries  prometheus.Counter
+	commit      prometheus.Histogram
+	attempts    *prometheus.CounterVec
+	attemptTime prometheus.Histogram
+	requests    *prometheus.CounterVec
+}
+
+func newMetrics(st store.Store) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
+	m.signals = prometheus.NewCounter(prometheus.CounterOpts{Name: "hookcast_signals_total", Help: "Signals committed."})
+	m.events = prometheus.NewCounter(prometheus.CounterOpts{Name: "hookcast_events_total", Help: "Webhook events committed."})
+	m.deliveries = prometheus.NewCounter(prometheus.CounterOpts{Name: "hookcast_deliveries_created_total", Help: "Delivery rows created (one per event and matching webhook)."})
+	m.commit = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hookcast_commit_duration_seconds", Help: "Time of one group-commit transaction.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)})
+	m.attempts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hookcast_delivery_attempts_total", Help: "Delivery attempts by outcome."}, []string{"outcome"})
+	m.attemptTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hookcast_delivery_attempt_duration_seconds", Help: "Latency of delivery attempts.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)})
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hookcast_http_requests_total", Help: "HTTP requests served, by status class."}, []string{"code"})
+	for _, c := range []prometheus.Collector{m.signals, m.events, m.deliveries, m.commit, m.attempts, m.attemptTime, m.requests,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), &queueCollector{st: st}} {
+		f(c)
+	}
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+func (m *metrics) commitObserved(signals, events, deliveries int, took time.Duration) {
+	m.signals.Add(float64(signals))
+	m.events.Add(float64(events))
+	m.deliveries.Add(float64(deliveries))
+	m.commit.Observe(took.Seconds())
+}
+
+func (m *metrics) attempt(outcome string, latency time.Duration) {
+	m.attempts.WithLabelValues(outcome).Inc()
+	m.attemptTime.Observe(latency.Seconds())
+}
+
+// instrument counts requests by status class (1xx…5xx): cheap, bounded labels.
+func (m *metrics) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, code: 200}
+		next.ServeHTTP(rec, r)
+		m.requests.WithLabelValues(strconv.Itoa(rec.code/100) + "xx").Inc()
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach Flush (server-sent events).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// queueCollector reads the delivery queue from the store at scrape time.
+type queueCollector struct{ st store.Store }
+
+var (
+	queueDesc  = prometheus.NewDesc("hookcast_deliveries", "Deliveries by state.", []string{"state"}, nil)
+	oldestDesc = prometheus.NewDesc("hookcast_oldest_pending_delivery_age_seconds", "Age of the oldest pending delivery (0 when none).", nil, nil)
+)
+
+func (q *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueDesc; ch <- oldestDesc }
+
+func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, oldest, err := q.st.CountDeliveries(ctx)
+	if err != nil {
+		return
+	}
+	for _, s := range []store.DeliveryState{store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed, store.DeliverySkipped} {
+		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(counts[s]), string(s))
+	}
+	age := 0.0
+	if !oldest.IsZero() {
+		age = time.Since(oldest).Seconds()
+	}
+	ch <- prometheus.MustNewConstMetric(oldestDesc, prometheus.GaugeValue, age)
+}

@@ -1,0 +1,203 @@
+// Package server runs hookcast: it opens the store, wires ingest → pipeline →
+// delivery and the API behind one HTTP server, and stops gracefully.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/api"
+	"github.com/hookcast/hookcast/internal/delivery"
+	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/ingest"
+	"github.com/hookcast/hookcast/internal/netguard"
+	"github.com/hookcast/hookcast/internal/pipeline"
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// Server is one running hookcast process.
+type Server struct {
+	cfg      Config
+	st       store.Store
+	log      *slog.Logger
+	pipe     *pipeline.Pipeline
+	disp     *delivery.Dispatcher
+	handler  http.Handler
+	metrics  *metrics
+	Firsts   Firsts // what this start generated (shown once)
+	Default  string // the default account
+	version  string
+	listener net.Listener
+}
+
+// New opens the store and builds every part; nothing runs until Run.
+func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Server, error) {
+	log := newLogger(cfg.LogLevel, logw)
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, st: st, log: log, version: version}
+	firsts, def, adminTok, ingestTok, err := bootstrap(ctx, st, cfg, time.Now())
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	s.Firsts, s.Default = firsts, def
+	s.metrics = newMetrics(st)
+
+	eng := engine.New(engine.Config{
+		ViewerAttemptInterval: cfg.ViewerAttemptInterval,
+		NoViewersDelay:        cfg.NoViewersDelay,
+		FeedTimeout:           cfg.FeedTimeout,
+	})
+	owner := fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), randomToken()[:6])
+	s.disp = delivery.New(st, delivery.Options{
+		Owner:     owner,
+		Client:    netguard.NewClient(netguard.ClientOptions{AllowPrivate: cfg.AllowPrivateTargets}),
+		UserAgent: "hookcast/" + version,
+		Logger:    log.With("part", "delivery"),
+		OnAttempt: s.metrics.attempt,
+	})
+	committers := 1
+	if cfg.IsPostgres() {
+		committers = 4
+	}
+	s.pipe = pipeline.New(st, eng, pipeline.Options{
+		Notify:     s.disp.Notify,
+		Committers: committers,
+		Logger:     log.With("part", "pipeline"),
+		Observe:    s.metrics.commitObserved,
+	})
+
+	mux := http.NewServeMux()
+	a := api.New(api.Deps{
+		Store:               st,
+		AdminToken:          adminTok.check,
+		AllowPrivateTargets: cfg.AllowPrivateTargets,
+		Now:                 time.Now,
+		Logger:              log.With("part", "api"),
+		SendTest:            s.sendTest,
+		Streams: func(ctx context.Context, accountID string) (any, error) {
+			return s.pipe.Streams(ctx, accountID)
+		},
+		Notify: s.disp.Notify,
+	})
+	mux.Handle("/api/", a.Handler())
+	ing := &ingest.Handler{
+		Token:          ingestTok.check,
+		Submit:         s.pipe,
+		Accounts:       newAccountCache(st),
+		DefaultAccount: def,
+		Logger:         log.With("part", "ingest"),
+	}
+	ing.Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	s.handler = s.metrics.instrument(mux)
+	return s, nil
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.st.Ping(ctx); err != nil {
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	io.WriteString(w, "ok\n")
+}
+
+// Handler is the whole HTTP surface (for tests that want no listener).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Listen binds the configured address; Addr reports it (useful with port 0).
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
+	}
+	s.listener = ln
+	return nil
+}
+
+// Addr is the bound address after Listen.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// Run serves until ctx is done, then stops accepting, lets in-flight requests and
+// commits finish, hands back undelivered work (leases expire) and closes the store.
+func (s *Server) Run(ctx context.Context) error {
+	if s.listener == nil {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	workCtx, stopWork := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = s.pipe.Run(workCtx) })
+	wg.Go(func() { _ = s.disp.Run(workCtx) })
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(s.listener) }()
+	s.log.Info("serving", "addr", s.Addr(), "store", s.storeName(), "version", s.version)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	s.log.Info("stopping")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if e := srv.Shutdown(shutCtx); e != nil && err == nil {
+		err = e
+	}
+	stopWork()
+	wg.Wait()
+	if e := s.st.Close(); e != nil && err == nil {
+		err = e
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	s.log.Info("stopped")
+	return err
+}
+
+func (s *Server) storeName() string {
+	if s.cfg.IsPostgres() {
+		return "postgres"
+	}
+	return "sqlite:" + s.cfg.DataDir
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "hookcast"
+	}
+	return h
+}
