@@ -30,7 +30,11 @@ var (
 // are ignored for the same reason.
 func Decode(h http.Header, body []byte) (Event, error) {
 	if isImage(h, body) {
-		return decodeThumbnail(h, body)
+		e, err := decodeThumbnail(h, body)
+		if err != nil {
+			return nil, err // not a typed nil inside the interface
+		}
+		return e, nil
 	}
 	var env Envelope
 	if err := json.Unmarshal(body, &env); err != nil {

@@ -136,7 +136,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, http.StatusBadRequest, err)
 			return
 		}
-		ctx = context.WithValue(ctx, deliveryIDKey{}, headerValue(r.Header, HeaderWebhookID))
+		ctx = context.WithValue(ctx, deliveryIDKey{}, headerValue(r.Header, canonicalWebhookID))
 	}
 	ev, err := Decode(r.Header, body)
 	if err != nil {
@@ -157,8 +157,8 @@ func (h *Handler) checkStandard(hd http.Header) bool {
 	case StandardIgnored:
 		return false
 	}
-	return headerValue(hd, HeaderWebhookSignature) != "" || headerValue(hd, HeaderWebhookID) != "" ||
-		headerValue(hd, HeaderWebhookTimestamp) != ""
+	return headerValue(hd, canonicalWebhookSignature) != "" || headerValue(hd, canonicalWebhookID) != "" ||
+		headerValue(hd, canonicalWebhookTimestamp) != ""
 }
 
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {

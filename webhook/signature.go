@@ -81,11 +81,21 @@ func decodeSecret(secret string) ([]byte, error) {
 // Sign returns the X-Millicast-Signature value of body: "sha1=" and the lowercase
 // hex HMAC-SHA1 of body keyed with the base64-decoded secret.
 func Sign(secret string, body []byte) (string, error) {
-	s, err := NewSigner(secret)
+	st, err := newState(secret, sha1.New)
 	if err != nil {
 		return "", err
 	}
-	return s.Millicast(body), nil
+	return st.millicastString(body), nil
+}
+
+// newState is a single-use HMAC state, for the one-shot functions: cheaper than
+// a Signer with its pools when the secret is used once.
+func newState(secret string, h func() hash.Hash) (*macState, error) {
+	key, err := decodeSecret(secret)
+	if err != nil {
+		return nil, err
+	}
+	return &macState{h: hmac.New(h, key)}, nil
 }
 
 // Verify checks an X-Millicast-Signature value against body in constant time.
@@ -93,25 +103,35 @@ func Sign(secret string, body []byte) (string, error) {
 // ErrMissingSignature, ErrSignaturePrefix, ErrMalformedSignature or
 // ErrSignatureMismatch. Hex digits may be in either case.
 func Verify(secret string, body []byte, signature string) error {
-	s, err := NewSigner(secret)
+	st, err := newState(secret, sha1.New)
 	if err != nil {
 		return err
 	}
-	return s.VerifyMillicast(body, signature)
+	return st.verifyMillicast(body, signature)
 }
 
 // Millicast returns the X-Millicast-Signature value of body.
 func (s *Signer) Millicast(body []byte) string {
-	var out [len(millicastPrefix) + 2*sha1.Size]byte
-	copy(out[:], millicastPrefix)
 	st := s.sha1Pool.Get().(*macState)
-	hex.Encode(out[len(millicastPrefix):], st.millicast(body))
-	s.sha1Pool.Put(st)
-	return string(out[:])
+	defer s.sha1Pool.Put(st)
+	return st.millicastString(body)
 }
 
 // VerifyMillicast is Verify with the secret of s.
 func (s *Signer) VerifyMillicast(body []byte, signature string) error {
+	st := s.sha1Pool.Get().(*macState)
+	defer s.sha1Pool.Put(st)
+	return st.verifyMillicast(body, signature)
+}
+
+func (st *macState) millicastString(body []byte) string {
+	var out [len(millicastPrefix) + 2*sha1.Size]byte
+	copy(out[:], millicastPrefix)
+	hex.Encode(out[len(millicastPrefix):], st.millicast(body))
+	return string(out[:])
+}
+
+func (st *macState) verifyMillicast(body []byte, signature string) error {
 	if signature == "" {
 		return ErrMissingSignature
 	}
@@ -132,10 +152,7 @@ func (s *Signer) VerifyMillicast(body []byte, signature string) error {
 		}
 		got[i] = hi<<4 | lo
 	}
-	st := s.sha1Pool.Get().(*macState)
-	match := hmac.Equal(st.millicast(body), got[:])
-	s.sha1Pool.Put(st)
-	if !match {
+	if !hmac.Equal(st.millicast(body), got[:]) {
 		return ErrSignatureMismatch
 	}
 	return nil
@@ -144,12 +161,16 @@ func (s *Signer) VerifyMillicast(body []byte, signature string) error {
 // Standard returns the webhook-signature value ("v1," + base64 HMAC-SHA256 of
 // "id.timestamp.body") for a delivery; timestamp is in Unix seconds.
 func (s *Signer) Standard(id string, timestamp int64, body []byte) string {
+	st := s.sha256Pool.Get().(*macState)
+	defer s.sha256Pool.Put(st)
+	return st.standardString(id, timestamp, body)
+}
+
+func (st *macState) standardString(id string, timestamp int64, body []byte) string {
 	var ts [20]byte
 	var out [len(standardPrefix) + 44]byte // 44 = base64 length of 32 bytes
 	copy(out[:], standardPrefix)
-	st := s.sha256Pool.Get().(*macState)
 	base64.StdEncoding.Encode(out[len(standardPrefix):], st.standard(id, strconv.AppendInt(ts[:0], timestamp, 10), body))
-	s.sha256Pool.Put(st)
 	return string(out[:])
 }
 

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -20,11 +19,11 @@ const DefaultTolerance = 5 * time.Minute
 // HMAC-SHA256 of id "." timestamp "." body) with the base64-decoded secret;
 // timestamp is in Unix seconds.
 func SignStandard(secret, id string, timestamp int64, body []byte) (string, error) {
-	s, err := NewSigner(secret)
+	st, err := newState(secret, sha256.New)
 	if err != nil {
 		return "", err
 	}
-	return s.Standard(id, timestamp, body), nil
+	return st.standardString(id, timestamp, body), nil
 }
 
 // VerifyStandard checks the Standard Webhooks headers (webhook-id,
@@ -34,18 +33,24 @@ func SignStandard(secret, id string, timestamp int64, body []byte) (string, erro
 // now, either way, is ErrTimestampTolerance; tolerance <= 0 means
 // DefaultTolerance. The secret may carry the "whsec_" prefix.
 func VerifyStandard(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
-	s, err := NewSigner(secret)
+	st, err := newState(secret, sha256.New)
 	if err != nil {
 		return err
 	}
-	return s.VerifyStandard(h, body, now, tolerance)
+	return st.verifyStandard(h, body, now, tolerance)
 }
 
 // VerifyStandard is the function VerifyStandard with the secret of s.
 func (s *Signer) VerifyStandard(h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
-	id := headerValue(h, HeaderWebhookID)
-	ts := headerValue(h, HeaderWebhookTimestamp)
-	sigs := headerValue(h, HeaderWebhookSignature)
+	st := s.sha256Pool.Get().(*macState)
+	defer s.sha256Pool.Put(st)
+	return st.verifyStandard(h, body, now, tolerance)
+}
+
+func (st *macState) verifyStandard(h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
+	id := headerValue(h, canonicalWebhookID)
+	ts := headerValue(h, canonicalWebhookTimestamp)
+	sigs := headerValue(h, canonicalWebhookSignature)
 	switch {
 	case sigs == "":
 		return fmt.Errorf("%w: no %s header", ErrMissingSignature, HeaderWebhookSignature)
@@ -65,9 +70,8 @@ func (s *Signer) VerifyStandard(h http.Header, body []byte, now time.Time, toler
 		return fmt.Errorf("%w: %s from now, tolerance %s", ErrTimestampTolerance, -d.Round(time.Second), tolerance)
 	}
 
-	st := s.sha256Pool.Get().(*macState)
-	want := st.standard(id, []byte(ts), body)
-	defer s.sha256Pool.Put(st)
+	var want [44]byte // base64 of the expected MAC, compared as text: no allocation
+	base64.StdEncoding.Encode(want[:], st.standard(id, []byte(ts), body))
 
 	sawV1, sawWellFormed := false, false
 	for rest := sigs; rest != ""; {
@@ -78,16 +82,11 @@ func (s *Signer) VerifyStandard(h http.Header, body []byte, now time.Time, toler
 			continue // another scheme (e.g. "v1a," asymmetric): not ours to check
 		}
 		sawV1 = true
-		if len(value) != 44 { // base64 of 32 bytes; also bounds the decode below
-			continue
-		}
-		var got [sha256.Size + 1]byte // DecodedLen(44) is 33
-		if n, err := base64.StdEncoding.Decode(got[:], []byte(value)); err != nil || n != sha256.Size {
-			continue
-		}
-		sawWellFormed = true
-		if hmac.Equal(want, got[:sha256.Size]) {
+		if constantTimeEqual(want[:], value) {
 			return nil
+		}
+		if raw, err := base64.StdEncoding.DecodeString(value); err == nil && len(raw) == sha256.Size {
+			sawWellFormed = true
 		}
 	}
 	switch {
@@ -97,6 +96,19 @@ func (s *Signer) VerifyStandard(h http.Header, body []byte, now time.Time, toler
 		return fmt.Errorf("%w: %s entry is not base64 of 32 bytes", ErrMalformedSignature, HeaderWebhookSignature)
 	}
 	return ErrSignatureMismatch
+}
+
+// constantTimeEqual compares a and b in time that depends only on their
+// lengths, like hmac.Equal, without converting b to a []byte.
+func constantTimeEqual(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v byte
+	for i := range a {
+		v |= a[i] ^ b[i]
+	}
+	return v == 0
 }
 
 // parseUnixSeconds accepts only decimal digits, so the bytes that were signed
@@ -112,14 +124,25 @@ func parseUnixSeconds(ts string) (int64, error) {
 	return sec, nil
 }
 
+// Canonical forms of the Standard Webhooks header names: http.Header.Get with
+// these needs no canonicalisation, hence no allocation.
+const (
+	canonicalWebhookID        = "Webhook-Id"
+	canonicalWebhookTimestamp = "Webhook-Timestamp"
+	canonicalWebhookSignature = "Webhook-Signature"
+)
+
 // headerValue reads a header whether h was filled by net/http (canonical keys)
-// or built by hand with the lower-case names of the Standard Webhooks spec.
+// or built by hand with other letter case (the Standard Webhooks spec writes
+// its names in lower case).
 func headerValue(h http.Header, name string) string {
 	if v := h.Get(name); v != "" {
 		return v
 	}
-	if v := h[name]; len(v) > 0 {
-		return v[0]
+	for k, v := range h { // a miss: look for a non-canonical key, without allocating
+		if len(v) > 0 && v[0] != "" && strings.EqualFold(k, name) {
+			return v[0]
+		}
 	}
 	return ""
 }

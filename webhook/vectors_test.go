@@ -42,12 +42,12 @@ func (v vector) body(t *testing.T) []byte {
 // invalidWant names the error each known invalid vector must produce; vectors
 // added later must at least fail.
 var invalidWant = map[string]error{
-	"signature made with another secret":                 ErrSignatureMismatch,
-	"body changed by one byte after signing":             ErrSignatureMismatch,
-	"missing sha1= prefix":                               ErrSignaturePrefix,
-	"sha256 algorithm label":                             ErrSignaturePrefix,
-	"empty header":                                       ErrMissingSignature,
-	"truncated hex":                                      ErrMalformedSignature,
+	"signature made with another secret":                ErrSignatureMismatch,
+	"body changed by one byte after signing":            ErrSignatureMismatch,
+	"missing sha1= prefix":                              ErrSignaturePrefix,
+	"sha256 algorithm label":                            ErrSignaturePrefix,
+	"empty header":                                      ErrMissingSignature,
+	"truncated hex":                                     ErrMalformedSignature,
 	"secret used as raw text instead of base64-decoded": ErrSignatureMismatch,
 }
 

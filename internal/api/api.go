@@ -1,5 +1,13 @@
 // Package api is hookcast's REST API: the Millicast-compatible /api/webhooks, the
 // delivery log, the admin API and the OpenAPI document that describes them.
+//
+// Where Millicast's reference leaves room, this package decides:
+//   - Request members match case-insensitively (ASP.NET does); null means absent.
+//   - A webhook's "disabled" is always present: null, or {until, reason}.
+//   - A path id that is not a positive integer names nothing: 404, like a missing row.
+//   - itemCount is 1 to 100 (default 10); anything else is a 400, never a silent cap.
+//   - The delivery log pages newest first by beforeId; its data carries nextBeforeId.
+//   - Every request is validated whole before anything is written.
 package api
 
 import (
@@ -16,8 +24,9 @@ import (
 type Deps struct {
 	// Store keeps accounts, secrets, webhooks and the delivery log. Required.
 	Store store.Store
-	// AdminToken is the bearer token of /api/admin/*. Empty: the admin API refuses everyone.
-	AdminToken string
+	// AdminToken checks the bearer token of /api/admin/* (in constant time: see
+	// TokenChecker). Nil: the admin API refuses everyone.
+	AdminToken func(presented string) bool
 	// AllowPrivateTargets lets webhooks point at loopback and private addresses
 	// (local development and tests). Off, such URLs are refused when saved.
 	AllowPrivateTargets bool

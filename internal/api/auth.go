@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -64,15 +65,22 @@ func bearer(r *http.Request) (string, bool) {
 // Authenticate returns the account whose live API secret r presents as a bearer
 // token. It fails with ErrUnauthorized when there is none, and with a wrapped
 // store error (store.ErrUnavailable) when the store cannot answer.
-//
-// The lookup is by the secret's hash, so the time it takes reveals nothing about
-// any stored secret.
 func (a *API) Authenticate(r *http.Request) (string, error) {
 	tok, ok := bearer(r)
 	if !ok {
 		return "", ErrUnauthorized
 	}
-	acct, err := a.d.Store.AccountBySecretHash(r.Context(), HashSecret(tok))
+	return a.AuthenticateSecret(r.Context(), tok)
+}
+
+// AuthenticateSecret returns the account of a live API secret (the dashboard's
+// sign-in uses it too). The lookup is by the secret's hash, so the time it takes
+// reveals nothing about any stored secret.
+func (a *API) AuthenticateSecret(ctx context.Context, secret string) (string, error) {
+	if secret == "" {
+		return "", ErrUnauthorized
+	}
+	acct, err := a.d.Store.AccountBySecretHash(ctx, HashSecret(secret))
 	if errors.Is(err, store.ErrNotFound) {
 		return "", ErrUnauthorized
 	}
@@ -82,15 +90,21 @@ func (a *API) Authenticate(r *http.Request) (string, error) {
 	return acct, nil
 }
 
-// authenticateAdmin checks the admin bearer token in constant time. With no admin
-// token configured the admin API refuses everyone.
+// TokenChecker returns a constant-time check of a presented token against token,
+// for Deps.AdminToken. An empty token accepts nothing.
+func TokenChecker(token string) func(presented string) bool {
+	want := HashSecret(token)
+	return func(presented string) bool {
+		// Comparing hashes keeps the comparison constant-time even across lengths.
+		return token != "" && subtle.ConstantTimeCompare(HashSecret(presented), want) == 1
+	}
+}
+
+// authenticateAdmin checks the admin bearer token. With no checker configured the
+// admin API refuses everyone.
 func (a *API) authenticateAdmin(r *http.Request) error {
 	tok, ok := bearer(r)
-	if !ok || a.d.AdminToken == "" {
-		return httpErr(http.StatusUnauthorized, "missing or invalid admin token")
-	}
-	// Comparing hashes keeps the comparison constant-time even across lengths.
-	if subtle.ConstantTimeCompare(HashSecret(tok), HashSecret(a.d.AdminToken)) != 1 {
+	if !ok || a.d.AdminToken == nil || !a.d.AdminToken(tok) {
 		return httpErr(http.StatusUnauthorized, "missing or invalid admin token")
 	}
 	return nil

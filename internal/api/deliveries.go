@@ -26,7 +26,7 @@ type deliveryJSON struct {
 	EventID       string  `json:"eventId"`
 	WebhookID     int64   `json:"webhookId"`
 	EventType     string  `json:"eventType"`
-	Event         string  `json:"event"`
+	EventName     string  `json:"eventName"`
 	State         string  `json:"state"`
 	AttemptCount  int     `json:"attemptCount"`
 	NextAttemptAt *string `json:"nextAttemptAt"` // only while pending
@@ -39,7 +39,7 @@ type deliveryJSON struct {
 func toDeliveryJSON(d store.Delivery) deliveryJSON {
 	out := deliveryJSON{
 		ID: d.ID, EventID: d.EventID, WebhookID: d.WebhookID, EventType: d.EventType,
-		Event: d.EventName, State: string(d.State), AttemptCount: d.Attempts,
+		EventName: d.EventName, State: string(d.State), AttemptCount: d.Attempts,
 		LastStatus: d.LastStatus, LastError: d.LastError,
 		CreatedAt: formatTime(d.CreatedAt), UpdatedAt: formatTime(d.UpdatedAt),
 	}
@@ -137,8 +137,10 @@ func parseState(s string, among []store.DeliveryState) (store.DeliveryState, boo
 
 // parseSince reads a time as RFC 3339 or as epoch milliseconds.
 func parseSince(s string) (time.Time, error) {
-	if ms, ok := positiveID(s); ok {
-		return time.UnixMilli(ms), nil
+	if s != "" && len(s) <= 19 && strings.Trim(s, "0123456789") == "" {
+		if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return time.UnixMilli(ms), nil
+		}
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
@@ -187,14 +189,10 @@ func (a *API) getDelivery(r *http.Request, acct string) (any, error) {
 	}
 	out := deliveryDetail{deliveryJSON: toDeliveryJSON(d), Attempts: []attemptJSON{}}
 	for _, at := range atts {
-		resp := at.Response
-		if len(resp) > maxResponseShown {
-			resp = resp[:maxResponseShown]
-		}
 		out.Attempts = append(out.Attempts, attemptJSON{
 			N: at.N, At: formatTime(at.At), Status: at.Status,
 			LatencyMs: float64(at.Latency.Microseconds()) / 1000, Error: at.Error,
-			Response: strings.ToValidUTF8(string(resp), string(utf8.RuneError)),
+			Response: responseText(at.Response),
 		})
 	}
 	ev, err := a.d.Store.GetEvent(r.Context(), acct, d.EventID)
@@ -205,6 +203,20 @@ func (a *API) getDelivery(r *http.Request, acct string) (any, error) {
 		return nil, fmt.Errorf("event of delivery %d: %w", id, err)
 	}
 	return out, nil
+}
+
+// responseText shows at most maxResponseShown bytes of a response body as valid
+// UTF-8 text, invalid bytes replaced, cut on a character boundary.
+func responseText(b []byte) string {
+	if len(b) > maxResponseShown {
+		b = b[:maxResponseShown]
+	}
+	s := strings.ToValidUTF8(string(b), string(utf8.RuneError))
+	for len(s) > maxResponseShown {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return s
 }
 
 func toEventJSON(ev store.Event) *eventJSON {

@@ -144,7 +144,7 @@ func (a *API) checkURL(o *object, raw string) bool {
 		return false
 	}
 	if err := netguard.CheckURL(raw, a.d.AllowPrivateTargets); err != nil {
-		o.setFail("url", err.Error())
+		o.setFail("url", strings.TrimPrefix(err.Error(), "url: "))
 		return false
 	}
 	return true

@@ -36,6 +36,10 @@ func (a *API) resendOne(r *http.Request, acct string) (any, error) {
 	if err != nil {
 		return nil, storeErr(err, "delivery")
 	}
+	if len(ids) == 0 {
+		return nil, httpErr(http.StatusConflict,
+			"delivery %d cannot be sent again now: an attempt is in progress, or its webhook was deleted", id)
+	}
 	return a.resent(ids), nil
 }
 
@@ -93,11 +97,9 @@ func (a *API) resent(ids []int64) resendResult {
 // sinceJSON reads since as an RFC 3339 string or epoch milliseconds (a number or a
 // string of digits).
 func sinceJSON(v json.RawMessage) (time.Time, error) {
-	var n json.Number
-	if json.Unmarshal(v, &n) == nil {
-		if _, ok := positiveID(n.String()); ok {
-			return parseSince(n.String())
-		}
+	var ms int64
+	if json.Unmarshal(v, &ms) == nil && ms >= 0 {
+		return time.UnixMilli(ms), nil
 	}
 	var s string
 	if json.Unmarshal(v, &s) != nil {

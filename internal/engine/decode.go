@@ -101,7 +101,9 @@ func jsonKind(goKind string) string {
 	switch goKind {
 	case "string":
 		return "a string"
-	case "int64", "float64", "ptr":
+	case "int64":
+		return "an integer"
+	case "float64", "ptr":
 		return "a number"
 	case "slice":
 		return "a JSON object"

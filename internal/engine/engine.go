@@ -129,7 +129,9 @@ func (e *Engine) AppendApply(dst []Event, st *State, sig *Signal, now int64) []E
 
 // Fire fires every timer of st due at or before now, in due order. Each event is
 // stamped with its timer's due time, not with now, so a late scheduler (or one
-// catching up after a restart) still reports when things happened.
+// catching up after a restart) still reports when things happened. One exception
+// bounds the work: of viewerAttempt repeats late by more than 100 intervals, only the
+// last 100 are sent.
 func (e *Engine) Fire(st *State, now int64) []Event { return e.AppendFire(nil, st, now) }
 
 // AppendFire is Fire appending to dst.

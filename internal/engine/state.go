@@ -11,7 +11,7 @@ import "github.com/hookcast/hookcast/webhook"
 // timer scheduler wakes at NextDue. When Idle, it holds nothing worth keeping and the
 // holder drops it: a stream nobody watches or publishes costs nothing.
 type State struct {
-	key    StreamKey
+	key     StreamKey
 	lastNow int64 // the latest time this stream saw; time never runs backwards here
 
 	// windowEnd ends the viewerAttempt window (V1): an attempt at t >= windowEnd (or

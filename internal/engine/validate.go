@@ -13,10 +13,10 @@ import (
 
 // Limits on what a signal may carry.
 const (
-	MaxNameLen     = 64        // account ids and stream names
-	MaxIDLen       = 256       // feed, viewer, media, token, transcoder ids and other free text
-	MaxMetadataLen = 16 << 10  // bytes of a media signal's metadata object
-	maxCreatedOn   = 64        // an ISO-8601 time is far shorter
+	MaxNameLen     = 64       // account ids and stream names
+	MaxIDLen       = 256      // feed, viewer, media, token, transcoder ids and other free text
+	MaxMetadataLen = 16 << 10 // bytes of a media signal's metadata object
+	maxCreatedOn   = 64       // an ISO-8601 time is far shorter
 	nameRule       = "must be 1-64 characters of letters, digits, _ - ."
 	idRule         = "must be 1-256 bytes of UTF-8 text without control characters"
 	kindRule       = "must be one of feed.started, feed.heartbeat, feed.ended, viewer.connected, viewer.disconnected, viewer.attempted, media.updated, transcoder.updated"
@@ -44,7 +44,9 @@ func (e *SignalError) Error() string {
 	return b.String()
 }
 
-func fieldErr(field, reason string) error { return &SignalError{Index: -1, Field: field, Reason: reason} }
+func fieldErr(field, reason string) error {
+	return &SignalError{Index: -1, Field: field, Reason: reason}
+}
 
 // One bit per optional field, to check in one step which fields a kind takes.
 const (

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/httpx"
@@ -39,11 +40,21 @@ type Handler struct {
 	// DefaultAccount is used by adapters for media-server paths without an account.
 	DefaultAccount string
 	Logger         *slog.Logger
+	// Events stores prepared events (POST /api/ingest/thumbnails). Nil: Submit, when
+	// it also implements EventSubmitter (the pipeline does).
+	Events EventSubmitter
+	// Now is the clock of the adapters (default time.Now).
+	Now func() time.Time
 }
 
 // Register adds the ingest routes to mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /api/ingest/signals", h.auth(http.HandlerFunc(h.signals)))
+	mux.Handle("POST /api/ingest/nginx-rtmp", h.auth(http.HandlerFunc(h.nginxRTMP)))
+	mux.Handle("POST /api/ingest/mediamtx/auth", h.auth(http.HandlerFunc(h.mediamtxAuth)))
+	mux.Handle("POST /api/ingest/mediamtx/{hook}", h.auth(http.HandlerFunc(h.mediamtxHook)))
+	mux.Handle("POST /api/ingest/srs", h.auth(http.HandlerFunc(h.srs)))
+	mux.Handle("POST /api/ingest/thumbnails", h.auth(http.HandlerFunc(h.thumbnails)))
 }
 
 // auth accepts the ingest token as a bearer header or, for media servers that
@@ -75,7 +86,7 @@ func (h *Handler) signals(w http.ResponseWriter, r *http.Request) {
 	}
 	sigs, err := engine.DecodeSignals(body)
 	if err != nil {
-		httpx.Fail(w, map[string]string{"signals": err.Error()})
+		httpx.Fail(w, signalFail(err))
 		return
 	}
 	if err := h.checkAccounts(r.Context(), sigs); err != nil {
@@ -126,4 +137,21 @@ func (h *Handler) unavailable(w http.ResponseWriter, err error) {
 	}
 	w.Header().Set("Retry-After", "1")
 	httpx.Error(w, http.StatusServiceUnavailable, msg)
+}
+
+// signalFail turns a decoding error into the fail envelope's {field: reason}, the
+// field written as a path into the body: "signals[3].name".
+func signalFail(err error) map[string]string {
+	var se *engine.SignalError
+	if !errors.As(err, &se) {
+		return map[string]string{"signals": err.Error()}
+	}
+	key := "signals"
+	if se.Index >= 0 {
+		key += fmt.Sprintf("[%d]", se.Index)
+	}
+	if se.Field != "" {
+		key += "." + se.Field
+	}
+	return map[string]string{key: se.Reason}
 }

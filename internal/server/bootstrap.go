@@ -153,3 +153,19 @@ func ValidAccountID(id string) error {
 	}
 	return nil
 }
+
+// sessionKey is the key that signs dashboard session cookies: random on the first
+// start and kept in the store, so every replica accepts every session.
+func sessionKey(ctx context.Context, st store.Store) ([]byte, error) {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	kept, err := st.SetMetaIfAbsent(ctx, "session_key", base64.StdEncoding.EncodeToString(b[:]))
+	if err != nil {
+		return nil, fmt.Errorf("keep session key: %w", err)
+	}
+	key, err := base64.StdEncoding.DecodeString(kept)
+	if err != nil || len(key) < 32 {
+		return nil, fmt.Errorf("stored session key is corrupt")
+	}
+	return key, nil
+}

@@ -54,7 +54,8 @@ func (m *metrics) commitObserved(signals, events, deliveries int, took time.Dura
 	m.commit.Observe(took.Seconds())
 }
 
-func (m *metrics) attempt(outcome string, latency time.Duration) {
+// OnAttempt implements delivery.Metrics.
+func (m *metrics) OnAttempt(outcome string, latency time.Duration) {
 	m.attempts.WithLabelValues(outcome).Inc()
 	m.attemptTime.Observe(latency.Seconds())
 }

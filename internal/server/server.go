@@ -10,11 +10,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/hookcast/hookcast/internal/api"
+	"github.com/hookcast/hookcast/internal/dashboard"
 	"github.com/hookcast/hookcast/internal/delivery"
 	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/ingest"
@@ -59,13 +59,11 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		NoViewersDelay:        cfg.NoViewersDelay,
 		FeedTimeout:           cfg.FeedTimeout,
 	})
-	owner := fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), randomToken()[:6])
 	s.disp = delivery.New(st, delivery.Options{
-		Owner:     owner,
-		Client:    netguard.NewClient(netguard.ClientOptions{AllowPrivate: cfg.AllowPrivateTargets}),
+		Client:    netguard.NewClient(netguard.ClientOptions{AllowPrivate: cfg.AllowPrivateTargets, MaxIdleConnsPerHost: 8}),
 		UserAgent: "hookcast/" + version,
 		Logger:    log.With("part", "delivery"),
-		OnAttempt: s.metrics.attempt,
+		Metrics:   s.metrics,
 	})
 	committers := 1
 	if cfg.IsPostgres() {
@@ -92,6 +90,20 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		Notify: s.disp.Notify,
 	})
 	mux.Handle("/api/", a.Handler())
+	key, err := sessionKey(ctx, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	dash := dashboard.New(dashboard.Deps{
+		Authenticate: a.AuthenticateSecret,
+		SessionKey:   key,
+		Streams: func(ctx context.Context, accountID string) (any, error) {
+			return s.pipe.Streams(ctx, accountID)
+		},
+		Logger: log.With("part", "dashboard"),
+	})
+	dash.Register(mux)
 	ing := &ingest.Handler{
 		Token:          ingestTok.check,
 		Submit:         s.pipe,
@@ -192,12 +204,4 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
-}
-
-func hostname() string {
-	h, err := os.Hostname()
-	if err != nil {
-		return "hookcast"
-	}
-	return h
 }

@@ -138,8 +138,10 @@ type Tx interface {
 	WebhooksFor(ctx context.Context, accountID, typ string) ([]Webhook, error)
 	// InsertEvent stores an event and one delivery per entry of deliveries (their
 	// EventID and AccountID are set from the event), filling in the delivery ids.
-	// A zero ev.CreatedAt is now; a delivery's empty State is pending, its zero
-	// CreatedAt and UpdatedAt are the event's CreatedAt. ErrConflict when ev.ID exists.
+	// A zero ev.CreatedAt is now; a delivery's empty State is pending, its empty
+	// EventType and EventName are the event's Type and Event, its zero CreatedAt
+	// and UpdatedAt the event's CreatedAt. ErrConflict when ev.ID exists (then
+	// nothing is written).
 	InsertEvent(ctx context.Context, ev Event, deliveries []Delivery) ([]int64, error)
 }
 
@@ -285,17 +287,19 @@ type AttemptResult struct {
 	// State is the delivery's new state; NextAttemptAt matters when it is pending.
 	State         DeliveryState
 	NextAttemptAt time.Time
-	// Webhook bookkeeping, applied in the same transaction: on success the webhook's
-	// ConsecutiveFailures resets to 0, otherwise it grows by one. With Disable set the
-	// webhook is disabled (DisableUntil zero: until re-enabled by hand).
+	// Webhook bookkeeping, applied in the same transaction: when an attempt is
+	// recorded (Attempt.N > 0), on success the webhook's ConsecutiveFailures resets
+	// to 0, otherwise it grows by one; a skip (N = 0) leaves it alone. With Disable
+	// set the webhook is disabled (DisableUntil zero: until re-enabled by hand).
 	Success       bool
 	Disable       bool
 	DisableUntil  time.Time
 	DisableReason string
 }
 
-// DeliveryQuery filters ListDeliveries and Resend. Results are newest first; paging
-// goes by BeforeID (exclusive).
+// DeliveryQuery filters ListDeliveries and Resend. Empty fields match everything
+// (an empty AccountID every account: for admin views; Resend always uses its own
+// accountID). Results are newest first; paging goes by BeforeID (exclusive).
 type DeliveryQuery struct {
 	AccountID string
 	WebhookID int64

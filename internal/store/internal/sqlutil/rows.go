@@ -7,8 +7,7 @@ import (
 	"github.com/hookcast/hookcast/internal/store"
 )
 
-// Column lists, in the order the Scan functions below read them. Prefix each name
-// with an alias by hand where a query joins tables (see Prefixed).
+// Column lists, in the order the Scan functions below read them.
 const (
 	AccountColumns = "id, name, created_at"
 	SecretColumns  = "id, account_id, label, created_at, revoked_at"
@@ -21,6 +20,11 @@ const (
 		"next_attempt_at, last_status, last_error, created_at, updated_at"
 	AttemptColumns = "delivery_id, n, at, status, latency_us, error, response"
 )
+
+// ClaimedColumns are the columns of a delivery joined with its event (alias e)
+// and webhook (alias w), as ScanClaimed reads them.
+var ClaimedColumns = Prefixed("d", DeliveryColumns) + ", " + Prefixed("e", EventColumns) + ", " +
+	Prefixed("w", WebhookColumns)
 
 // ScanAccount reads AccountColumns.
 func ScanAccount(s Scanner) (store.Account, error) {
@@ -40,18 +44,6 @@ func ScanSecret(s Scanner) (store.APISecret, error) {
 	return a, err
 }
 
-// ScanWebhook reads WebhookColumns.
-func ScanWebhook(s Scanner) (store.Webhook, error) {
-	var w store.Webhook
-	var until, created, updated int64
-	err := s.Scan(&w.ID, &w.AccountID, &w.URL, &w.Secret, &w.IsFeedHooks, &w.IsRecordingHooks,
-		&w.IsThumbnailHooks, &w.IsTranscoderHooks, &w.IsMediaHooks, &w.IsViewerConnectionHooks,
-		&w.Filter, &w.RetryPolicy, &w.Disabled, &until, &w.DisabledReason, &w.ConsecutiveFailures,
-		&created, &updated)
-	w.DisabledUntil, w.CreatedAt, w.UpdatedAt = Time(until), Time(created), Time(updated)
-	return w, err
-}
-
 // ScanStream reads StreamColumns.
 func ScanStream(s Scanner) (store.StreamRow, error) {
 	var r store.StreamRow
@@ -62,33 +54,6 @@ func ScanStream(s Scanner) (store.StreamRow, error) {
 	return r, err
 }
 
-// ScanEvent reads EventColumns.
-func ScanEvent(s Scanner) (store.Event, error) {
-	var e store.Event
-	var headers string
-	var created int64
-	if err := s.Scan(&e.ID, &e.AccountID, &e.Type, &e.Event, &e.StreamName, &e.Timestamp,
-		&e.ContentType, &headers, &e.Body, &created); err != nil {
-		return e, err
-	}
-	e.CreatedAt = Time(created)
-	h, err := DecodeHeaders(headers)
-	e.Headers = h
-	return e, err
-}
-
-// ScanDelivery reads DeliveryColumns.
-func ScanDelivery(s Scanner) (store.Delivery, error) {
-	var d store.Delivery
-	var state string
-	var next, created, updated int64
-	err := s.Scan(&d.ID, &d.EventID, &d.AccountID, &d.WebhookID, &d.EventType, &d.EventName, &state,
-		&d.Attempts, &next, &d.LastStatus, &d.LastError, &created, &updated)
-	d.State = store.DeliveryState(state)
-	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = Time(next), Time(created), Time(updated)
-	return d, err
-}
-
 // ScanAttempt reads AttemptColumns.
 func ScanAttempt(s Scanner) (store.Attempt, error) {
 	var a store.Attempt
@@ -96,6 +61,102 @@ func ScanAttempt(s Scanner) (store.Attempt, error) {
 	err := s.Scan(&a.DeliveryID, &a.N, &at, &a.Status, &latency, &a.Error, &a.Response)
 	a.At, a.Latency = Time(at), time.Duration(latency)*time.Microsecond
 	return a, err
+}
+
+// The rows below are scanned in two steps, destinations then value, so that a
+// joined row (ScanClaimed) can read several of them in one Scan call.
+
+type webhookRow struct {
+	w                       store.Webhook
+	until, created, updated int64
+}
+
+func (r *webhookRow) dest() []any {
+	w := &r.w
+	return []any{&w.ID, &w.AccountID, &w.URL, &w.Secret, &w.IsFeedHooks, &w.IsRecordingHooks,
+		&w.IsThumbnailHooks, &w.IsTranscoderHooks, &w.IsMediaHooks, &w.IsViewerConnectionHooks,
+		&w.Filter, &w.RetryPolicy, &w.Disabled, &r.until, &w.DisabledReason, &w.ConsecutiveFailures,
+		&r.created, &r.updated}
+}
+
+func (r *webhookRow) value() store.Webhook {
+	r.w.DisabledUntil, r.w.CreatedAt, r.w.UpdatedAt = Time(r.until), Time(r.created), Time(r.updated)
+	return r.w
+}
+
+type eventRow struct {
+	e       store.Event
+	headers string
+	created int64
+}
+
+func (r *eventRow) dest() []any {
+	e := &r.e
+	return []any{&e.ID, &e.AccountID, &e.Type, &e.Event, &e.StreamName, &e.Timestamp, &e.ContentType,
+		&r.headers, &e.Body, &r.created}
+}
+
+func (r *eventRow) value() (store.Event, error) {
+	r.e.CreatedAt = Time(r.created)
+	h, err := DecodeHeaders(r.headers)
+	r.e.Headers = h
+	if r.e.Body == nil {
+		r.e.Body = []byte{}
+	}
+	return r.e, err
+}
+
+type deliveryRow struct {
+	d                      store.Delivery
+	state                  string
+	next, created, updated int64
+}
+
+func (r *deliveryRow) dest() []any {
+	d := &r.d
+	return []any{&d.ID, &d.EventID, &d.AccountID, &d.WebhookID, &d.EventType, &d.EventName, &r.state,
+		&d.Attempts, &r.next, &d.LastStatus, &d.LastError, &r.created, &r.updated}
+}
+
+func (r *deliveryRow) value() store.Delivery {
+	r.d.State = store.DeliveryState(r.state)
+	r.d.NextAttemptAt, r.d.CreatedAt, r.d.UpdatedAt = Time(r.next), Time(r.created), Time(r.updated)
+	return r.d
+}
+
+// ScanWebhook reads WebhookColumns.
+func ScanWebhook(s Scanner) (store.Webhook, error) {
+	var r webhookRow
+	err := s.Scan(r.dest()...)
+	return r.value(), err
+}
+
+// ScanEvent reads EventColumns.
+func ScanEvent(s Scanner) (store.Event, error) {
+	var r eventRow
+	if err := s.Scan(r.dest()...); err != nil {
+		return store.Event{}, err
+	}
+	return r.value()
+}
+
+// ScanDelivery reads DeliveryColumns.
+func ScanDelivery(s Scanner) (store.Delivery, error) {
+	var r deliveryRow
+	err := s.Scan(r.dest()...)
+	return r.value(), err
+}
+
+// ScanClaimed reads ClaimedColumns.
+func ScanClaimed(s Scanner) (store.ClaimedDelivery, error) {
+	var d deliveryRow
+	var e eventRow
+	var w webhookRow
+	if err := s.Scan(append(append(d.dest(), e.dest()...), w.dest()...)...); err != nil {
+		return store.ClaimedDelivery{}, err
+	}
+	ev, err := e.value()
+	return store.ClaimedDelivery{Delivery: d.value(), Event: ev, Webhook: w.value()}, err
 }
 
 // Prefixed qualifies every column of a list with alias: Prefixed("d", "id, state")

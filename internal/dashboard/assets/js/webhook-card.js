@@ -1,0 +1,213 @@
+// One webhook, as a card: its URL (pen to edit, check mark to save, grey cross to
+// cancel), the Enabled/Disabled switch of each type, its secret (show, copy,
+// renew), filter and retry policy, the disabled notice, and delete.
+import * as api from './api.js';
+import { h, fill, icon, uid, when, copyText } from './dom.js';
+import { announce, showError, confirmDialog, busy, markInvalid } from './ui.js';
+
+export function webhookCard(w, actions) {
+  const titleId = uid(`wh-${w.id}`);
+  const card = h('article', { class: 'card webhook', 'aria-labelledby': titleId, dataset: { webhook: String(w.id) } });
+
+  // run applies a change, showing failures in the page's alert region.
+  const run = (button, change, message, focusKey) => busy(button, async () => {
+    try {
+      await actions.update(w, change, message, focusKey);
+    } catch (err) {
+      showError(err);
+    }
+  });
+  // run.raw applies a change and lets the caller show the failure (forms mark
+  // the offending input).
+  run.raw = (change, message, focusKey) => actions.update(w, change, message, focusKey);
+
+  const deleteBtn = h('button', {
+    type: 'button', class: 'icon-only danger-quiet', 'aria-label': `Delete webhook #${w.id}`,
+    title: 'Delete', dataset: { focus: 'delete' },
+  }, icon('trash'));
+  deleteBtn.addEventListener('click', () => actions.remove(w, deleteBtn));
+
+  fill(card,
+    h('header', { class: 'card-head' },
+      h('h2', { id: titleId, tabindex: '-1', dataset: { focus: 'title' } }, `Webhook #${w.id}`),
+      w.disabled ? h('span', { class: 'badge bad' }, 'Disabled') : h('span', { class: 'badge ok' }, 'Active'),
+      h('span', { class: 'spacer' }),
+      h('a', { href: `#/deliveries?webhookId=${w.id}`, class: 'link-button' }, 'Deliveries'),
+      deleteBtn),
+    urlRow(w, run),
+    w.disabled ? disabledNotice(w, run) : null,
+    typesRow(w, run),
+    secretRow(w, run),
+    settings(w, run));
+  return card;
+}
+
+function urlRow(w, run) {
+  const row = h('div', { class: 'url-row' });
+  const show = (focusPen) => {
+    const pen = h('button', {
+      type: 'button', class: 'icon-only quiet', 'aria-label': `Edit URL of webhook #${w.id}`,
+      title: 'Edit URL', dataset: { focus: 'edit-url' }, onclick: edit,
+    }, icon('pen'));
+    fill(row, h('span', { class: 'field-name' }, 'URL'), h('code', { class: 'url' }, w.url), pen);
+    if (focusPen) pen.focus();
+  };
+  const edit = () => {
+    const id = uid('url');
+    const input = h('input', {
+      id, name: 'url', type: 'url', value: w.url, required: true, spellcheck: 'false', inputmode: 'url',
+    });
+    const save = h('button', { type: 'submit', class: 'icon-only confirm', 'aria-label': 'Save URL', title: 'Save' }, icon('check'));
+    const cancel = h('button', { type: 'button', class: 'icon-only cancel', 'aria-label': 'Cancel editing the URL', title: 'Cancel', onclick: () => show(true) }, icon('x'));
+    const form = h('form', { class: 'url-edit', novalidate: true },
+      h('label', { for: id, class: 'field-name' }, 'URL'), input, save, cancel);
+    form.addEventListener('input', () => input.removeAttribute('aria-invalid'));
+    form.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') {
+        ev.preventDefault();
+        show(true);
+      }
+    });
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const url = input.value.trim();
+      if (url === w.url) {
+        show(true);
+        return;
+      }
+      if (!url) {
+        showError(new Error('Please enter the webhook URL.'));
+        input.setAttribute('aria-invalid', 'true');
+        input.focus();
+        return;
+      }
+      busy(save, async () => {
+        try {
+          await run.raw({ url }, `URL of webhook #${w.id} changed.`, 'edit-url');
+        } catch (err) {
+          showError(err);
+          markInvalid(form, err.fields);
+        }
+      });
+    });
+    fill(row, form);
+    input.focus();
+    input.select();
+  };
+  show(false);
+  return row;
+}
+
+function disabledNotice(w, run) {
+  const d = w.disabled;
+  const reEnable = h('button', { type: 'button', class: 'primary', dataset: { focus: 're-enable' } }, 'Re-enable');
+  reEnable.addEventListener('click', () => run(reEnable, { reEnable: true },
+    `Webhook #${w.id} is enabled again; new events will be sent to it.`, 'title'));
+  return h('div', { class: 'notice bad', role: 'note' },
+    h('p', null,
+      h('strong', null, 'Disabled'),
+      d.until ? ` until ${when(d.until)}` : ' until you re-enable it',
+      d.reason ? ` — ${d.reason}.` : '.',
+      ' No events are sent to it meanwhile.'),
+    reEnable);
+}
+
+function typesRow(w, run) {
+  return h('fieldset', { class: 'types' },
+    h('legend', null, 'Event types'),
+    h('ul', { class: 'type-list' }, api.HOOK_TYPES.map((t) => {
+      const on = Boolean(w[t.field]);
+      const nameId = uid(`type-${t.type}`);
+      const btnId = uid(`toggle-${t.type}`);
+      const btn = h('button', {
+        type: 'button', id: btnId, class: `toggle ${on ? 'on' : 'off'}`,
+        'aria-labelledby': `${nameId} ${btnId}`, title: on ? `Click to stop ${t.label} events` : `Click to receive ${t.label} events`,
+        dataset: { focus: `toggle-${t.field}` },
+      }, on ? 'Enabled' : 'Disabled');
+      btn.addEventListener('click', () => run(btn, { [t.field]: !on },
+        `${t.label} events ${on ? 'disabled' : 'enabled'} for webhook #${w.id}.`, `toggle-${t.field}`));
+      return h('li', null, h('span', { id: nameId, class: 'type-name', title: t.about }, t.label), btn);
+    })));
+}
+
+function secretRow(w, run) {
+  const id = uid('secret');
+  const masked = '•'.repeat(24);
+  const value = h('code', { id, class: 'secret', dataset: { focus: 'secret' }, tabindex: '-1' }, masked);
+  const showBtn = h('button', { type: 'button', class: 'secondary small', 'aria-controls': id, 'aria-expanded': 'false' }, icon('eye'), 'Show');
+  showBtn.addEventListener('click', () => {
+    const hidden = showBtn.getAttribute('aria-expanded') === 'false';
+    value.textContent = hidden ? w.secret : masked;
+    showBtn.setAttribute('aria-expanded', String(hidden));
+    fill(showBtn, icon('eye'), hidden ? 'Hide' : 'Show');
+  });
+  const copyBtn = h('button', { type: 'button', class: 'secondary small' }, icon('copy'), 'Copy');
+  copyBtn.addEventListener('click', async () => {
+    try {
+      await copyText(w.secret);
+      announce(`Secret of webhook #${w.id} copied.`);
+    } catch {
+      showError(new Error('Copying is not available in this browser here; use Show and copy the secret yourself.'));
+    }
+  });
+  const renewBtn = h('button', { type: 'button', class: 'secondary small warn', dataset: { focus: 'renew' } }, icon('refresh'), 'Renew');
+  renewBtn.addEventListener('click', async () => {
+    const ok = await confirmDialog({
+      title: `Renew the secret of webhook #${w.id}?`,
+      body: [
+        h('p', { class: 'warning' }, h('strong', null, 'This cannot be undone.'),
+          ' The current secret stops being used at once: events are signed with the new one from now on.'),
+        'Your receiver checks signatures with the secret, so give it the new one; you may need to redeploy it.',
+      ],
+      confirm: 'Renew secret',
+    });
+    if (!ok) return;
+    run(renewBtn, { refreshSecret: true }, `The secret of webhook #${w.id} was renewed. Update your receiver with the new secret.`, 'secret');
+  });
+  return h('div', { class: 'secret-row' },
+    h('span', { class: 'field-name' }, 'Secret'),
+    value,
+    h('span', { class: 'buttons' }, showBtn, copyBtn, renewBtn));
+}
+
+function settings(w, run) {
+  const filterId = uid('filter');
+  const retryId = uid('retry');
+  const save = h('button', { type: 'submit', class: 'secondary', dataset: { focus: 'save-settings' } }, 'Save filter and retries');
+  const form = h('form', { class: 'settings-form', novalidate: true },
+    h('label', { for: filterId }, 'Stream name filter'),
+    h('input', { id: filterId, name: 'filter', type: 'text', value: w.filter || '', spellcheck: 'false', placeholder: 'all streams', 'aria-describedby': `${filterId}-help` }),
+    h('p', { id: `${filterId}-help`, class: 'help' }, 'A regular expression matched against the stream name (the transcoder name for transcoder events). Empty: every stream.'),
+    retrySelect(retryId, w.retryPolicy),
+    save);
+  form.addEventListener('input', (ev) => ev.target.removeAttribute('aria-invalid'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(save, async () => {
+      try {
+        await run.raw({ filter: form.elements.filter.value.trim(), retryPolicy: form.elements.retryPolicy.value },
+          `Filter and retry policy of webhook #${w.id} saved.`, 'save-settings');
+      } catch (err) {
+        showError(err);
+        markInvalid(form, err.fields);
+      }
+    });
+  });
+  const summary = [
+    w.filter ? `streams matching ${w.filter}` : 'every stream',
+    w.retryPolicy === 'none' ? 'one attempt' : 'retries for up to 24 h',
+  ].join(' · ');
+  return h('details', { class: 'settings' },
+    h('summary', null, 'Filter and retries ', h('span', { class: 'muted' }, `(${summary})`)),
+    form);
+}
+
+// retrySelect is the labelled choice of retry policy (events.md §4).
+export function retrySelect(id, value) {
+  return [
+    h('label', { for: id }, 'Retry policy'),
+    h('select', { id, name: 'retryPolicy' },
+      h('option', { value: 'exponential', selected: value !== 'none' }, 'Retry failures with growing delays, for up to 24 hours'),
+      h('option', { value: 'none', selected: value === 'none' }, 'One attempt only, never retry')),
+  ];
+}

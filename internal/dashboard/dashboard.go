@@ -1,0 +1,132 @@
+// Package dashboard serves hookcast's web pages (plain HTML, CSS and JavaScript
+// embedded in the binary) and the browser sessions that let those pages call the
+// REST API without handling the API secret after sign-in.
+package dashboard
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// Defaults of Deps.
+const (
+	// DefaultSessionTTL is how long a sign-in lasts.
+	DefaultSessionTTL = 12 * time.Hour
+	// DefaultStreamsInterval is how often /dashboard/events looks at the streams.
+	DefaultStreamsInterval = time.Second
+)
+
+// Deps is what the dashboard needs from the rest of the service.
+type Deps struct {
+	// Authenticate maps an API secret to its account (sign-in). A wrong secret is
+	// an error wrapping api.ErrUnauthorized or store.ErrNotFound (401); one wrapping
+	// store.ErrUnavailable is a 503; anything else a 500. Required.
+	Authenticate func(ctx context.Context, apiSecret string) (accountID string, err error)
+	// SessionKey signs session cookies; the same on every replica, at least 32
+	// bytes. Empty: a random key, so sessions end when the process does.
+	SessionKey []byte
+	// Streams is the live view of an account's streams (for server-sent events).
+	// Nil: the Streams page shows none.
+	Streams func(ctx context.Context, accountID string) (any, error)
+	Logger  *slog.Logger
+
+	// AccountBySecretHash, when set, is asked on every request whether the API
+	// secret a session was signed in with is still live (by its SHA-256, the hash
+	// api.HashSecret keeps), so revoking a secret ends its sessions at once rather
+	// than at their expiry. Wire it to store.Store.AccountBySecretHash. Optional.
+	AccountBySecretHash func(ctx context.Context, hash []byte) (accountID string, err error)
+	// Events, when set, gives the latest events of the account for the Streams
+	// page (newest first). Wire it to store.Store.ListEvents. Optional.
+	Events func(ctx context.Context, q store.EventQuery) ([]store.Event, error)
+	// Now is the clock (default time.Now); tests move it to expire sessions.
+	Now func() time.Time
+	// SessionTTL is how long a sign-in lasts. Default DefaultSessionTTL (12 h).
+	SessionTTL time.Duration
+	// StreamsInterval is how often /dashboard/events looks for changes. Default
+	// DefaultStreamsInterval (1 s); minimum 50 ms.
+	StreamsInterval time.Duration
+}
+
+// Dashboard serves "/", "/assets/…" and "/dashboard/…". Build it with New; it is
+// safe for concurrent use.
+type Dashboard struct {
+	d       Deps
+	log     *slog.Logger
+	key     []byte
+	limiter *loginLimiter
+
+	stopOnce sync.Once
+	stop     chan struct{} // closed by Shutdown: event streams end
+}
+
+// New returns the dashboard.
+func New(d Deps) *Dashboard {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.SessionTTL <= 0 {
+		d.SessionTTL = DefaultSessionTTL
+	}
+	if d.StreamsInterval <= 0 {
+		d.StreamsInterval = DefaultStreamsInterval
+	}
+	d.StreamsInterval = max(d.StreamsInterval, 50*time.Millisecond)
+	log := d.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	key := d.SessionKey
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
+	}
+	return &Dashboard{
+		d: d, log: log, key: key,
+		limiter: newLoginLimiter(d.Now),
+		stop:    make(chan struct{}),
+	}
+}
+
+// Register adds the dashboard routes to mux.
+func (d *Dashboard) Register(mux *http.ServeMux) {
+	mux.Handle("GET /{$}", secure(http.HandlerFunc(d.serveIndex)))
+	mux.Handle("GET /assets/", secure(http.HandlerFunc(d.serveAsset)))
+	mux.Handle("POST /dashboard/login", secure(http.HandlerFunc(d.login)))
+	mux.Handle("POST /dashboard/logout", secure(http.HandlerFunc(d.logout)))
+	mux.Handle("GET /dashboard/session", secure(http.HandlerFunc(d.session)))
+	mux.Handle("GET /dashboard/events", secure(http.HandlerFunc(d.events)))
+}
+
+// Shutdown ends every open event stream, so that http.Server.Shutdown (which
+// waits for handlers to return) is not held up by browsers left on the Streams
+// page. Register it with http.Server.RegisterOnShutdown. Safe to call twice.
+func (d *Dashboard) Shutdown() {
+	d.stopOnce.Do(func() { close(d.stop) })
+}
+
+// secure sets the headers every dashboard answer carries: nothing is loaded from
+// anywhere but this origin, no page may frame the dashboard, no sniffing.
+func secure(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", contentSecurityPolicy)
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// contentSecurityPolicy allows this origin only. Images may also be data: URLs:
+// the delivery detail shows a thumbnail event's JPEG that way.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; " +
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"

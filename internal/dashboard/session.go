@@ -1,0 +1,186 @@
+package dashboard
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// CookieName is the session cookie.
+const CookieName = "hookcast_session"
+
+// CSRFHeader carries the session's CSRF token on every unsafe request.
+const CSRFHeader = "X-CSRF-Token"
+
+// maxCookieBytes bounds what is decoded: a real session cookie is ~250 bytes.
+const maxCookieBytes = 1024
+
+// session is the signed payload of the cookie. It is not secret (base64, not
+// encrypted) but cannot be changed without the key.
+type session struct {
+	AccountID  string `json:"accountId"`
+	Expiry     int64  `json:"expiry"` // unix seconds
+	CSRF       string `json:"csrf"`
+	SecretHash string `json:"sh,omitempty"` // base64 SHA-256 of the API secret signed in with
+}
+
+// Reasons a session is refused. They stay inside the server: clients only learn
+// "sign in again" or "refused".
+var (
+	errNoSession      = errors.New("no session cookie")
+	errBadSession     = errors.New("session cookie malformed or not signed by this service")
+	errExpired        = errors.New("session expired")
+	errRevoked        = errors.New("the API secret of the session was revoked")
+	errCSRF           = errors.New("missing or wrong " + CSRFHeader + " header")
+	errCrossOrigin    = errors.New("cross-origin request refused")
+	crossOriginGuard  = http.NewCrossOriginProtection()
+	sessionEncoding   = base64.RawURLEncoding
+	csrfTokenBytes    = 32
+	secretHashEncoded = base64.StdEncoding
+)
+
+// newSession starts a session for the account, valid for the TTL from now.
+func (d *Dashboard) newSession(accountID, apiSecret string) session {
+	tok := make([]byte, csrfTokenBytes)
+	_, _ = rand.Read(tok) // never fails (Go 1.24+)
+	h := sha256.Sum256([]byte(apiSecret))
+	return session{
+		AccountID:  accountID,
+		Expiry:     d.d.Now().Add(d.d.SessionTTL).Unix(),
+		CSRF:       sessionEncoding.EncodeToString(tok),
+		SecretHash: secretHashEncoded.EncodeToString(h[:]),
+	}
+}
+
+// encode is base64(payload) "." base64(HMAC-SHA256(key, payload)).
+func (d *Dashboard) encode(s session) string {
+	payload, _ := json.Marshal(s) // a struct of strings and ints: cannot fail
+	return sessionEncoding.EncodeToString(payload) + "." + sessionEncoding.EncodeToString(d.mac(payload))
+}
+
+func (d *Dashboard) mac(payload []byte) []byte {
+	m := hmac.New(sha256.New, d.key)
+	m.Write(payload)
+	return m.Sum(nil)
+}
+
+// decode checks the signature (in constant time) before reading anything, then
+// the expiry.
+func (d *Dashboard) decode(value string) (session, error) {
+	var s session
+	if len(value) > maxCookieBytes {
+		return s, errBadSession
+	}
+	p64, m64, ok := strings.Cut(value, ".")
+	if !ok {
+		return s, errBadSession
+	}
+	payload, err1 := sessionEncoding.DecodeString(p64)
+	mac, err2 := sessionEncoding.DecodeString(m64)
+	if err1 != nil || err2 != nil || !hmac.Equal(mac, d.mac(payload)) {
+		return s, errBadSession
+	}
+	if err := json.Unmarshal(payload, &s); err != nil || s.AccountID == "" || s.CSRF == "" {
+		return session{}, errBadSession
+	}
+	if d.d.Now().Unix() >= s.Expiry {
+		return session{}, errExpired
+	}
+	return s, nil
+}
+
+// SessionAccount returns the account of a valid session cookie; for unsafe methods
+// the X-CSRF-Token header must match the session too.
+//
+// The REST API calls it when a request has no bearer token. A request is refused
+// when the cookie is missing, tampered with, signed with another key or expired;
+// when its API secret has been revoked (if Deps.AccountBySecretHash is set); and,
+// for methods other than GET, HEAD and OPTIONS, when it comes from another origin
+// (Origin or Sec-Fetch-Site) or lacks the session's CSRF token.
+func (d *Dashboard) SessionAccount(r *http.Request) (string, bool) {
+	s, err := d.check(r)
+	if err != nil {
+		return "", false
+	}
+	return s.AccountID, true
+}
+
+// check is SessionAccount with the reason for a refusal.
+func (d *Dashboard) check(r *http.Request) (session, error) {
+	c, err := r.Cookie(CookieName)
+	if err != nil {
+		return session{}, errNoSession
+	}
+	s, err := d.decode(c.Value)
+	if err != nil {
+		return session{}, err
+	}
+	if !safeMethod(r.Method) {
+		if err := crossOriginGuard.Check(r); err != nil {
+			return session{}, errCrossOrigin
+		}
+		got := r.Header.Get(CSRFHeader)
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.CSRF)) != 1 {
+			return session{}, errCSRF
+		}
+	}
+	if err := d.stillLive(r, s); err != nil {
+		return session{}, err
+	}
+	return s, nil
+}
+
+// stillLive asks the store whether the session's API secret still maps to its
+// account. A store failure refuses the request too: better a retry than a
+// revoked secret that keeps working.
+func (d *Dashboard) stillLive(r *http.Request, s session) error {
+	if d.d.AccountBySecretHash == nil {
+		return nil
+	}
+	h, err := secretHashEncoded.DecodeString(s.SecretHash)
+	if err != nil || len(h) != sha256.Size {
+		return errRevoked
+	}
+	acct, err := d.d.AccountBySecretHash(r.Context(), h)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errRevoked, err)
+	}
+	if acct != s.AccountID {
+		return errRevoked
+	}
+	return nil
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// setCookie sends the session; HttpOnly keeps it from scripts (they get the CSRF
+// token from /dashboard/session instead), SameSite=Strict from other sites.
+func (d *Dashboard) setCookie(w http.ResponseWriter, r *http.Request, s session) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     CookieName,
+		Value:    d.encode(s),
+		Path:     "/",
+		Expires:  time.Unix(s.Expiry, 0),
+		MaxAge:   int(time.Unix(s.Expiry, 0).Sub(d.d.Now()).Seconds()),
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteStrictMode,
+	})
+}
+
+func clearCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{
+		Name: CookieName, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
+	})
+}

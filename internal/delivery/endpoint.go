@@ -1,0 +1,221 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// leaseMargin is kept free at the end of a lease for recording the attempt.
+const leaseMargin = 5 * time.Second
+
+// endpoint is the in-memory queue of one webhook, with its own workers, so its
+// speed affects no other webhook.
+type endpoint struct {
+	id     int64
+	queue  []*item
+	active int // workers running for this endpoint
+	// failures counts consecutive failed attempts, seeded from the store's
+	// counter when the endpoint is set up; exact within this process even with
+	// several attempts in flight, whose webhook rows were all read before.
+	failures int
+	// disabledSeq is the dispatch sequence number at which this dispatcher
+	// disabled the webhook: deliveries queued up to then carry a webhook row read
+	// before the disable and are skipped while it lasts (disabledUntil, or for
+	// good when zero).
+	disabledSeq   uint64
+	disabledUntil time.Time
+}
+
+// item is one claimed delivery waiting for or under its attempt.
+type item struct {
+	cd        store.ClaimedDelivery
+	claimedAt time.Time // the Now of the claim: the lease runs from here
+	seq       uint64    // dispatch order
+	stale     bool      // the row was claimed again since; this copy is not sent
+}
+
+// dispatch queues claimed deliveries on their endpoints and starts workers as
+// the per-endpoint limit allows. A delivery whose endpoint queue is full is left
+// leased: it is claimed again when the lease runs out. It returns how many were
+// queued.
+func (d *Dispatcher) dispatch(claimed []store.ClaimedDelivery, claimedAt time.Time) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	accepted := 0
+	for _, cd := range claimed {
+		if d.stopping {
+			break
+		}
+		ep := d.endpoints[cd.Webhook.ID]
+		if ep == nil {
+			ep = &endpoint{id: cd.Webhook.ID, failures: cd.Webhook.ConsecutiveFailures}
+			d.endpoints[ep.id] = ep
+		}
+		if len(ep.queue) >= d.opts.PerEndpointQueue {
+			continue
+		}
+		d.seq++
+		it := &item{cd: cd, claimedAt: claimedAt, seq: d.seq}
+		if old := d.held[cd.Delivery.ID]; old != nil {
+			old.stale = true
+		}
+		d.held[cd.Delivery.ID] = it
+		ep.queue = append(ep.queue, it)
+		d.queued++
+		accepted++
+		if ep.active < d.opts.PerEndpointConcurrency {
+			ep.active++
+			d.workers.Add(1)
+			go d.work(ep)
+		}
+	}
+	d.dropped.Add(int64(len(claimed) - accepted))
+	return accepted
+}
+
+// work runs attempts for one endpoint until its queue is empty.
+func (d *Dispatcher) work(ep *endpoint) {
+	defer d.workers.Done()
+	for {
+		it := d.next(ep)
+		if it == nil {
+			return
+		}
+		d.handle(ep, it)
+		d.mu.Lock()
+		if d.held[it.cd.Delivery.ID] == it {
+			delete(d.held, it.cd.Delivery.ID)
+		}
+		d.mu.Unlock()
+	}
+}
+
+// next pops the endpoint's next live item, or retires the worker.
+func (d *Dispatcher) next(ep *endpoint) *item {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for len(ep.queue) > 0 && !d.stopping {
+		it := ep.queue[0]
+		ep.queue[0] = nil
+		ep.queue = ep.queue[1:]
+		d.queued--
+		if !it.stale {
+			return it
+		}
+	}
+	for _, it := range ep.queue { // stopping: leave the rest to their leases
+		if d.held[it.cd.Delivery.ID] == it {
+			delete(d.held, it.cd.Delivery.ID)
+		}
+	}
+	d.queued -= len(ep.queue)
+	ep.queue = nil
+	ep.active--
+	remember := ep.disabledSeq > 0 && (ep.disabledUntil.IsZero() || d.clock().Before(ep.disabledUntil))
+	if ep.active == 0 && !remember {
+		delete(d.endpoints, ep.id)
+	}
+	return nil
+}
+
+// handle makes (or skips) one delivery's attempt and records it.
+func (d *Dispatcher) handle(ep *endpoint, it *item) {
+	cd := &it.cd
+	now := d.clock()
+	if now.After(it.claimedAt.Add(d.opts.Lease - d.opts.AttemptTimeout - leaseMargin)) {
+		// Too late to finish within the lease: another claim will take it.
+		d.dropped.Add(1)
+		return
+	}
+	if d.skip(ep, it, now) {
+		d.finish(store.AttemptResult{
+			Owner:   d.opts.Owner,
+			Attempt: store.Attempt{DeliveryID: cd.Delivery.ID, At: now},
+			State:   store.DeliverySkipped,
+		}, "skipped", 0)
+		return
+	}
+	select {
+	case d.sem <- struct{}{}:
+	case <-d.stopCh:
+		return
+	}
+	ctx, cancel := context.WithTimeout(d.sendCtx, d.opts.AttemptTimeout)
+	att, resp := d.send(ctx, cd, now)
+	cancel()
+	<-d.sem
+	if resp.Err != nil && d.sendCtx.Err() != nil {
+		return // cut off by shutdown: not the receiver's fault, not recorded
+	}
+	end := d.clock()
+	dec := d.opts.Retry.Decide(cd.Webhook.RetryPolicy, resp, att.N, cd.Delivery.CreatedAt, end)
+	res := store.AttemptResult{
+		Owner: d.opts.Owner, Attempt: att,
+		State: dec.State, NextAttemptAt: dec.NextAttemptAt,
+		Success: dec.State == store.DeliverySucceeded,
+		Disable: dec.Disable, DisableReason: dec.Reason,
+	}
+	d.mu.Lock()
+	if ep.disabledSeq > 0 && it.seq > ep.disabledSeq && !cd.Webhook.Disabled {
+		// Re-enabled by hand since this dispatcher disabled it: start afresh.
+		ep.disabledSeq, ep.disabledUntil = 0, time.Time{}
+		ep.failures = cd.Webhook.ConsecutiveFailures
+	}
+	if res.Success {
+		ep.failures = 0
+	} else {
+		ep.failures++
+		if !res.Disable && d.opts.AutoDisableAfter > 0 && ep.failures >= d.opts.AutoDisableAfter {
+			res.Disable = true
+			res.DisableUntil = end.Add(d.opts.AutoDisableFor)
+			res.DisableReason = fmt.Sprintf("%d consecutive failed deliveries (last: %s)", ep.failures, dec.Reason)
+		}
+	}
+	d.mu.Unlock()
+	outcome := string(dec.State)
+	if dec.State == store.DeliveryPending {
+		outcome = "retry"
+	}
+	if d.finish(res, outcome, att.Latency) && res.Disable {
+		d.mu.Lock()
+		ep.disabledSeq, ep.disabledUntil = d.seq, res.DisableUntil
+		d.mu.Unlock()
+		d.opts.Logger.Info("delivery: webhook disabled", "webhook", cd.Webhook.ID,
+			"account", cd.Webhook.AccountID, "reason", res.DisableReason, "until", res.DisableUntil)
+	}
+}
+
+// skip reports whether the delivery's webhook is disabled now, as the claimed row
+// says or as this dispatcher decided after the row was read.
+func (d *Dispatcher) skip(ep *endpoint, it *item, now time.Time) bool {
+	wh := &it.cd.Webhook
+	if wh.Disabled && (wh.DisabledUntil.IsZero() || now.Before(wh.DisabledUntil)) {
+		return true
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return it.seq <= ep.disabledSeq && (ep.disabledUntil.IsZero() || now.Before(ep.disabledUntil))
+}
+
+// finish records an attempt and reports whether the store took it.
+func (d *Dispatcher) finish(res store.AttemptResult, outcome string, latency time.Duration) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err := d.st.FinishAttempt(ctx, res)
+	cancel()
+	if d.opts.Metrics != nil {
+		d.opts.Metrics.OnAttempt(outcome, latency)
+	}
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			d.opts.Logger.Debug("delivery: lease lost before the attempt was recorded", "delivery", res.Attempt.DeliveryID)
+		} else {
+			d.opts.Logger.Warn("delivery: record attempt", "delivery", res.Attempt.DeliveryID, "err", err)
+		}
+		return false
+	}
+	return true
+}

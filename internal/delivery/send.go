@@ -1,0 +1,157 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/store"
+	"github.com/hookcast/hookcast/webhook"
+)
+
+const (
+	// maxResponseKept is how much of a response body an attempt records.
+	maxResponseKept = 4 << 10
+	// maxResponseDrained is how much more is read (and discarded) so the
+	// connection can be reused; a longer body costs a new connection instead.
+	maxResponseDrained = 64 << 10
+	// maxErrorText bounds the error text recorded for an attempt.
+	maxErrorText = 512
+)
+
+// send makes one attempt of a claimed delivery at now and returns the attempt to
+// record and what the receiver answered.
+func (d *Dispatcher) send(ctx context.Context, cd *store.ClaimedDelivery, now time.Time) (store.Attempt, Response) {
+	att := store.Attempt{DeliveryID: cd.Delivery.ID, N: cd.Delivery.Attempts + 1, At: now}
+	fail := func(err error) (store.Attempt, Response) {
+		att.Error = errorText(err)
+		return att, Response{Err: err}
+	}
+	signer, err := d.signers.get(cd.Webhook.ID, cd.Webhook.Secret)
+	if err != nil {
+		return fail(permanentError{errors.New("invalid webhook secret")})
+	}
+	ev := &cd.Event
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cd.Webhook.URL, bytes.NewReader(ev.Body))
+	if err != nil {
+		return fail(permanentError{errors.New("invalid webhook URL")})
+	}
+	h := req.Header
+	for k, v := range ev.Headers {
+		if validHeader(k, v) {
+			h.Set(k, v)
+		}
+	}
+	ct := ev.ContentType
+	if ct == "" {
+		ct = webhook.ContentTypeJSON
+	}
+	h.Set("Content-Type", ct)
+	h.Set("User-Agent", d.opts.UserAgent)
+	h.Set(webhook.HeaderSignature, signer.Millicast(ev.Body))
+	ts := now.Unix()
+	h.Set(webhook.HeaderWebhookID, ev.ID)
+	h.Set(webhook.HeaderWebhookTimestamp, strconv.FormatInt(ts, 10))
+	h.Set(webhook.HeaderWebhookSignature, signer.Standard(ev.ID, ts, ev.Body))
+
+	start := time.Now()
+	resp, err := d.client.Do(req)
+	if err != nil {
+		att.Latency = time.Since(start)
+		return fail(err)
+	}
+	buf := make([]byte, maxResponseKept)
+	n, _ := io.ReadFull(resp.Body, buf)
+	_, _ = io.CopyN(io.Discard, resp.Body, maxResponseDrained)
+	resp.Body.Close()
+	att.Latency = time.Since(start)
+	att.Status = resp.StatusCode
+	if n > 0 {
+		att.Response = buf[:n:n]
+	}
+	return att, Response{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
+}
+
+// errorText is the recorded text of a transport error, without the request URL
+// (which may carry a token in its query) and bounded in length.
+func errorText(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	s := err.Error()
+	if len(s) > maxErrorText {
+		s = s[:maxErrorText]
+	}
+	return s
+}
+
+// reservedHeaders cannot be set by an event's own headers: they describe the
+// message framing, or are set by the dispatcher.
+var reservedHeaders = map[string]bool{
+	"Host": true, "Content-Length": true, "Transfer-Encoding": true, "Connection": true,
+	"Te": true, "Trailer": true, "Upgrade": true, "Keep-Alive": true, "Proxy-Connection": true,
+}
+
+// validHeader reports whether an event header may be sent: a token name that is
+// not reserved and a value without control characters (the transport would
+// refuse the whole request otherwise).
+func validHeader(name, value string) bool {
+	if name == "" || reservedHeaders[http.CanonicalHeaderKey(name)] {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	for i := 0; i < len(value); i++ {
+		if c := value[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// signerCache keeps one Signer per webhook so a secret is decoded once, not on
+// every attempt; an entry is replaced when the webhook's secret changes.
+type signerCache struct {
+	mu sync.Mutex
+	m  map[int64]signerEntry
+}
+
+type signerEntry struct {
+	secret string
+	signer *webhook.Signer
+}
+
+// maxSigners bounds the cache; when full it starts over (deleted webhooks would
+// otherwise stay forever).
+const maxSigners = 10000
+
+func (c *signerCache) get(id int64, secret string) (*webhook.Signer, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[id]; ok && subtle.ConstantTimeCompare([]byte(e.secret), []byte(secret)) == 1 {
+		return e.signer, nil
+	}
+	s, err := webhook.NewSigner(secret)
+	if err != nil {
+		return nil, fmt.Errorf("webhook %d: %w", id, err)
+	}
+	if c.m == nil || len(c.m) >= maxSigners {
+		c.m = make(map[int64]signerEntry)
+	}
+	c.m[id] = signerEntry{secret: secret, signer: s}
+	return s, nil
+}

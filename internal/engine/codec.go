@@ -1,0 +1,231 @@
+package engine
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// The persisted form of a State, version 1:
+//
+//	byte     version (1)
+//	uvarint  flags: 1 armed, 2 firstDone
+//	varint   lastNow, windowEnd, quietDue
+//	string   accountId, name            (string = uvarint length + bytes)
+//	uvarint  feed count, then per feed:
+//	         string id; varint started, due; byte 1 if priority then 8 bytes
+//	         float64 bits (little endian); string sourceId, simulcastId
+//	uvarint  viewer count, then one string per viewer
+//
+// Timers are not stored apart: they follow from these fields, so a restored state
+// fires exactly what the saved one would have. Viewers come in map order: two
+// encodings of one state may differ in bytes, never in behaviour.
+const (
+	codecVersion  = 1
+	flagArmed     = 1
+	flagFirstDone = 2
+)
+
+// ErrBadState is wrapped by UnmarshalBinary for data that is not a valid state.
+var ErrBadState = errors.New("engine: invalid stream state")
+
+// MarshalBinary encodes the state compactly for a store.
+func (st *State) MarshalBinary() ([]byte, error) {
+	n := 32 + len(st.key.AccountID) + len(st.key.Name)
+	for _, f := range st.feeds {
+		n += 40 + len(f.id) + len(f.sourceID) + len(f.simulcastID)
+	}
+	for v := range st.viewers {
+		n += 2 + len(v)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, codecVersion)
+	var flags uint64
+	if st.armed {
+		flags |= flagArmed
+	}
+	if st.firstDone {
+		flags |= flagFirstDone
+	}
+	b = binary.AppendUvarint(b, flags)
+	b = binary.AppendVarint(b, st.lastNow)
+	b = binary.AppendVarint(b, st.windowEnd)
+	b = binary.AppendVarint(b, st.quietDue)
+	b = appendString(b, st.key.AccountID)
+	b = appendString(b, st.key.Name)
+	b = binary.AppendUvarint(b, uint64(len(st.feeds)))
+	for _, f := range st.feeds {
+		b = appendString(b, f.id)
+		b = binary.AppendVarint(b, f.started)
+		b = binary.AppendVarint(b, f.due)
+		if f.priority != nil {
+			b = append(b, 1)
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(*f.priority))
+		} else {
+			b = append(b, 0)
+		}
+		b = appendString(b, f.sourceID)
+		b = appendString(b, f.simulcastID)
+	}
+	b = binary.AppendUvarint(b, uint64(len(st.viewers)))
+	for v := range st.viewers {
+		b = appendString(b, v)
+	}
+	return b, nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// UnmarshalBinary replaces the state with a decoded one. Anything that is not a state
+// MarshalBinary could have written is refused with an error wrapping ErrBadState,
+// and st is left as it was. A state already bound to a stream refuses another
+// stream's data.
+func (st *State) UnmarshalBinary(data []byte) error {
+	d := decoder{b: data}
+	var n State
+	if v := d.byte(); v != codecVersion {
+		return fmt.Errorf("%w: unknown version %d", ErrBadState, v)
+	}
+	flags := d.uvarint()
+	n.armed, n.firstDone = flags&flagArmed != 0, flags&flagFirstDone != 0
+	n.lastNow, n.windowEnd, n.quietDue = d.varint(), d.varint(), d.varint()
+	n.key = StreamKey{d.string(), d.string()}
+	if nf := d.count(); nf > 0 {
+		n.feeds = make([]feed, 0, nf)
+		for range nf {
+			f := feed{id: d.string(), started: d.varint(), due: d.varint()}
+			if d.byte() == 1 {
+				p := math.Float64frombits(binary.LittleEndian.Uint64(d.take(8)))
+				f.priority = &p
+			}
+			f.sourceID, f.simulcastID = d.string(), d.string()
+			n.feeds = append(n.feeds, f)
+		}
+	}
+	if nv := d.count(); nv > 0 {
+		n.viewers = make(map[string]struct{}, nv)
+		for range nv {
+			n.viewers[d.string()] = struct{}{}
+		}
+		if d.err == nil && len(n.viewers) != nv {
+			d.fail("duplicate viewer")
+		}
+	}
+	if d.err == nil && len(d.b) > 0 {
+		d.fail("trailing bytes")
+	}
+	if d.err == nil {
+		d.err = n.check(flags)
+	}
+	if d.err != nil {
+		return fmt.Errorf("%w: %w", ErrBadState, d.err)
+	}
+	if st.key != (StreamKey{}) && st.key != n.key {
+		return fmt.Errorf("%w: state of %s, not of %s", ErrBadState, n.key, st.key)
+	}
+	*st = n
+	return nil
+}
+
+// check refuses what the engine never produces, so a restored state keeps the
+// invariants the rules rely on.
+func (st *State) check(flags uint64) error {
+	switch {
+	case flags&^(flagArmed|flagFirstDone) != 0:
+		return errors.New("unknown flags")
+	case st.key != (StreamKey{}) && (!validName(st.key.AccountID) || !validName(st.key.Name)):
+		return errors.New("bad stream key")
+	case st.windowEnd < 0 || st.quietDue < 0:
+		return errors.New("negative due time")
+	case len(st.viewers) > 0 && !st.armed:
+		return errors.New("viewers without interest")
+	case st.armed && len(st.viewers) == 0 && st.quietDue == 0:
+		return errors.New("interest without a noActiveViewers timer")
+	}
+	for i, f := range st.feeds {
+		if !validID(f.id) || f.due < 0 || f.sourceID != "" && !validID(f.sourceID) || f.simulcastID != "" && !validID(f.simulcastID) {
+			return fmt.Errorf("bad feed %d", i)
+		}
+		if f.priority != nil && (math.IsNaN(*f.priority) || math.IsInf(*f.priority, 0)) {
+			return fmt.Errorf("bad priority of feed %d", i)
+		}
+		if st.feedIndex(f.id) != i {
+			return errors.New("duplicate feed")
+		}
+	}
+	for v := range st.viewers {
+		if !validID(v) {
+			return errors.New("bad viewer id")
+		}
+	}
+	return nil
+}
+
+// decoder reads the encoding; after the first error every read returns zero values.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(msg string) {
+	if d.err == nil {
+		d.err = errors.New(msg)
+	}
+	d.b = nil
+}
+
+func (d *decoder) take(n int) []byte {
+	if d.err != nil || n > len(d.b) {
+		d.fail("truncated")
+		return make([]byte, n)
+	}
+	p := d.b[:n]
+	d.b = d.b[n:]
+	return p
+}
+
+func (d *decoder) byte() byte { return d.take(1)[0] }
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("bad uvarint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail("bad varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// count reads an element count, bounded by the bytes left (every element takes at
+// least one), so a corrupt count cannot make a huge allocation.
+func (d *decoder) count() int {
+	c := d.uvarint()
+	if c > uint64(len(d.b)) {
+		d.fail("count larger than the data")
+		return 0
+	}
+	return int(c)
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail("truncated string")
+		return ""
+	}
+	return string(d.take(int(n)))
+}

@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// randomSignals is a deterministic mixed sequence on one stream, with times that
+// mostly advance (sometimes lag), covering every stateful kind; every viewer
+// leaves at the end.
+func randomSignals(seed uint64, n int) ([]Signal, []int64) {
+	r := rand.New(rand.NewPCG(seed, 1))
+	sigs, times := make([]Signal, n), make([]int64, n)
+	now := int64(t0)
+	for i := range n {
+		now += r.Int64N(8000) - 500
+		times[i] = now
+		v, f := "v"+string(rune('a'+r.IntN(4))), "f"+string(rune('a'+r.IntN(3)))
+		switch r.IntN(7) {
+		case 0:
+			sigs[i] = conn(v)
+		case 1:
+			sigs[i] = disc(v)
+		case 2:
+			sigs[i] = att()
+		case 3:
+			sigs[i] = start(f)
+			if r.IntN(2) == 0 {
+				p := float64(r.IntN(3))
+				sigs[i].Priority, sigs[i].SourceID = &p, "src"
+			}
+		case 4:
+			sigs[i] = end(f)
+		case 5:
+			sigs[i] = beat(f)
+		default:
+			sigs[i] = conn(v + "x")
+		}
+	}
+	for _, v := range []string{"va", "vb", "vc", "vd", "vax", "vbx", "vcx", "vdx"} { // everyone leaves
+		now += 10
+		sigs, times = append(sigs, disc(v)), append(times, now)
+	}
+	return sigs, times
+}
+
+// TestStateRoundTripPreservesBehaviour applies a long random sequence twice: straight,
+// and with the state encoded and decoded at many points. Every event must be the same.
+func TestStateRoundTripPreservesBehaviour(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(20) {
+		e := New(Config{ViewerAttemptInterval: ms(3000), NoViewersDelay: ms(20000), FeedTimeout: ms(15000)})
+		sigs, times := randomSignals(seed, 400)
+		run := func(reloadEvery int) []string {
+			st := NewState(StreamKey{acc, stream})
+			var out []string
+			for i := range sigs {
+				if reloadEvery > 0 && i%reloadEvery == 0 {
+					b, err := st.MarshalBinary()
+					if err != nil {
+						t.Fatal(err)
+					}
+					fresh := NewState(StreamKey{acc, stream})
+					if err := fresh.UnmarshalBinary(b); err != nil {
+						t.Fatalf("seed %d step %d: %v", seed, i, err)
+					}
+					if !reflect.DeepEqual(fresh.Snapshot(), st.Snapshot()) || !slices.Equal(fresh.Timers(), st.Timers()) {
+						t.Fatalf("seed %d step %d: decoded state differs", seed, i)
+					}
+					st = fresh
+				}
+				for _, ev := range e.Apply(st, sigs[i], times[i]) {
+					b, _ := ev.Body()
+					out = append(out, string(b))
+				}
+			}
+			for _, ev := range e.Fire(st, times[len(times)-1]+1_000_000) {
+				b, _ := ev.Body()
+				out = append(out, string(b))
+			}
+			if !st.Idle() {
+				t.Errorf("seed %d: state not idle long after the last signal: %+v", seed, st.Snapshot())
+			}
+			return out
+		}
+		want := run(0)
+		if len(want) < 50 {
+			t.Fatalf("seed %d: only %d events, the sequence tests too little", seed, len(want))
+		}
+		for _, every := range []int{1, 7, 200} {
+			if got := run(every); !slices.Equal(got, want) {
+				t.Fatalf("seed %d reload every %d: %d events, want %d; first difference at %d", seed, every, len(got), len(want), firstDiff(got, want))
+			}
+		}
+	}
+}
+
+func firstDiff(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+func TestStateUnmarshalRejects(t *testing.T) {
+	t.Parallel()
+	e := New(DefaultConfig())
+	st := NewState(StreamKey{acc, stream})
+	e.Apply(st, start("f1"), 100)
+	e.Apply(st, conn("v1"), 200)
+	good, _ := st.MarshalBinary()
+
+	armedNoViewers := NewState(StreamKey{acc, stream})
+	armedNoViewers.armed = true // no timer: the engine never leaves this
+	bad1, _ := armedNoViewers.MarshalBinary()
+	viewersUnarmed := NewState(StreamKey{acc, stream})
+	viewersUnarmed.viewers = map[string]struct{}{"v": {}}
+	bad2, _ := viewersUnarmed.MarshalBinary()
+
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"empty", nil},
+		{"unknown version", append([]byte{9}, good[1:]...)},
+		{"truncated", good[:len(good)-1]},
+		{"trailing byte", append(slices.Clone(good), 0)},
+		{"unknown flag", append([]byte{1, 0x80, 0x01}, good[2:]...)},
+		{"huge count", []byte{1, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f}},
+		{"armed without a timer", bad1},
+		{"viewers without interest", bad2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			target := NewState(StreamKey{acc, stream})
+			e.Apply(target, att(), 50)
+			before, _ := target.MarshalBinary()
+			err := target.UnmarshalBinary(tt.data)
+			if !errors.Is(err, ErrBadState) {
+				t.Fatalf("error %v, want ErrBadState", err)
+			}
+			if after, _ := target.MarshalBinary(); string(after) != string(before) {
+				t.Error("a refused decode changed the state")
+			}
+		})
+	}
+	other := NewState(StreamKey{acc, "other"})
+	if err := other.UnmarshalBinary(good); !errors.Is(err, ErrBadState) {
+		t.Errorf("another stream's state accepted: %v", err)
+	}
+	var zero State
+	if err := zero.UnmarshalBinary(good); err != nil || zero.Key() != (StreamKey{acc, stream}) || zero.Viewers() != 1 || !zero.Live() {
+		t.Errorf("zero state decode: %v %+v", err, zero.Snapshot())
+	}
+}

@@ -1,0 +1,124 @@
+package engine
+
+import "github.com/hookcast/hookcast/webhook"
+
+// The rules of events.md §3.1 and §3.2 as transitions of a State at time t. The
+// timers they imply are read from the state by earliest (timers.go).
+
+// feedDue is when a feed that showed a sign of life at t times out (0: never).
+func (e *Engine) feedDue(t int64) int64 {
+	if e.feedTimeout == 0 {
+		return 0
+	}
+	return t + e.feedTimeout
+}
+
+// feedStarted adds a feed (§3.1). A second feed.started for an active feed sends
+// nothing (V6) but counts as a sign of life for the feed timeout. The first feed
+// makes the stream live: the attempt window is cleared (V3), a new live session
+// begins, and viewers already waiting make it their first viewer connection (V4),
+// after the feeds started.
+func (e *Engine) feedStarted(dst []Event, st *State, sig *Signal, t int64) []Event {
+	if i := st.feedIndex(sig.FeedID); i >= 0 {
+		st.feeds[i].due = e.feedDue(t)
+		return dst
+	}
+	wasLive := st.live()
+	st.feeds = append(st.feeds, feed{
+		id: sig.FeedID, started: t, due: e.feedDue(t), priority: copyFloat(sig.Priority),
+		sourceID: sig.SourceID, simulcastID: sig.SimulcastID,
+	})
+	dst = append(dst, st.feedEvent(&st.feeds[len(st.feeds)-1], t, true))
+	if !wasLive {
+		st.windowEnd = 0
+		st.firstDone = false
+		if len(st.viewers) > 0 {
+			dst = append(dst, st.viewerEvent(webhook.FirstViewerConnection, t))
+			st.firstDone = true
+		}
+	}
+	return dst
+}
+
+// endFeed ends feed i at t, by its publisher or by timeout. When it was the last
+// feed, connected viewers are now waiting: that is an attempt (V1 at once, then V2).
+func (e *Engine) endFeed(dst []Event, st *State, i int, t int64) []Event {
+	f := st.feeds[i]
+	copy(st.feeds[i:], st.feeds[i+1:])
+	st.feeds[len(st.feeds)-1] = feed{}
+	st.feeds = st.feeds[:len(st.feeds)-1]
+	if len(st.feeds) == 0 {
+		st.feeds = nil // a stream that stops being live keeps no spare capacity
+	}
+	dst = append(dst, st.feedEvent(&f, t, false))
+	if !st.live() && len(st.viewers) > 0 {
+		dst = e.attempt(dst, st, t)
+	}
+	return dst
+}
+
+func (st *State) feedEvent(f *feed, t int64, started bool) Event {
+	d := webhook.FeedData{
+		FeedID: f.id, AccountID: st.key.AccountID, Name: st.key.Name, StreamID: st.sid(),
+		Started: f.started, Active: started, Priority: copyFloat(f.priority),
+		SourceID: f.sourceID, SimulcastID: f.simulcastID,
+	}
+	name := webhook.FeedStarted
+	if !started {
+		d.Ended = t
+		name = webhook.FeedEnded
+	}
+	return Event{Type: webhook.TypeFeeds, Event: name, Timestamp: t, AccountID: st.key.AccountID, Name: st.key.Name, Data: d}
+}
+
+// viewerConnected opens a viewer session. On a live stream it may be the session's
+// first viewer (V4); on a stream that is not live it is an attempt (V1). Either way
+// the stream is armed and no noActiveViewers can run out while the viewer stays (V5).
+// A viewer already connected changes nothing (V6).
+func (e *Engine) viewerConnected(dst []Event, st *State, id string, t int64) []Event {
+	if _, ok := st.viewers[id]; ok {
+		return dst
+	}
+	if st.viewers == nil {
+		st.viewers = make(map[string]struct{}, 1)
+	}
+	st.viewers[id] = struct{}{}
+	st.armed = true
+	if !st.live() {
+		return e.attempt(dst, st, t)
+	}
+	if !st.firstDone {
+		st.firstDone = true
+		dst = append(dst, st.viewerEvent(webhook.FirstViewerConnection, t))
+	}
+	return dst
+}
+
+// viewerDisconnected closes a session; when it was the last one, noActiveViewers is
+// due D later (V5). An unknown viewer changes nothing (V6).
+func (e *Engine) viewerDisconnected(dst []Event, st *State, id string, t int64) []Event {
+	if _, ok := st.viewers[id]; !ok {
+		return dst
+	}
+	delete(st.viewers, id)
+	if len(st.viewers) == 0 {
+		st.viewers = nil // let the map's memory go with the last viewer
+		st.quietDue = t + e.delay
+	}
+	return dst
+}
+
+// attempt is a viewer asking for the stream while it is not live. It arms the stream
+// and, with no viewer connected, restarts the noActiveViewers delay (V5). It sends
+// viewerAttempt unless one was sent less than I ago (V1).
+func (e *Engine) attempt(dst []Event, st *State, t int64) []Event {
+	st.armed = true
+	if len(st.viewers) == 0 {
+		st.quietDue = t + e.delay
+	}
+	if st.windowEnd == 0 || t >= st.windowEnd {
+		st.windowEnd = t + e.interval
+		dst = append(dst, st.viewerEvent(webhook.ViewerAttempt, t))
+	}
+	return dst
+}

@@ -1,0 +1,518 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/jpeg"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/server"
+	"github.com/hookcast/hookcast/internal/store"
+	"github.com/hookcast/hookcast/internal/thumbnail"
+	"github.com/hookcast/hookcast/webhook"
+)
+
+// TestE2ENginxRTMP runs the whole path with real parts: a real nginx with the RTMP
+// module posts its notifications to a real hookcast server, ffmpeg plays and
+// publishes, the thumbnail capturer reads the stream with ffmpeg, and a receiver
+// verifies every webhook with the SDK.
+//
+//	player waits on an unpublished stream → viewerAttempt, repeated every I
+//	publisher starts                      → feeds started, firstViewerConnection
+//	capturer (marked, not a viewer)       → a thumbnail JPEG
+//	player leaves                         → noActiveViewers after D
+//	publisher stops                       → feeds ended, media + recordings completed
+func TestE2ENginxRTMP(t *testing.T) {
+	nginxBin, module := requireMedia(t)
+	// Stopped by the cleanups, in reverse order: ffmpeg and nginx first, while
+	// hookcast still answers their last notifications, then hookcast.
+	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	const ingestToken = "ingest-token-0123456789"
+
+	srv, err := server.New(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(),
+		AdminToken: "admin-token-0123456789", IngestToken: ingestToken,
+		ViewerAttemptInterval: time.Second, NoViewersDelay: 2 * time.Second,
+		AllowPrivateTargets: true, LogLevel: "error"}, "test", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	runDone := make(chan struct{})
+	go func() { _ = srv.Run(ctx); close(runDone) }()
+	t.Cleanup(func() { cancel(); <-runDone })
+	base := "http://" + srv.Addr()
+	api := &apiClient{base: base, secret: srv.Firsts.APISecret}
+
+	rcv := newReceiver(t)
+	var hook struct {
+		Secret string `json:"secret"`
+	}
+	api.do(t, "POST", "/api/webhooks", map[string]any{"url": rcv.URL, "isFeedHooks": true,
+		"isViewerConnectionHooks": true, "isMediaHooks": true, "isRecordingHooks": true, "isThumbnailHooks": true}, &hook)
+	rcv.setSecret(hook.Secret)
+
+	port := freePort(t)
+	dir := t.TempDir()
+	startNginx(t, nginxBin, module, dir, port, base+"/api/ingest/nginx-rtmp?token="+ingestToken)
+	rtmp := fmt.Sprintf("rtmp://127.0.0.1:%d/live/", port)
+	acct := srv.Default
+
+	// The thumbnail capturer, posting to the thumbnail ingest route and learning
+	// the live feeds from the streams API.
+	capt, err := thumbnail.New(thumbnail.Options{Source: rtmp + "{name}", Interval: time.Second, Timeout: 10 * time.Second,
+		LiveFeeds: api.liveFeeds, Sink: &ingestSink{base: base, token: ingestToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = capt.Run(ctx) }()
+
+	// A player waits on a stream nobody publishes; it reads 3 s once it flows.
+	player := ffmpeg(ctx, t, "player", "-i", rtmp+"show", "-t", "3", "-f", "null", "-")
+	first := rcv.expect(t, "viewerConnection", "viewerAttempt", 15*time.Second)
+	second := rcv.expect(t, "viewerConnection", "viewerAttempt", 10*time.Second)
+	if d := second.ts - first.ts; d < 900 || d > 5000 {
+		t.Errorf("viewerAttempt repeated after %d ms while the viewer waits, want about I = 1000 ms", d)
+	}
+
+	pub := ffmpeg(ctx, t, "publisher", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
+		"-f", "lavfi", "-i", "sine", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+		"-g", "25", "-c:a", "aac", "-f", "flv", rtmp+"show")
+	started := rcv.expect(t, "feeds", "started", 15*time.Second)
+	fvc := rcv.expect(t, "viewerConnection", "firstViewerConnection", 15*time.Second)
+	if fvc.ts < started.ts {
+		t.Errorf("firstViewerConnection at %d before feeds started at %d", fvc.ts, started.ts)
+	}
+	feed := started.ev.(*webhook.FeedsEvent).Data
+	if feed.AccountID != acct || feed.Name != "show" || feed.StreamID != acct+"/show" || !feed.Active || !strings.HasPrefix(feed.FeedID, "nginx-") {
+		t.Errorf("feeds started data %+v", feed)
+	}
+
+	thumb := rcv.expect(t, "thumbnail", "captured", 20*time.Second).ev.(*webhook.ThumbnailEvent)
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(thumb.Image))
+	if err != nil || cfg.Width != 320 || cfg.Height != 240 {
+		t.Errorf("thumbnail: %v, %dx%d", err, cfg.Width, cfg.Height)
+	}
+	if thumb.FeedID != feed.FeedID || thumb.StreamID != acct+"/show" {
+		t.Errorf("thumbnail headers: feed %q stream %q", thumb.FeedID, thumb.StreamID)
+	}
+
+	// The player leaves after its 3 s; the capturer keeps reading the stream, yet
+	// noActiveViewers comes: its plays are not counted as viewers.
+	if err := player.wait(15 * time.Second); err != nil {
+		t.Errorf("player: %v", err)
+	}
+	rcv.expect(t, "viewerConnection", "noActiveViewers", 10*time.Second)
+
+	pub.stop(t)
+	ended := rcv.expect(t, "feeds", "ended", 15*time.Second).ev.(*webhook.FeedsEvent).Data
+	if ended.FeedID != feed.FeedID || ended.Active || ended.Ended < ended.Started {
+		t.Errorf("feeds ended data %+v", ended)
+	}
+	media := rcv.expect(t, "media", "completed", 15*time.Second).ev.(*webhook.MediaEvent).Data
+	if media.Type != "recording" || media.StreamName != "show" || !strings.HasPrefix(media.MediaAssetID, "show-") {
+		t.Errorf("media completed data %+v", media)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "rec", media.MediaAssetID)); err != nil {
+		t.Errorf("the recording named by mediaAssetId: %v", err)
+	}
+	rec := rcv.expect(t, "recordings", "completed", 15*time.Second).ev.(*webhook.RecordingsEvent).Data
+	if rec.RecordFileID != media.MediaAssetID || rec.StreamName != "show" {
+		t.Errorf("recordings completed data %+v", rec)
+	}
+	if n := rcv.count("viewerConnection", "firstViewerConnection"); n != 1 {
+		t.Errorf("%d firstViewerConnection, want 1", n)
+	}
+	t.Logf("received: %s", rcv.summary())
+}
+
+// requireMedia finds nginx, its RTMP module and ffmpeg, or skips (fails in CI:
+// scripts/install-media-deps.sh installs them).
+func requireMedia(t *testing.T) (nginx, module string) {
+	t.Helper()
+	missing := func(what string) {
+		msg := what + " is missing: run scripts/install-media-deps.sh"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	nginx, err := exec.LookPath("nginx")
+	if err != nil {
+		if _, err := os.Stat("/usr/sbin/nginx"); err != nil {
+			missing("nginx")
+		}
+		nginx = "/usr/sbin/nginx"
+	}
+	for _, m := range []string{"/usr/lib/nginx/modules/ngx_rtmp_module.so", "/usr/share/nginx/modules/ngx_rtmp_module.so"} {
+		if _, err := os.Stat(m); err == nil {
+			module = m
+		}
+	}
+	if module == "" {
+		missing("the nginx RTMP module (libnginx-mod-rtmp)")
+	}
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		missing("ffmpeg")
+	}
+	return nginx, module
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startNginx runs nginx in the foreground with an RTMP application "live" that
+// notifies hookcast of everything, and waits until it accepts connections.
+func startNginx(t *testing.T, bin, module, dir string, port int, notify string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, "rec"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := fmt.Sprintf(`load_module %s;
+daemon off;
+master_process off;
+worker_processes 1;
+pid %[2]s/nginx.pid;
+error_log %[2]s/error.log warn;
+events { worker_connections 64; }
+rtmp {
+    server {
+        listen 127.0.0.1:%[3]d;
+        application live {
+            live on;
+            idle_streams on;
+            record all;
+            record_path %[2]s/rec;
+            record_unique on;
+            on_publish %[4]s;
+            on_play %[4]s;
+            on_play_done %[4]s;
+            on_publish_done %[4]s;
+            on_record_done %[4]s;
+        }
+    }
+}
+`, module, dir, port, notify)
+	path := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-c", path, "-p", dir+"/", "-e", filepath.Join(dir, "error.log"))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start nginx: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			t.Logf("nginx output: %s\nerror.log: %s", out.String(), log)
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		select {
+		case err := <-done:
+			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			t.Fatalf("nginx exited: %v: %s %s", err, out.String(), log)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nginx does not listen on %d: %v", port, err)
+		}
+	}
+}
+
+// proc is a background ffmpeg.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	done chan error
+}
+
+func ffmpeg(ctx context.Context, t *testing.T, name string, args ...string) *proc {
+	t.Helper()
+	args = append([]string{"-hide_banner", "-loglevel", "error", "-nostdin"}, args...)
+	cmd := exec.CommandContext(ctx, "ffmpeg", args...)
+	p := &proc{name: name, cmd: cmd, out: &bytes.Buffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("%s output: %s", name, p.out.String())
+		}
+	})
+	return p
+}
+
+func (p *proc) wait(d time.Duration) error {
+	select {
+	case err := <-p.done:
+		p.done <- err // for the cleanup
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, p.out.String())
+		}
+		return nil
+	case <-time.After(d):
+		return fmt.Errorf("%s still running after %v", p.name, d)
+	}
+}
+
+// stop ends a publisher the way an encoder does: ffmpeg closes the RTMP session
+// on SIGINT.
+func (p *proc) stop(t *testing.T) {
+	t.Helper()
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-p.done:
+		p.done <- err
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not stop", p.name)
+	}
+}
+
+// received is one verified, decoded webhook.
+type received struct {
+	typ, event string
+	ts         int64
+	ev         webhook.Event
+	taken      bool // returned by expect already
+}
+
+// receiver is the webhook endpoint: it verifies every delivery with the SDK (a
+// bad signature fails the test) and hands the decoded events to the test.
+type receiver struct {
+	*httptest.Server
+	t      *testing.T
+	mu     sync.Mutex
+	secret string
+	seen   []received
+	ch     chan received
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{t: t, ch: make(chan received, 1024)}
+	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) setSecret(s string) { r.mu.Lock(); r.secret = s; r.mu.Unlock() }
+
+func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		http.Error(w, "read", http.StatusBadRequest)
+		return
+	}
+	r.mu.Lock()
+	secret := r.secret
+	r.mu.Unlock()
+	if err := webhook.Verify(secret, body, req.Header.Get(webhook.HeaderSignature)); err != nil {
+		r.t.Errorf("delivery with a bad signature: %v", err)
+		http.Error(w, "bad signature", http.StatusBadRequest)
+		return
+	}
+	ev, err := webhook.Decode(req.Header, body)
+	if err != nil {
+		r.t.Errorf("undecodable delivery: %v: %.200s", err, body)
+		http.Error(w, "bad event", http.StatusBadRequest)
+		return
+	}
+	ts := ev.When().UnixMilli()
+	r.ch <- received{typ: ev.WebhookType(), event: ev.EventName(), ts: ts, ev: ev}
+}
+
+// expect returns the first event of that type and name not returned yet, waiting
+// for it up to d.
+func (r *receiver) expect(t *testing.T, typ, event string, d time.Duration) received {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		r.mu.Lock()
+		for i, e := range r.seen {
+			if e.typ == typ && e.event == event && !e.taken {
+				r.seen[i].taken = true
+				r.mu.Unlock()
+				return e
+			}
+		}
+		r.mu.Unlock()
+		select {
+		case e := <-r.ch:
+			r.mu.Lock()
+			r.seen = append(r.seen, e)
+			r.mu.Unlock()
+		case <-deadline:
+			t.Fatalf("no %s %s within %v; received %s", typ, event, d, r.summary())
+		}
+	}
+}
+
+// count is how many events of that type and name were received so far.
+func (r *receiver) count(typ, event string) int {
+	for {
+		select {
+		case e := <-r.ch:
+			r.mu.Lock()
+			r.seen = append(r.seen, e)
+			r.mu.Unlock()
+			continue
+		default:
+		}
+		break
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.seen {
+		if e.typ == typ && e.event == event {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *receiver) summary() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var b strings.Builder
+	for _, e := range r.seen {
+		fmt.Fprintf(&b, "%s.%s ", e.typ, e.event)
+	}
+	return b.String()
+}
+
+// apiClient calls the REST API with the account's secret.
+type apiClient struct{ base, secret string }
+
+func (a *apiClient) do(t testing.TB, method, path string, in, out any) {
+	t.Helper()
+	if err := a.call(context.Background(), method, path, in, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (a *apiClient) call(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, _ := json.Marshal(in)
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+a.secret)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	var env struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if out != nil {
+		return json.Unmarshal(env.Data, out)
+	}
+	return nil
+}
+
+// liveFeeds is the capturer's LiveFeeds, from GET /api/streams.
+func (a *apiClient) liveFeeds(ctx context.Context, _ string) ([]thumbnail.Feed, error) {
+	var views []struct {
+		AccountID string `json:"accountId"`
+		Name      string `json:"name"`
+		Feeds     []struct {
+			FeedID  string `json:"feedId"`
+			Started int64  `json:"started"`
+		} `json:"feeds"`
+	}
+	if err := a.call(ctx, "GET", "/api/streams", nil, &views); err != nil {
+		return nil, err
+	}
+	var out []thumbnail.Feed
+	for _, v := range views {
+		for _, f := range v.Feeds {
+			out = append(out, thumbnail.Feed{AccountID: v.AccountID, Name: v.Name, FeedID: f.FeedID, Started: f.Started})
+		}
+	}
+	return out, nil
+}
+
+// ingestSink stores thumbnails through POST /api/ingest/thumbnails.
+type ingestSink struct{ base, token string }
+
+func (s *ingestSink) SubmitEvents(ctx context.Context, evs []store.Event) error {
+	for _, e := range evs {
+		q := url.Values{"accountId": {e.AccountID}, "name": {e.StreamName},
+			"feedId": {e.Headers[webhook.HeaderFeedID]}, "at": {strconv.FormatInt(e.Timestamp, 10)}}
+		req, err := http.NewRequestWithContext(ctx, "POST", s.base+"/api/ingest/thumbnails?"+q.Encode(), bytes.NewReader(e.Body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+s.token)
+		req.Header.Set("Content-Type", "image/jpeg")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("thumbnail ingest: %d %s", resp.StatusCode, raw)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,226 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/httpx"
+)
+
+// MediaMTX reports to hookcast in two ways (docs/media-servers.md):
+//
+//   - its HTTP authentication request (authMethod: http, authHTTPAddress), a JSON
+//     POST made for every publish and read before MediaMTX decides. A read of a
+//     path that has no publisher is refused by MediaMTX, so it is the only place
+//     where refused viewers show: it becomes viewer.attempted. The engine ignores
+//     attempts while the stream is live, so reads of live paths cost nothing.
+//   - its runOnReady/runOnNotReady/runOnRead/runOnUnread (and
+//     runOnRecordSegmentComplete) hooks, commands that MediaMTX runs; the
+//     documented lines run curl against /api/ingest/mediamtx/{hook} with the
+//     hook's environment (MTX_PATH, MTX_SOURCE_ID, MTX_READER_ID, …) as
+//     parameters, in the query or a form body.
+
+// mediamtxAuthRequest is the body of MediaMTX's HTTP authentication request.
+// Unknown fields are ignored: newer MediaMTX versions may add some.
+type mediamtxAuthRequest struct {
+	IP       string  `json:"ip"`
+	User     string  `json:"user"`
+	Password string  `json:"password"` // never logged nor stored
+	Token    string  `json:"token"`    // never logged nor stored
+	Action   string  `json:"action"`
+	Path     string  `json:"path"`
+	Protocol string  `json:"protocol"`
+	ID       *string `json:"id"` // the session's UUID; null when MediaMTX has none yet
+	Query    string  `json:"query"`
+}
+
+// mediamtxAuthTimeout bounds the commit behind an authentication request: MediaMTX
+// holds its client until the answer, so hookcast never makes it wait long.
+const mediamtxAuthTimeout = 2 * time.Second
+
+// mediamtxAuth serves POST /api/ingest/mediamtx/auth. hookcast is not an
+// authentication server: it answers 200 to every well-formed request, whatever
+// happens to the signal, so that a hookcast outage never locks viewers out. A
+// signal it could not store is logged.
+func (h *Handler) mediamtxAuth(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxForm))
+	if err != nil {
+		h.answer(w, nil, bad("body", "could not read the body: "+err.Error()))
+		return
+	}
+	var req mediamtxAuthRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		h.answer(w, nil, bad("body", "not a MediaMTX authentication request: "+err.Error()))
+		return
+	}
+	if req.Action == "" {
+		h.answer(w, nil, bad("action", "required (is this a MediaMTX authentication request?)"))
+		return
+	}
+	sigs, why, err := h.mediamtxAuthSignals(r.Context(), &req)
+	if err == nil && why != "" {
+		ignored(w, why)
+		return
+	}
+	if err == nil {
+		ctx, cancel := context.WithTimeout(r.Context(), mediamtxAuthTimeout)
+		err = h.commitSignals(ctx, sigs)
+		cancel()
+	}
+	if err != nil {
+		if h.Logger != nil {
+			h.Logger.Warn("mediamtx read attempt not recorded", "path", req.Path, "err", err)
+		}
+		ignored(w, "not recorded: "+err.Error())
+		return
+	}
+	httpx.Success(w, map[string]any{"accepted": len(sigs)})
+}
+
+func (h *Handler) mediamtxAuthSignals(ctx context.Context, req *mediamtxAuthRequest) ([]engine.Signal, string, error) {
+	switch req.Action {
+	case "read":
+	default:
+		// publish is reported by runOnReady; playback, api, metrics, pprof are not
+		// viewers of a live stream.
+		return nil, req.Action + " is not reported here", nil
+	}
+	if hasMarker(req.Query) {
+		return nil, "the thumbnail capturer is not a viewer", nil
+	}
+	key, err := h.streamFor(ctx, req.Path)
+	if err != nil {
+		return nil, "", err
+	}
+	sig := engine.Signal{Kind: engine.ViewerAttempted, AccountID: key.AccountID, Name: key.Name}
+	if req.ID != nil && *req.ID != "" {
+		sig.ViewerID = "mediamtx-" + *req.ID
+	}
+	return []engine.Signal{sig}, "", nil
+}
+
+// mediamtxHook serves POST /api/ingest/mediamtx/{hook} for the runOn* hooks. A
+// failed commit answers 503, so `curl --retry` sends it again.
+func (h *Handler) mediamtxHook(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxForm)
+	if err := r.ParseForm(); err != nil {
+		h.answer(w, nil, bad("body", "not a form-encoded body: "+err.Error()))
+		return
+	}
+	hook := r.PathValue("hook")
+	sigs, why, err := h.mediamtxHookSignals(r.Context(), hook, r.Form)
+	if err == nil && why != "" {
+		ignored(w, why)
+		return
+	}
+	if err == nil {
+		err = h.commitSignals(r.Context(), sigs)
+	}
+	h.logRefused("mediamtx", hook, err)
+	h.answer(w, sigs, err)
+}
+
+// mediamtxHookSignals translates one hook call. Parameters: path (MTX_PATH), and
+// source_id (MTX_SOURCE_ID) for ready/notready, reader_id (MTX_READER_ID) and
+// query (MTX_QUERY) for read/unread, segment_path (MTX_SEGMENT_PATH) and duration
+// (MTX_SEGMENT_DURATION) for segment; id stands for source_id or reader_id.
+// available/unavailable are the names newer MediaMTX versions give ready/notready.
+func (h *Handler) mediamtxHookSignals(ctx context.Context, hook string, form url.Values) ([]engine.Signal, string, error) {
+	switch hook {
+	case "ready", "available", "notready", "unavailable", "read", "unread", "segment":
+	default:
+		return nil, "", bad("hook", "unknown MediaMTX hook "+quote(hook)+": want ready, notready, read, unread or segment")
+	}
+	p := form.Get("path")
+	if p == "" {
+		return nil, "", bad("path", "required (pass path=$MTX_PATH)")
+	}
+	if (hook == "read" || hook == "unread") && (markedQuery(form.Get("query")) || form.Get("hookcast") == "thumbnail") {
+		return nil, "the thumbnail capturer is not a viewer", nil
+	}
+	key, err := h.streamFor(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	sig := engine.Signal{AccountID: key.AccountID, Name: key.Name}
+	switch hook {
+	case "ready", "available", "notready", "unavailable":
+		// A source without an id (some static sources) is the path's only feed.
+		src := firstOf(form, "source_id", "id")
+		if src == "" {
+			src = strings.Trim(p, "/")
+		}
+		sig.FeedID = "mediamtx-" + src
+		sig.Kind = engine.FeedStarted
+		if hook == "notready" || hook == "unavailable" {
+			sig.Kind, sig.Reason = engine.FeedEnded, engine.ReasonPublisher
+		}
+	case "read", "unread":
+		rid := firstOf(form, "reader_id", "id")
+		if rid == "" {
+			return nil, "", bad("reader_id", "required (pass reader_id=$MTX_READER_ID)")
+		}
+		sig.Kind, sig.ViewerID = engine.ViewerConnected, "mediamtx-"+rid
+		if hook == "unread" {
+			sig.Kind = engine.ViewerDisconnected
+		}
+	case "segment":
+		var start int64
+		if d, ok := segmentDuration(form.Get("duration")); ok {
+			start = h.now().Add(-d).UnixMilli()
+		}
+		s, err := recordingSignal(key, form.Get("segment_path"), map[string]string{"duration": form.Get("duration")}, start)
+		if err != nil {
+			var bi *badInput
+			if errors.As(err, &bi) {
+				return nil, "", bad("segment_path", "required (pass segment_path=$MTX_SEGMENT_PATH)")
+			}
+			return nil, "", err
+		}
+		return []engine.Signal{s}, "", nil
+	}
+	return []engine.Signal{sig}, "", nil
+}
+
+// segmentDuration reads MTX_SEGMENT_DURATION, a Go duration ("1m0.5s") or a number
+// of seconds.
+func segmentDuration(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if d, err := time.ParseDuration(v); err == nil && d > 0 && d < 24*time.Hour {
+		return d, true
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil && f > 0 && f < 86400 {
+		return time.Duration(f * float64(time.Second)), true
+	}
+	return 0, false
+}
+
+func firstOf(form url.Values, names ...string) string {
+	for _, n := range names {
+		if v := form.Get(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// markedQuery reports whether MTX_QUERY carries the capture marker, whether the
+// hook line passed it as is or URL-encoded it once more (MediaMTX versions differ
+// in whether they escape it).
+func markedQuery(q string) bool {
+	if hasMarker(q) {
+		return true
+	}
+	u, err := url.QueryUnescape(q)
+	return err == nil && u != q && hasMarker(u)
+}

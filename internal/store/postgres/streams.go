@@ -1,0 +1,101 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/hookcast/hookcast/internal/store"
+	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
+)
+
+// streamLockClass is the first key of the (int4, int4) advisory locks on stream
+// keys ("hk"); the second is hashtext(account/name). A hash collision only makes
+// two streams wait for each other, never breaks anything.
+const streamLockClass int32 = 0x686b
+
+// LockStreams implements store.Tx. An advisory lock per key, taken in sorted
+// order, serializes transactions on a stream even before its row exists (two
+// transactions never both create it) and cannot deadlock; the row locks make
+// DueStreams skip these streams. Both statements go in one round trip.
+func (t *pgTx) LockStreams(ctx context.Context, keys []store.StreamKey) (map[store.StreamKey]store.StreamRow, error) {
+	sorted := sqlutil.SortKeys(keys)
+	accounts, names := make([]string, len(sorted)), make([]string, len(sorted))
+	for i, k := range sorted {
+		accounts[i], names[i] = k.AccountID, k.Name
+	}
+	br := t.tx.SendBatch(ctx, batchOf(
+		query{`SELECT pg_advisory_xact_lock($1::int4, hashtext(k.a || '/' || k.n))
+			FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS k(a, n, i) ORDER BY k.i`,
+			[]any{streamLockClass, accounts, names}},
+		query{"SELECT " + sqlutil.StreamColumns + ` FROM streams
+			WHERE (account_id, name) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+			ORDER BY account_id, name FOR UPDATE`, []any{accounts, names}},
+	))
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, wrap("lock streams", err)
+	}
+	rows, err := br.Query()
+	list, err := collect(rows, err, sqlutil.ScanStream)
+	if err != nil {
+		return nil, wrap("lock streams", err)
+	}
+	out := make(map[store.StreamKey]store.StreamRow, len(list))
+	for _, r := range list {
+		out[r.Key] = r
+	}
+	return out, wrap("lock streams", br.Close())
+}
+
+// DueStreams implements store.Tx. It takes the row lock (skipping rows another
+// transaction holds) and then tries the stream's advisory lock, leaving out the
+// streams whose lock a LockStreams holds but whose row it has not locked yet.
+func (t *pgTx) DueStreams(ctx context.Context, now int64, limit int) ([]store.StreamRow, error) {
+	rows, err := t.tx.Query(ctx, "SELECT "+sqlutil.StreamColumns+" FROM (SELECT "+sqlutil.StreamColumns+
+		` FROM streams WHERE due_at > 0 AND due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) s
+		WHERE pg_try_advisory_xact_lock($3::int4, hashtext(s.account_id || '/' || s.name))
+		ORDER BY due_at`, now, sqlutil.Limit(limit, false), streamLockClass)
+	out, err := collect(rows, err, sqlutil.ScanStream)
+	return out, wrap("due streams", err)
+}
+
+// SaveStream implements store.Tx.
+func (t *pgTx) SaveStream(ctx context.Context, row store.StreamRow) error {
+	var err error
+	if row.State == nil {
+		_, err = t.tx.Exec(ctx, "DELETE FROM streams WHERE account_id = $1 AND name = $2", row.Key.AccountID, row.Key.Name)
+	} else {
+		_, err = t.tx.Exec(ctx, `INSERT INTO streams (account_id, name, state, due_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (account_id, name) DO UPDATE SET state = excluded.state, due_at = excluded.due_at`,
+			row.Key.AccountID, row.Key.Name, row.State, row.DueAt)
+	}
+	return wrap("save stream", err)
+}
+
+// WebhooksFor implements store.Tx.
+func (t *pgTx) WebhooksFor(ctx context.Context, accountID, typ string) ([]store.Webhook, error) {
+	col, err := sqlutil.HookColumn(typ)
+	if err != nil {
+		return nil, wrap("webhooks for", err)
+	}
+	rows, err := t.tx.Query(ctx, "SELECT "+sqlutil.WebhookColumns+" FROM webhooks WHERE account_id = $1 AND "+
+		col+" ORDER BY id", accountID)
+	out, err := collect(rows, err, sqlutil.ScanWebhook)
+	return out, wrap("webhooks for", err)
+}
+
+// ListStreams implements store.Store.
+func (s *Store) ListStreams(ctx context.Context, accountID string) ([]store.StreamRow, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+sqlutil.StreamColumns+" FROM streams WHERE account_id = $1 ORDER BY name", accountID)
+	out, err := collect(rows, err, sqlutil.ScanStream)
+	return out, wrap("list streams", err)
+}
+
+// NextDue implements store.Store.
+func (s *Store) NextDue(ctx context.Context) (int64, error) {
+	var due *int64
+	err := s.pool.QueryRow(ctx, "SELECT min(due_at) FROM streams WHERE due_at > 0").Scan(&due)
+	if err != nil || due == nil {
+		return 0, wrap("next due", err)
+	}
+	return *due, nil
+}

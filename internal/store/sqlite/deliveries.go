@@ -1,0 +1,127 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/hookcast/hookcast/internal/store"
+	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
+)
+
+// ClaimDeliveries implements store.Store. The write lock makes the select and
+// the lease one atomic step, so two claimers cannot both see a row as free.
+func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.ClaimedDelivery, error) {
+	if c.Owner == "" || c.Lease <= 0 {
+		return nil, errors.New("sqlite: claim deliveries: owner and a positive lease are required")
+	}
+	now, until := sqlutil.Micros(c.Now), sqlutil.Micros(c.Now.Add(c.Lease))
+	var out []store.ClaimedDelivery
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		out = nil
+		var a sqlutil.Args
+		q := `SELECT d.id, w.id IS NULL FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id
+			WHERE d.state = 'pending' AND d.lease_until <= ` + a.Add(now)
+		if len(c.IDs) > 0 {
+			q += " AND d.id IN (" + a.AddInts(c.IDs) + ")"
+		} else {
+			q += " AND d.next_attempt_at <= " + a.Add(now)
+		}
+		q += " ORDER BY d.next_attempt_at, d.id LIMIT " + a.Add(sqlutil.Limit(c.Limit, true))
+		leased, orphans, err := pickIDs(tx.QueryContext(ctx, q, a.List...))
+		if err != nil {
+			return err
+		}
+		if len(orphans) > 0 {
+			a := sqlutil.Args{List: []any{sqlutil.WebhookDeleted, now}}
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', last_error = ?,
+				lease_owner = '', lease_until = 0, updated_at = ? WHERE id IN (`+a.AddInts(orphans)+")", a.List...); err != nil {
+				return err
+			}
+		}
+		if len(leased) == 0 {
+			return nil
+		}
+		a = sqlutil.Args{List: []any{c.Owner, until}}
+		in := a.AddInts(leased)
+		if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE id IN ("+in+")",
+			a.List...); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, "SELECT "+sqlutil.ClaimedColumns+` FROM deliveries d
+			JOIN events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id
+			WHERE d.id IN (`+in+") ORDER BY d.next_attempt_at, d.id", a.List[2:]...)
+		out, err = collect(rows, err, sqlutil.ScanClaimed)
+		return err
+	})
+	return out, wrap("claim deliveries", err)
+}
+
+// pickIDs splits the candidates into those to lease and those whose webhook is gone.
+func pickIDs(rows *sql.Rows, err error) (leased, orphans []int64, _ error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var orphan bool
+		if err := rows.Scan(&id, &orphan); err != nil {
+			return nil, nil, err
+		}
+		if orphan {
+			orphans = append(orphans, id)
+		} else {
+			leased = append(leased, id)
+		}
+	}
+	return leased, orphans, rows.Err()
+}
+
+// FinishAttempt implements store.Store.
+func (s *Store) FinishAttempt(ctx context.Context, f store.AttemptResult) error {
+	if f.Owner == "" || !sqlutil.ValidState(f.State) {
+		return fmt.Errorf("sqlite: finish attempt: need an owner and a valid state (got %q)", f.State)
+	}
+	a := f.Attempt
+	at := a.At
+	if at.IsZero() {
+		at = sqlutil.Now()
+	}
+	recorded := 0
+	if a.N > 0 {
+		recorded = 1
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var webhookID int64
+		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET state = ?, next_attempt_at = ?, attempts = attempts + ?,
+			last_status = ?, last_error = ?, lease_owner = '', lease_until = 0, updated_at = ?
+			WHERE id = ? AND lease_owner = ? RETURNING webhook_id`,
+			string(f.State), sqlutil.Micros(f.NextAttemptAt), recorded, a.Status, a.Error, sqlutil.Micros(at),
+			a.DeliveryID, f.Owner).Scan(&webhookID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("delivery %d leased by %q: %w", a.DeliveryID, f.Owner, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if a.N > 0 {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO attempts ("+sqlutil.AttemptColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)",
+				a.DeliveryID, a.N, sqlutil.Micros(at), a.Status, a.Latency.Microseconds(), a.Error, a.Response); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET consecutive_failures =
+				CASE WHEN ? THEN 0 ELSE consecutive_failures + 1 END WHERE id = ?`, f.Success, webhookID); err != nil {
+				return err
+			}
+		}
+		if f.Disable {
+			_, err := tx.ExecContext(ctx, "UPDATE webhooks SET disabled = 1, disabled_until = ?, disabled_reason = ? WHERE id = ?",
+				sqlutil.Micros(f.DisableUntil), f.DisableReason, webhookID)
+			return err
+		}
+		return nil
+	})
+	return wrap("finish attempt", err)
+}

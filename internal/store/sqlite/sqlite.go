@@ -1,0 +1,192 @@
+// Package sqlite is the embedded store: one file, dir/hookcast.db, for one
+// hookcast process, on modernc.org/sqlite (pure Go, no cgo).
+//
+// SQLite has one writer at a time. Every write therefore goes through a single
+// connection, so concurrent writers queue in Go instead of failing with
+// SQLITE_BUSY, and transactions start with BEGIN IMMEDIATE so they hold the write
+// lock from their first statement (no deadlock between two readers upgrading).
+// Reads use their own pool: in WAL mode they run beside the writer.
+//
+// Durability: journal_mode=WAL with synchronous=NORMAL. A commit survives a crash
+// of the process; a power cut or kernel crash can lose the last transactions
+// before the next WAL checkpoint, but never corrupts the database. That trade
+// saves an fsync per commit on the ingest path; a deployment that cannot accept
+// it runs on PostgreSQL.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "hookcast.db"
+
+// busyTimeoutMS is how long a connection waits for a lock another process holds
+// (the offline `hookcast accounts` commands) before the work is refused.
+const busyTimeoutMS = 5000
+
+// Store is the SQLite implementation of store.Store.
+type Store struct {
+	path  string
+	write *sql.DB // exactly one connection: the only writer
+	read  *sql.DB // a pool of query_only connections
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) dir and dir/hookcast.db and applies the
+// migrations. The directory must be writable.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("sqlite: no data directory given")
+	}
+	if strings.Contains(dir, "?") {
+		return nil, fmt.Errorf("sqlite: data directory %q: '?' is not allowed in the path", dir)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite: cannot create data directory %s: %w", dir, err)
+	}
+	if err := checkWritable(dir); err != nil {
+		return nil, err
+	}
+	s := &Store{path: filepath.Join(dir, FileName)}
+	var err error
+	if s.write, err = sql.Open("sqlite", dsn(s.path, true)); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", s.path, err)
+	}
+	s.write.SetMaxOpenConns(1)
+	s.write.SetMaxIdleConns(1)
+	s.write.SetConnMaxLifetime(0)
+	s.write.SetConnMaxIdleTime(0)
+	// The write connection goes first: it switches the file to WAL, which the
+	// read connections then find already set.
+	if err := s.write.PingContext(ctx); err != nil {
+		s.write.Close()
+		return nil, wrap("open "+s.path, err)
+	}
+	if s.read, err = sql.Open("sqlite", dsn(s.path, false)); err != nil {
+		s.write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", s.path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	s.read.SetMaxOpenConns(n)
+	s.read.SetMaxIdleConns(n)
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkWritable creates and removes a file in dir, so that a read-only data
+// directory is reported as such at start-up rather than at the first write.
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".hookcast-write-check-*")
+	if err != nil {
+		return fmt.Errorf("sqlite: data directory %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	if err := os.Remove(name); err != nil {
+		return fmt.Errorf("sqlite: data directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+func dsn(path string, write bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if write {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return path + "?" + q.Encode()
+}
+
+// Ping reads the schema page, so it fails when the file is gone or unreadable.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n)
+	return wrap("ping", err)
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	var errs []error
+	if s.read != nil {
+		errs = append(errs, s.read.Close())
+	}
+	errs = append(errs, s.write.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+// inTx runs fn in a write transaction (BEGIN IMMEDIATE on the one write
+// connection) and commits when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// InTx implements store.Store. SQLite never reports a serialization failure to a
+// transaction that holds the write lock, so fn runs exactly once.
+func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	return wrap("transaction", s.inTx(ctx, func(tx *sql.Tx) error { return fn(&sqlTx{tx: tx}) }))
+}
+
+// wrap adds the store and operation to err and marks errors that mean "the
+// database cannot do this now" (locked by another process, disk full, I/O error,
+// file gone) as store.ErrUnavailable.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_READONLY,
+			sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN,
+			sqlite3.SQLITE_PROTOCOL, sqlite3.SQLITE_NOTADB:
+			return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrUnavailable, err)
+		}
+	}
+	if errors.Is(err, sql.ErrConnDone) {
+		return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrUnavailable, err)
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}

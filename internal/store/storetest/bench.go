@@ -1,0 +1,51 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// BenchInTxSignal measures the signal path's transaction: lock one stream, save
+// it, insert one event with two deliveries. Each iteration uses a new stream and
+// event, so the tables grow as they would.
+func BenchInTxSignal(b *testing.B, s store.Store) {
+	c := context.Background()
+	if err := s.CreateAccount(c, store.Account{ID: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	w1 := store.Webhook{AccountID: "bench", URL: "http://127.0.0.1:9/1", IsFeedHooks: true}
+	w2 := store.Webhook{AccountID: "bench", URL: "http://127.0.0.1:9/2", IsFeedHooks: true}
+	if err := s.CreateWebhook(c, &w1); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.CreateWebhook(c, &w2); err != nil {
+		b.Fatal(err)
+	}
+	state := make([]byte, 200)
+	body := make([]byte, 400)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		key := store.StreamKey{AccountID: "bench", Name: fmt.Sprintf("s%d", i%1000)}
+		ev := store.Event{ID: fmt.Sprintf("bench_%d", i), AccountID: "bench", Type: "feeds", Event: "started",
+			StreamName: key.Name, Timestamp: t0.UnixMilli(), ContentType: "application/json", Body: body, CreatedAt: t0}
+		err := s.InTx(c, func(tx store.Tx) error {
+			if _, err := tx.LockStreams(c, []store.StreamKey{key}); err != nil {
+				return err
+			}
+			if err := tx.SaveStream(c, store.StreamRow{Key: key, State: state, DueAt: t0.Add(time.Minute).UnixMilli()}); err != nil {
+				return err
+			}
+			_, err := tx.InsertEvent(c, ev, []store.Delivery{{WebhookID: w1.ID, NextAttemptAt: t0}, {WebhookID: w2.ID, NextAttemptAt: t0}})
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

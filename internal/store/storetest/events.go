@@ -1,0 +1,124 @@
+package storetest
+
+import (
+	"bytes"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+func testInsertEvent(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	w1, w2 := newWebhook(t, s, "A"), newWebhook(t, s, "A", func(w *store.Webhook) { w.Disabled = true })
+	ev := newEvent("A", 0)
+	ev.ContentType, ev.Body = "image/jpeg", []byte{0xff, 0xd8, 0x00, 0xff}
+	ev.Headers = map[string]string{"X-Millicast-Feed-Id": "f1", "Content-Disposition": `inline; filename="t.jpg"`}
+	var ids []int64
+	must(t, s.InTx(c, func(tx store.Tx) error {
+		var err error
+		ids, err = tx.InsertEvent(c, ev, []store.Delivery{
+			{WebhookID: w1.ID, NextAttemptAt: t0},
+			{WebhookID: w2.ID, State: store.DeliverySkipped, EventType: "feeds", EventName: "started", LastError: "webhook disabled"},
+		})
+		return err
+	}))
+	if len(ids) != 2 || ids[0] == 0 || ids[1] <= ids[0] {
+		t.Fatalf("delivery ids %v: want two increasing", ids)
+	}
+	got, err := s.GetEvent(c, "A", ev.ID)
+	must(t, err)
+	if got.ID != ev.ID || got.AccountID != "A" || got.Type != ev.Type || got.Event != ev.Event ||
+		got.StreamName != ev.StreamName || got.Timestamp != ev.Timestamp || got.ContentType != ev.ContentType ||
+		!bytes.Equal(got.Body, ev.Body) || !maps.Equal(got.Headers, ev.Headers) || !got.CreatedAt.Equal(ev.CreatedAt) {
+		t.Fatalf("GetEvent =\n%+v\nwant\n%+v", got, ev)
+	}
+	_, err = s.GetEvent(c, "B", ev.ID)
+	wantErr(t, err, store.ErrNotFound)
+
+	d, attempts, err := s.GetDelivery(c, "A", ids[0])
+	must(t, err)
+	want := store.Delivery{ID: ids[0], EventID: ev.ID, AccountID: "A", WebhookID: w1.ID, EventType: "feeds",
+		EventName: "started", State: store.DeliveryPending, NextAttemptAt: t0, CreatedAt: t0, UpdatedAt: t0}
+	if d != want || len(attempts) != 0 {
+		t.Fatalf("GetDelivery =\n%+v (%d attempts)\nwant\n%+v", d, len(attempts), want)
+	}
+	d, _, err = s.GetDelivery(c, "A", ids[1])
+	must(t, err)
+	if d.State != store.DeliverySkipped || d.LastError != "webhook disabled" {
+		t.Fatalf("skipped delivery = %+v", d)
+	}
+	_, _, err = s.GetDelivery(c, "B", ids[0])
+	wantErr(t, err, store.ErrNotFound)
+
+	// A second event with the same id is a conflict, and nothing of it is kept.
+	dup := newEvent("A", time.Second)
+	dup.ID = ev.ID
+	err = s.InTx(c, func(tx store.Tx) error {
+		_, err := tx.InsertEvent(c, dup, []store.Delivery{{WebhookID: w1.ID}})
+		return err
+	})
+	wantErr(t, err, store.ErrConflict)
+	all, err := s.ListDeliveries(c, store.DeliveryQuery{AccountID: "A"})
+	must(t, err)
+	if len(all) != 2 {
+		t.Fatalf("%d deliveries after a conflicting insert, want 2", len(all))
+	}
+
+	// No deliveries, nil headers and body, zero CreatedAt: all allowed.
+	bare := store.Event{ID: nextEventID(), AccountID: "A", Type: "media", Event: "deleted", ContentType: "application/json"}
+	must(t, s.InTx(c, func(tx store.Tx) error {
+		ids, err := tx.InsertEvent(c, bare, nil)
+		if len(ids) != 0 {
+			t.Errorf("ids for no deliveries: %v", ids)
+		}
+		return err
+	}))
+	got, err = s.GetEvent(c, "A", bare.ID)
+	must(t, err)
+	if got.CreatedAt.IsZero() || len(got.Headers) != 0 || len(got.Body) != 0 {
+		t.Fatalf("bare event = %+v", got)
+	}
+}
+
+func testListEvents(t *testing.T, s store.Store) {
+	mk := func(account, typ, stream string, offset time.Duration) string {
+		ev := newEvent(account, offset)
+		ev.Type, ev.StreamName = typ, stream
+		insert(t, s, ev, t0)
+		return ev.ID
+	}
+	e1 := mk("A", "feeds", "cam1", 1*time.Second)
+	e2 := mk("A", "media", "cam1", 2*time.Second)
+	e3 := mk("A", "feeds", "cam2", 3*time.Second)
+	e4 := mk("B", "feeds", "cam1", 4*time.Second)
+	tests := []struct {
+		name string
+		q    store.EventQuery
+		want []string
+	}{
+		{"account, newest first", store.EventQuery{AccountID: "A"}, []string{e3, e2, e1}},
+		{"by stream", store.EventQuery{AccountID: "A", StreamName: "cam1"}, []string{e2, e1}},
+		{"by type", store.EventQuery{AccountID: "A", Type: "feeds"}, []string{e3, e1}},
+		{"limit", store.EventQuery{AccountID: "A", Limit: 2}, []string{e3, e2}},
+		{"other account", store.EventQuery{AccountID: "B"}, []string{e4}},
+		{"every account", store.EventQuery{StreamName: "cam1"}, []string{e4, e2, e1}},
+		{"no match", store.EventQuery{AccountID: "A", Type: "thumbnail"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.ListEvents(ctx(t), tc.q)
+			must(t, err)
+			var ids []string
+			for _, e := range got {
+				ids = append(ids, e.ID)
+			}
+			if !slices.Equal(ids, tc.want) {
+				t.Fatalf("ListEvents(%+v) = %v, want %v", tc.q, ids, tc.want)
+			}
+		})
+	}
+}

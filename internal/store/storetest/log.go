@@ -1,0 +1,252 @@
+package storetest
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+func testFinishAttempt(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	w := newWebhook(t, s, "A")
+	id := insert(t, s, newEvent("A", 0), t0, w)[0]
+	claim(t, s, "r1", t0, 10)
+
+	// A failed attempt, retried later.
+	retryAt := t0.Add(10 * time.Second)
+	first := store.Attempt{DeliveryID: id, N: 1, At: t0.Add(time.Second), Status: 503, Latency: 1500 * time.Microsecond,
+		Error: "HTTP 503", Response: []byte("busy")}
+	wantErr(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r2", Attempt: first, State: store.DeliveryPending}), store.ErrNotFound)
+	must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r1", Attempt: first, State: store.DeliveryPending, NextAttemptAt: retryAt}))
+	wantErr(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r1", Attempt: first, State: store.DeliveryPending}), store.ErrNotFound)
+	d, attempts, err := s.GetDelivery(c, "A", id)
+	must(t, err)
+	if d.State != store.DeliveryPending || d.Attempts != 1 || !d.NextAttemptAt.Equal(retryAt) || d.LastStatus != 503 ||
+		d.LastError != "HTTP 503" || !d.UpdatedAt.Equal(first.At) {
+		t.Fatalf("after a failed attempt: %+v", d)
+	}
+	if len(attempts) != 1 || attempts[0].N != 1 || !attempts[0].At.Equal(first.At) || attempts[0].Status != 503 ||
+		attempts[0].Latency != first.Latency || attempts[0].Error != first.Error || !bytes.Equal(attempts[0].Response, first.Response) ||
+		attempts[0].DeliveryID != id {
+		t.Fatalf("attempts = %+v, want %+v", attempts, first)
+	}
+
+	// Not due before retryAt; then a second owner succeeds.
+	if got := claim(t, s, "r2", retryAt.Add(-time.Millisecond), 10); len(got) != 0 {
+		t.Fatalf("claimed %v before its retry time", claimIDs(got))
+	}
+	if got := claim(t, s, "r2", retryAt, 10); !slices.Equal(claimIDs(got), []int64{id}) {
+		t.Fatalf("retry claim = %v", claimIDs(got))
+	}
+	second := store.Attempt{DeliveryID: id, N: 2, At: retryAt.Add(time.Second), Status: 204, Latency: time.Millisecond}
+	must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r2", Attempt: second, State: store.DeliverySucceeded, Success: true}))
+	d, attempts, err = s.GetDelivery(c, "A", id)
+	must(t, err)
+	if d.State != store.DeliverySucceeded || d.Attempts != 2 || d.LastStatus != 204 || d.LastError != "" {
+		t.Fatalf("after success: %+v", d)
+	}
+	if len(attempts) != 2 || attempts[0].N != 1 || attempts[1].N != 2 || attempts[1].Response != nil && len(attempts[1].Response) != 0 {
+		t.Fatalf("attempts after success = %+v", attempts)
+	}
+
+	// N = 0: the state changes, no attempt is recorded.
+	skip := insert(t, s, newEvent("A", 0), t0, w)[0]
+	claim(t, s, "r1", t0, 10, skip)
+	must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r1", State: store.DeliverySkipped,
+		Attempt: store.Attempt{DeliveryID: skip, Error: "webhook disabled"}}))
+	d, attempts, err = s.GetDelivery(c, "A", skip)
+	must(t, err)
+	if d.State != store.DeliverySkipped || d.Attempts != 0 || len(attempts) != 0 || d.LastError != "webhook disabled" {
+		t.Fatalf("skipped: %+v with %d attempts", d, len(attempts))
+	}
+	if err := s.FinishAttempt(c, store.AttemptResult{Owner: "r1", State: "bogus", Attempt: store.Attempt{DeliveryID: skip}}); err == nil {
+		t.Fatal("FinishAttempt accepted an unknown state")
+	}
+}
+
+// testFinishWebhookBookkeeping: failures count up, a success resets them, and
+// Disable disables; a skip (N = 0) leaves the counter alone.
+func testFinishWebhookBookkeeping(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	w := newWebhook(t, s, "A")
+	steps := []struct {
+		name         string
+		n            int
+		success      bool
+		disable      bool
+		wantFailures int
+		wantDisabled bool
+	}{
+		{"failure", 1, false, false, 1, false},
+		{"failure", 1, false, false, 2, false},
+		{"skip", 0, false, false, 2, false},
+		{"success", 1, true, false, 0, false},
+		{"failure", 1, false, false, 1, false},
+		{"failure and disable", 1, false, true, 2, true},
+	}
+	for i, st := range steps {
+		id := insert(t, s, newEvent("A", 0), t0, w)[0]
+		if got := claim(t, s, "r1", t0, 10, id); len(got) != 1 {
+			t.Fatalf("step %d: claim got %d", i, len(got))
+		}
+		state := store.DeliveryFailed
+		if st.success {
+			state = store.DeliverySucceeded
+		}
+		must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r1", State: state, Success: st.success,
+			Attempt: store.Attempt{DeliveryID: id, N: st.n, At: t0},
+			Disable: st.disable, DisableUntil: t0.Add(time.Hour), DisableReason: "too many failures"}))
+		got, err := s.GetWebhook(c, "A", w.ID)
+		must(t, err)
+		if got.ConsecutiveFailures != st.wantFailures || got.Disabled != st.wantDisabled {
+			t.Fatalf("step %d (%s): failures %d disabled %v, want %d %v", i, st.name,
+				got.ConsecutiveFailures, got.Disabled, st.wantFailures, st.wantDisabled)
+		}
+		if st.disable && (!got.DisabledUntil.Equal(t0.Add(time.Hour)) || got.DisabledReason != "too many failures") {
+			t.Fatalf("disabled webhook = %+v", got)
+		}
+	}
+}
+
+func testListDeliveries(t *testing.T, s store.Store) {
+	newAccount(t, s, "A")
+	newAccount(t, s, "B")
+	w1, w2, wB := newWebhook(t, s, "A"), newWebhook(t, s, "A"), newWebhook(t, s, "B")
+	first := insert(t, s, newEvent("A", 0), t0, w1, w2)
+	media := newEvent("A", time.Minute)
+	media.Type = "media"
+	second := insert(t, s, media, t0, w1)
+	insert(t, s, newEvent("B", 0), t0, wB)
+	claim(t, s, "r1", t0, 10, first[1])
+	must(t, s.FinishAttempt(ctx(t), store.AttemptResult{Owner: "r1", State: store.DeliveryFailed,
+		Attempt: store.Attempt{DeliveryID: first[1], N: 1, At: t0, Status: 500}}))
+
+	tests := []struct {
+		name string
+		q    store.DeliveryQuery
+		want []int64
+	}{
+		{"account, newest first", store.DeliveryQuery{AccountID: "A"}, []int64{second[0], first[1], first[0]}},
+		{"webhook", store.DeliveryQuery{AccountID: "A", WebhookID: w1.ID}, []int64{second[0], first[0]}},
+		{"event type", store.DeliveryQuery{AccountID: "A", EventType: "media"}, []int64{second[0]}},
+		{"state", store.DeliveryQuery{AccountID: "A", State: store.DeliveryFailed}, []int64{first[1]}},
+		{"since", store.DeliveryQuery{AccountID: "A", Since: t0.Add(time.Second)}, []int64{second[0]}},
+		{"page 1", store.DeliveryQuery{AccountID: "A", Limit: 2}, []int64{second[0], first[1]}},
+		{"page 2", store.DeliveryQuery{AccountID: "A", Limit: 2, BeforeID: first[1]}, []int64{first[0]}},
+		{"another account's webhook", store.DeliveryQuery{AccountID: "A", WebhookID: wB.ID}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.ListDeliveries(ctx(t), tc.q)
+			must(t, err)
+			if !slices.Equal(deliveryIDs(got), tc.want) {
+				t.Fatalf("ListDeliveries(%+v) = %v, want %v", tc.q, deliveryIDs(got), tc.want)
+			}
+		})
+	}
+}
+
+// finish claims id and ends it in state.
+func finish(t testing.TB, s store.Store, id int64, state store.DeliveryState) {
+	t.Helper()
+	if got := claim(t, s, "fin", t0, 1, id); len(got) != 1 {
+		t.Fatalf("could not claim %d to finish it", id)
+	}
+	must(t, s.FinishAttempt(ctx(t), store.AttemptResult{Owner: "fin", State: state, Success: state == store.DeliverySucceeded,
+		Attempt: store.Attempt{DeliveryID: id, N: 1, At: t0}}))
+}
+
+func testResendIDs(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	newAccount(t, s, "B")
+	w, gone, wB := newWebhook(t, s, "A"), newWebhook(t, s, "A"), newWebhook(t, s, "B")
+	ids := insert(t, s, newEvent("A", 0), t0, w, w, w, w, gone)
+	failed, succeeded, leased, idle, orphan := ids[0], ids[1], ids[2], ids[3], ids[4]
+	other := insert(t, s, newEvent("B", 0), t0, wB)[0]
+	finish(t, s, failed, store.DeliveryFailed)
+	finish(t, s, succeeded, store.DeliverySucceeded)
+	finish(t, s, orphan, store.DeliveryFailed)
+	must(t, s.DeleteWebhook(c, "A", gone.ID))
+	_, err := s.ClaimDeliveries(c, store.Claim{Owner: "busy", Now: t0, Lease: 2 * time.Hour, Limit: 1, IDs: []int64{leased}})
+	must(t, err)
+
+	now := t0.Add(time.Hour)
+	got, err := s.Resend(c, "A", []int64{succeeded, leased, other, orphan, failed, idle, 99999}, store.DeliveryQuery{}, now)
+	must(t, err)
+	if want := []int64{failed, succeeded, idle}; !slices.Equal(got, want) {
+		t.Fatalf("Resend = %v, want %v (not the leased, the orphan, B's or an unknown id)", got, want)
+	}
+	for _, id := range got {
+		d, _, err := s.GetDelivery(c, "A", id)
+		must(t, err)
+		if d.State != store.DeliveryPending || !d.NextAttemptAt.Equal(now) || d.Attempts == 0 && id != idle {
+			t.Fatalf("resent %d = %+v, want pending due %v, attempts kept", id, d, now)
+		}
+	}
+	if d, _, _ := s.GetDelivery(c, "B", other); d.State != store.DeliveryPending || !d.NextAttemptAt.Equal(t0) {
+		t.Fatalf("A's resend touched B's delivery: %+v", d)
+	}
+	if got := claim(t, s, "r2", now, 10); !slices.Equal(claimIDs(got), []int64{other, failed, succeeded, idle}) {
+		t.Fatalf("claim after resend = %v", claimIDs(got))
+	}
+}
+
+func testResendSince(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	w := newWebhook(t, s, "A")
+	old := insert(t, s, newEvent("A", 0), t0, w, w)
+	recent := insert(t, s, newEvent("A", time.Hour), t0, w, w, w)
+	finish(t, s, old[0], store.DeliveryFailed)
+	finish(t, s, recent[0], store.DeliveryFailed)
+	finish(t, s, recent[1], store.DeliverySucceeded)
+	must(t, s.InTx(c, func(tx store.Tx) error {
+		_, err := tx.InsertEvent(c, newEvent("A", 2*time.Hour), []store.Delivery{{WebhookID: w.ID, State: store.DeliverySkipped}})
+		return err
+	}))
+	skipped, err := s.ListDeliveries(c, store.DeliveryQuery{AccountID: "A", State: store.DeliverySkipped})
+	must(t, err)
+
+	got, err := s.Resend(c, "A", nil, store.DeliveryQuery{AccountID: "ignored", Since: t0.Add(time.Minute)}, t0.Add(3*time.Hour))
+	must(t, err)
+	if want := []int64{recent[0], skipped[0].ID}; !slices.Equal(got, want) {
+		t.Fatalf("Resend since = %v, want %v (failed and skipped since, not succeeded, pending or older)", got, want)
+	}
+	got, err = s.Resend(c, "A", nil, store.DeliveryQuery{}, t0.Add(3*time.Hour))
+	must(t, err)
+	if want := []int64{old[0]}; !slices.Equal(got, want) {
+		t.Fatalf("Resend of everything left = %v, want %v", got, want)
+	}
+}
+
+func testCountDeliveries(t *testing.T, s store.Store) {
+	c := ctx(t)
+	counts, oldest, err := s.CountDeliveries(c)
+	must(t, err)
+	if counts[store.DeliveryPending] != 0 || !oldest.IsZero() {
+		t.Fatalf("empty store: %v, oldest %v", counts, oldest)
+	}
+	newAccount(t, s, "A")
+	w := newWebhook(t, s, "A")
+	a := insert(t, s, newEvent("A", time.Minute), t0, w, w, w)
+	insert(t, s, newEvent("A", 2*time.Minute), t0, w)
+	finish(t, s, a[0], store.DeliverySucceeded)
+	finish(t, s, a[1], store.DeliveryFailed)
+	counts, oldest, err = s.CountDeliveries(c)
+	must(t, err)
+	want := map[store.DeliveryState]int64{store.DeliveryPending: 2, store.DeliverySucceeded: 1, store.DeliveryFailed: 1, store.DeliverySkipped: 0}
+	for state, n := range want {
+		if counts[state] != n {
+			t.Fatalf("counts = %v, want %v", counts, want)
+		}
+	}
+	if !oldest.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("oldest pending = %v, want %v", oldest, t0.Add(time.Minute))
+	}
+}
