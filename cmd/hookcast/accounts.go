@@ -9,7 +9,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/api"
 	"github.com/hookcast/hookcast/internal/server"
+	"github.com/hookcast/hookcast/internal/store"
 )
 
 // runAccounts manages accounts offline, against the same data directory or
@@ -38,18 +40,16 @@ func runAccounts(args []string, stdout, stderr io.Writer) int {
 	defer st.Close()
 	switch sub {
 	case "create":
-		if *id != "" {
-			if err := server.ValidAccountID(*id); err != nil {
-				fmt.Fprintf(stderr, "hookcast accounts: --id: %v\n", err)
-				return 2
-			}
+		if *id != "" && !api.ValidName(*id) {
+			fmt.Fprintln(stderr, "hookcast accounts: --id must be 1-64 letters, digits, '_', '-' or '.'")
+			return 2
 		}
-		acc, secret, err := server.CreateAccount(ctx, st, *id, *name, time.Now())
+		na, err := api.CreateAccount(ctx, st, store.Account{ID: *id, Name: *name, CreatedAt: time.Now()})
 		if err != nil {
 			fmt.Fprintf(stderr, "hookcast accounts: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "account:    %s\nAPI secret: %s   (shown once)\n", acc, secret)
+		fmt.Fprintf(stdout, "account:    %s\nAPI secret: %s   (shown once)\n", na.ID, na.APISecret)
 	case "list":
 		accs, err := st.ListAccounts(ctx)
 		if err != nil {

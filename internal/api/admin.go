@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -73,39 +74,69 @@ func (a *API) createAccount(r *http.Request, _ string) (any, error) {
 	if err := o.err(); err != nil {
 		return nil, err
 	}
-	for try := 0; ; try++ {
-		if id != nil {
-			acc.ID = *id
-		} else if acc.ID, err = NewAccountID(); err != nil {
-			return nil, err
-		}
-		err = a.d.Store.CreateAccount(r.Context(), acc)
-		if !errors.Is(err, store.ErrConflict) {
-			break
-		}
-		if id != nil {
-			return nil, httpErr(http.StatusConflict, "account %s already exists", acc.ID)
-		}
-		if try == 10 {
-			return nil, fmt.Errorf("create account: no free id after %d tries: %w", try+1, err)
-		}
+	acc.ID = ""
+	if id != nil {
+		acc.ID = *id
 	}
-	if err != nil {
-		return nil, fmt.Errorf("create account: %w", err)
+	na, err := CreateAccount(r.Context(), a.d.Store, acc)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, httpErr(http.StatusConflict, "account %s already exists", acc.ID)
 	}
-	sec, err := a.newAPISecret(r, acc.ID, "initial")
 	if err != nil {
 		return nil, err
 	}
-	return newAccountJSON{AccountID: acc.ID, Name: acc.Name, SecretID: sec.ID, APISecret: sec.APISecret}, nil
+	return newAccountJSON{AccountID: na.ID, Name: acc.Name, SecretID: na.SecretID, APISecret: na.APISecret}, nil
 }
 
+// NewAccount is a created account and its first API secret, shown only once.
+type NewAccount struct {
+	ID        string
+	SecretID  int64
+	APISecret string
+}
+
+// CreateAccount creates acc and its first API secret. With acc.ID empty an id is
+// drawn (again on a collision); a given id that exists is store.ErrConflict. The
+// admin API, the first start of serve and `hookcast accounts create` all use it.
+func CreateAccount(ctx context.Context, st store.Store, acc store.Account) (NewAccount, error) {
+	given := acc.ID != ""
+	var err error
+	for try := 0; ; try++ {
+		if !given {
+			if acc.ID, err = NewAccountID(); err != nil {
+				return NewAccount{}, err
+			}
+		}
+		err = st.CreateAccount(ctx, acc)
+		if !errors.Is(err, store.ErrConflict) || given {
+			break
+		}
+		if try == 10 {
+			return NewAccount{}, fmt.Errorf("create account: no free id after %d tries: %w", try+1, err)
+		}
+	}
+	if err != nil {
+		return NewAccount{}, fmt.Errorf("create account %s: %w", acc.ID, err)
+	}
+	sec, err := addSecret(ctx, st, acc.ID, "initial")
+	if err != nil {
+		return NewAccount{}, err
+	}
+	return NewAccount{ID: acc.ID, SecretID: sec.ID, APISecret: sec.APISecret}, nil
+}
+
+
 func (a *API) newAPISecret(r *http.Request, accountID, label string) (newSecretJSON, error) {
+	return addSecret(r.Context(), a.d.Store, accountID, label)
+}
+
+// addSecret makes a new API secret for the account, keeping only its hash.
+func addSecret(ctx context.Context, st store.Store, accountID, label string) (newSecretJSON, error) {
 	secret, err := NewSecret()
 	if err != nil {
 		return newSecretJSON{}, err
 	}
-	s, err := a.d.Store.AddAPISecret(r.Context(), accountID, HashSecret(secret), label)
+	s, err := st.AddAPISecret(ctx, accountID, HashSecret(secret), label)
 	if err != nil {
 		return newSecretJSON{}, storeErr(err, "account")
 	}

@@ -49,6 +49,9 @@ type Deps struct {
 	// Thumbnail asks for an on-demand thumbnail of a live stream. It may fail with
 	// store.ErrNotFound (no such live stream: 404) or ErrRateLimited (429). Nil: 501.
 	Thumbnail func(ctx context.Context, accountID, streamName, tokenID string) error
+	// Session, when set, authenticates a request without a bearer token by its
+	// dashboard session (cookie, and the CSRF header for unsafe methods).
+	Session func(r *http.Request) (accountID string, ok bool)
 }
 
 // API serves the REST API. Build it with New; it is safe for concurrent use.

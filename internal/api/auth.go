@@ -9,8 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
+	"github.com/hookcast/hookcast/internal/httpx"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -50,24 +50,18 @@ func randomBytes(n int) ([]byte, error) {
 	return b, nil
 }
 
-// bearer extracts the token of an "Authorization: Bearer <token>" header. The scheme
-// is case-insensitive (RFC 9110 §11.1).
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	tok = strings.TrimSpace(tok)
-	return tok, tok != ""
-}
-
 // Authenticate returns the account whose live API secret r presents as a bearer
 // token. It fails with ErrUnauthorized when there is none, and with a wrapped
 // store error (store.ErrUnavailable) when the store cannot answer.
 func (a *API) Authenticate(r *http.Request) (string, error) {
-	tok, ok := bearer(r)
-	if !ok {
+	tok := httpx.BearerToken(r)
+	if tok == "" {
+		// No bearer token: a signed-in dashboard session may stand for it.
+		if a.d.Session != nil {
+			if acct, ok := a.d.Session(r); ok {
+				return acct, nil
+			}
+		}
 		return "", ErrUnauthorized
 	}
 	return a.AuthenticateSecret(r.Context(), tok)
@@ -103,8 +97,8 @@ func TokenChecker(token string) func(presented string) bool {
 // authenticateAdmin checks the admin bearer token. With no checker configured the
 // admin API refuses everyone.
 func (a *API) authenticateAdmin(r *http.Request) error {
-	tok, ok := bearer(r)
-	if !ok || a.d.AdminToken == nil || !a.d.AdminToken(tok) {
+	tok := httpx.BearerToken(r)
+	if tok == "" || a.d.AdminToken == nil || !a.d.AdminToken(tok) {
 		return httpErr(http.StatusUnauthorized, "missing or invalid admin token")
 	}
 	return nil

@@ -1,13 +1,13 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"sort"
 	"strings"
 
+	"github.com/hookcast/hookcast/internal/httpx"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -69,15 +69,7 @@ func httpErr(code int, format string, args ...any) *HTTPError {
 // revoked secret. The answer never says which, so secrets cannot be probed.
 var ErrUnauthorized = errors.New("missing or invalid API secret")
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	// Answers carry webhook and API secrets: never let a proxy or browser keep them.
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v) // the client went away: nothing left to tell it
-}
+func writeJSON(w http.ResponseWriter, code int, v any) { httpx.WriteJSON(w, code, v) }
 
 func writeSuccess(w http.ResponseWriter, data any) {
 	writeJSON(w, http.StatusOK, successEnvelope{Status: "success", Data: data})

@@ -123,6 +123,10 @@ func (a *API) streams(r *http.Request, acct string) (any, error) {
 // namePattern is what account ids and stream names may be (interfaces.md §3).
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
+// ValidName reports whether s is a valid account id or stream name: 1–64 letters,
+// digits, '_', '-' or '.' (interfaces.md §3).
+func ValidName(s string) bool { return namePattern.MatchString(s) }
+
 // thumbnail is POST /api/thumbnails {"streamName", "tokenId"?}: capture one now.
 func (a *API) thumbnail(r *http.Request, acct string) (any, error) {
 	o, err := readObject(r, false, "streamName", "tokenId")

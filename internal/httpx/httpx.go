@@ -26,20 +26,24 @@ func Error(w http.ResponseWriter, code int, msg string) {
 
 // WriteJSON writes v as JSON with the given status.
 func WriteJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// Answers carry webhook and API secrets: never let a proxy or browser keep them.
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the client went away: nothing left to tell it
 }
 
 // BearerToken returns the token of an "Authorization: Bearer …" header, or "".
+// The scheme is case-insensitive (RFC 9110 §11.1).
 func BearerToken(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	const p = "bearer "
-	if len(h) > len(p) && strings.EqualFold(h[:len(p)], p) {
-		return strings.TrimSpace(h[len(p):])
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
 	}
-	return ""
+	return strings.TrimSpace(tok)
 }
 
 // TokenEqual compares a presented token with the expected one in constant time.

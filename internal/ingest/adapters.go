@@ -17,6 +17,7 @@ import (
 	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/httpx"
 	"github.com/hookcast/hookcast/internal/store"
+	"github.com/hookcast/hookcast/internal/thumbnail"
 )
 
 // EventSubmitter stores prepared events (thumbnails) with their deliveries and
@@ -28,12 +29,6 @@ type EventSubmitter interface {
 // MaxForm caps a media server's callback body: the largest real one (nginx-rtmp
 // with long URLs and publisher arguments) is a few KB.
 const MaxForm = 64 << 10
-
-// CaptureMarker is the query parameter the thumbnail capturer adds to the URLs it
-// reads. Adapters ignore a player that carries it, so a capture is never counted
-// as a viewer (it would otherwise fire firstViewerConnection and delay
-// noActiveViewers).
-const CaptureMarker = "hookcast=thumbnail"
 
 // badInput is a callback that cannot become a signal: a missing field, a stream
 // name outside the allowed alphabet. The adapter answers 400 with its reason and
@@ -67,7 +62,7 @@ func (h *Handler) streamFor(ctx context.Context, p string) (engine.StreamKey, er
 		return engine.StreamKey{}, bad("name", "required")
 	}
 	if !validName(name) {
-		return engine.StreamKey{}, bad("name", fmt.Sprintf("%q: stream names must be 1-64 characters of letters, digits, _ - .", name))
+		return engine.StreamKey{}, bad("name", quote(name)+": stream names must be 1-64 characters of letters, digits, _ - .")
 	}
 	if group != "" && validName(group) {
 		ok, err := h.Accounts.AccountExists(ctx, group)
@@ -167,10 +162,12 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 }
 
 // hasMarker reports whether a query string (with or without its leading '?')
-// carries CaptureMarker.
+// carries the thumbnail capturer's marker (thumbnail.MarkerKey=MarkerValue): a
+// capture is not a viewer, it would otherwise fire firstViewerConnection and hold
+// off noActiveViewers.
 func hasMarker(query string) bool {
 	q, err := url.ParseQuery(strings.TrimPrefix(query, "?"))
-	return err == nil && q.Get("hookcast") == "thumbnail"
+	return err == nil && q.Get(thumbnail.MarkerKey) == thumbnail.MarkerValue
 }
 
 // recordingSignal builds the media.updated of a finished recording file. The file's

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/httpx"
+	"github.com/hookcast/hookcast/internal/thumbnail"
 )
 
 // MediaMTX reports to hookcast in two ways (docs/media-servers.md):
@@ -143,7 +144,7 @@ func (h *Handler) mediamtxHookSignals(ctx context.Context, hook string, form url
 	if p == "" {
 		return nil, "", bad("path", "required (pass path=$MTX_PATH)")
 	}
-	if (hook == "read" || hook == "unread") && (markedQuery(form.Get("query")) || form.Get("hookcast") == "thumbnail") {
+	if (hook == "read" || hook == "unread") && (markedQuery(form.Get("query")) || form.Get(thumbnail.MarkerKey) == thumbnail.MarkerValue) {
 		return nil, "the thumbnail capturer is not a viewer", nil
 	}
 	key, err := h.streamFor(ctx, p)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/thumbnail"
 )
 
 // nginx-rtmp's notifications (its notify module, docs/media-servers.md): a
@@ -66,7 +67,7 @@ func (h *Handler) nginxSignals(ctx context.Context, form url.Values, server stri
 	if server != "" && !validName(server) {
 		return nil, "", bad("server", "must be 1-64 characters of letters, digits, _ - .")
 	}
-	if (call == "play" || call == "play_done") && form.Get("hookcast") == "thumbnail" {
+	if (call == "play" || call == "play_done") && form.Get(thumbnail.MarkerKey) == thumbnail.MarkerValue {
 		return nil, "the thumbnail capturer is not a viewer", nil
 	}
 	key, err := h.streamFor(ctx, form.Get("app")+"/"+form.Get("name"))

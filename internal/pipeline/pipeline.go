@@ -56,14 +56,14 @@ type Pipeline struct {
 var ErrStopped = errors.New("pipeline stopped")
 
 type request struct {
-	ctx     context.Context
-	sigs    []engine.Signal
-	events  []store.Event // prepared events without engine state (thumbnails, tests)
+	ctx    context.Context
+	sigs   []engine.Signal
+	events []store.Event // prepared events without engine state (thumbnails, tests)
 	// everyWebhook sends events to every webhook with the type enabled, whatever its
 	// filter: a test event is for checking the endpoint, not the filter.
 	everyWebhook bool
-	receipt time.Time
-	done    chan error
+	receipt      time.Time
+	done         chan error
 }
 
 // New returns a pipeline over st and eng.

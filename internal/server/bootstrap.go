@@ -9,9 +9,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/api"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -62,10 +62,11 @@ func bootstrap(ctx context.Context, st store.Store, c Config, now time.Time) (Fi
 	if !errors.Is(err, store.ErrNotFound) {
 		return f, "", token{}, token{}, fmt.Errorf("read default account: %w", err)
 	}
-	id, secret, err := CreateAccount(ctx, st, "", "default", now)
+	na, err := api.CreateAccount(ctx, st, store.Account{Name: "default", CreatedAt: now})
 	if err != nil {
 		return f, "", token{}, token{}, err
 	}
+	id, secret := na.ID, na.APISecret
 	kept, err := st.SetMetaIfAbsent(ctx, metaDefaultAccount, id)
 	if err != nil {
 		return f, "", token{}, token{}, fmt.Errorf("keep default account: %w", err)
@@ -85,7 +86,10 @@ func keepToken(ctx context.Context, st store.Store, key, given string) (token, s
 		}
 		return t, "", nil
 	}
-	gen := randomToken()
+	gen, err := api.NewSecret()
+	if err != nil {
+		return t, "", err
+	}
 	h := sha256.Sum256([]byte(gen))
 	kept, err := st.SetMetaIfAbsent(ctx, key, hex.EncodeToString(h[:]))
 	if err != nil {
@@ -100,58 +104,6 @@ func keepToken(ctx context.Context, st store.Store, key, given string) (token, s
 		gen = "" // another start generated it first; it was shown there
 	}
 	return t, gen, nil
-}
-
-func randomToken() string {
-	var b [24]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// accountAlphabet makes ids like Millicast's ("ZG6NWV").
-const accountAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-// NewAccountID returns a random 6-character account id.
-func NewAccountID() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	var sb strings.Builder
-	for _, c := range b {
-		sb.WriteByte(accountAlphabet[int(c)%len(accountAlphabet)])
-	}
-	return sb.String()
-}
-
-// CreateAccount creates an account (id generated when empty) with a first API
-// secret, and returns the id and the secret, which is stored only as a hash.
-func CreateAccount(ctx context.Context, st store.Store, id, name string, now time.Time) (string, string, error) {
-	if id == "" {
-		id = NewAccountID()
-	}
-	if err := st.CreateAccount(ctx, store.Account{ID: id, Name: name, CreatedAt: now}); err != nil {
-		return "", "", fmt.Errorf("create account %s: %w", id, err)
-	}
-	secret := randomToken()
-	h := sha256.Sum256([]byte(secret))
-	if _, err := st.AddAPISecret(ctx, id, h[:], "first"); err != nil {
-		return "", "", fmt.Errorf("add API secret to %s: %w", id, err)
-	}
-	return id, secret, nil
-}
-
-// ValidAccountID checks an account id as the ingest API does: 1–64 letters,
-// digits, '_', '-' or '.'.
-func ValidAccountID(id string) error {
-	if len(id) == 0 || len(id) > 64 {
-		return fmt.Errorf("must be 1-64 characters")
-	}
-	for _, c := range []byte(id) {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
-		if !ok {
-			return fmt.Errorf("must be letters, digits, '_', '-' or '.'")
-		}
-	}
-	return nil
 }
 
 // sessionKey is the key that signs dashboard session cookies: random on the first

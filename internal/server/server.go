@@ -77,33 +77,38 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	})
 
 	mux := http.NewServeMux()
-	a := api.New(api.Deps{
+	key, err := sessionKey(ctx, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	streams := func(ctx context.Context, accountID string) (any, error) {
+		return s.pipe.Streams(ctx, accountID)
+	}
+	// The dashboard signs in with the API's secret check, and the API accepts the
+	// dashboard's sessions: each refers to the other through a closure.
+	var a *api.API
+	dash := dashboard.New(dashboard.Deps{
+		Authenticate: func(ctx context.Context, secret string) (string, error) {
+			return a.AuthenticateSecret(ctx, secret)
+		},
+		SessionKey: key,
+		Streams:    streams,
+		Logger:     log.With("part", "dashboard"),
+	})
+	a = api.New(api.Deps{
 		Store:               st,
 		AdminToken:          adminTok.check,
 		AllowPrivateTargets: cfg.AllowPrivateTargets,
 		Now:                 time.Now,
 		Logger:              log.With("part", "api"),
 		SendTest:            s.sendTest,
-		Streams: func(ctx context.Context, accountID string) (any, error) {
-			return s.pipe.Streams(ctx, accountID)
-		},
-		Notify: s.disp.Notify,
-	})
-	mux.Handle("/api/", a.Handler())
-	key, err := sessionKey(ctx, st)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	dash := dashboard.New(dashboard.Deps{
-		Authenticate: a.AuthenticateSecret,
-		SessionKey:   key,
-		Streams: func(ctx context.Context, accountID string) (any, error) {
-			return s.pipe.Streams(ctx, accountID)
-		},
-		Logger: log.With("part", "dashboard"),
+		Streams:             streams,
+		Notify:              s.disp.Notify,
+		Session:             dash.SessionAccount,
 	})
 	dash.Register(mux)
+	mux.Handle("/api/", a.Handler())
 	ing := &ingest.Handler{
 		Token:          ingestTok.check,
 		Submit:         s.pipe,

@@ -58,6 +58,14 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// MarkerKey=MarkerValue is the query parameter the capturer adds to the URLs it
+// reads; the ingest adapters ignore players that carry it, so a capture is never
+// counted as a viewer.
+const (
+	MarkerKey   = "hookcast"
+	MarkerValue = "thumbnail"
+)
+
 // OnDemandLimit and OnDemandWindow are the on-demand rate limit per stream.
 const (
 	OnDemandLimit  = 6
@@ -148,13 +156,13 @@ func expand(src, account, name string) string {
 func (c *Capturer) SourceURL(accountID, name string) string {
 	s := expand(c.o.Source, accountID, name)
 	u, err := url.Parse(s)
-	if err != nil || u.Scheme == "srt" || strings.Contains(u.RawQuery, "hookcast=") {
+	if err != nil || u.Scheme == "srt" || u.Query().Has(MarkerKey) {
 		return s
 	}
 	if u.RawQuery != "" {
 		u.RawQuery += "&"
 	}
-	u.RawQuery += "hookcast=thumbnail"
+	u.RawQuery += MarkerKey + "=" + MarkerValue
 	return u.String()
 }
 
