@@ -16,4 +16,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
+# nginx with the RTMP module and ffmpeg (media-server end-to-end tests), Chromium and
+# playwright-core (dashboard browser tests): each in its own idempotent script.
+here=$(cd "$(dirname "$0")" && pwd)
+for s in install-media-deps.sh install-browser-deps.sh; do
+  if [ -f "$here/$s" ]; then bash "$here/$s"; fi
+done
 echo "install-test-deps: ok"

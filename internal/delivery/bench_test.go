@@ -25,14 +25,16 @@ func (c *doneCounter) OnAttempt(string, time.Duration) {
 }
 
 // BenchmarkThroughput measures deliveries per second from Notify to recorded
-// success, over 8 webhooks on one local receiver that answers 204 at once.
+// success, over 8 webhooks on one local receiver that answers 204 at once. The
+// queues are made long enough for the whole burst: a delivery that finds its
+// queue full would wait for its lease to run out (see TestBackpressure).
 func BenchmarkThroughput(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer srv.Close()
 	c := &doneCounter{done: make(chan struct{})}
-	h := newHarness(b, Options{Metrics: c})
+	h := newHarness(b, Options{Metrics: c, Clock: time.Now, PerEndpointQueue: b.N, MaxQueued: b.N})
 	var whs []store.Webhook
 	for i := range 8 {
 		whs = append(whs, h.webhook(fmt.Sprintf("%s/%d", srv.URL, i), PolicyExponential))
@@ -47,6 +49,9 @@ func BenchmarkThroughput(b *testing.B) {
 	}
 	<-c.done
 	b.ReportMetric(float64(len(ids))/time.Since(start).Seconds(), "deliveries/s")
+	if st := h.d.Stats(); st.Dropped != 0 {
+		b.Fatalf("%d deliveries dropped", st.Dropped)
+	}
 }
 
 // BenchmarkNotifyToReceive measures the fast path's latency: one delivery at a
@@ -57,7 +62,7 @@ func BenchmarkNotifyToReceive(b *testing.B) {
 		got <- struct{}{}
 	}))
 	defer srv.Close()
-	h := newHarness(b, Options{})
+	h := newHarness(b, Options{Clock: time.Now})
 	wh := h.webhook(srv.URL, PolicyExponential)
 	ids := insertMany(b, h, []store.Webhook{wh}, b.N)
 	h.start()

@@ -2,146 +2,22 @@
 // outbox, signs and POSTs them, records every attempt, and schedules retries.
 // Each endpoint (webhook) has its own queue and concurrency limit, so a slow or
 // dead receiver never delays another's deliveries.
+//
+// Delivery is at least once: a process that dies between a receiver's answer and
+// the recording of the attempt sends that delivery again after its lease runs
+// out, with the same webhook-id, so receivers can drop the duplicate.
 package delivery
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"log/slog"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/netguard"
 	"github.com/hookcast/hookcast/internal/store"
 )
-
-// Metrics receives one call per delivery handled. Implementations must be fast
-// and safe for concurrent use.
-type Metrics interface {
-	// OnAttempt reports an outcome, one of "succeeded", "retry", "failed" or
-	// "skipped", and the HTTP exchange's latency (0 when nothing was sent).
-	OnAttempt(outcome string, latency time.Duration)
-}
-
-// Options configures a Dispatcher. Zero values take the defaults given per field.
-type Options struct {
-	// Owner names this process in the store's leases; it must differ between
-	// replicas. Default: host name, pid and a random suffix.
-	Owner string
-	// Client sends the requests. Default: netguard.NewClient with private
-	// addresses refused and idle connections sized to PerEndpointConcurrency.
-	Client *http.Client
-	// AttemptTimeout bounds one attempt. Default: Client.Timeout, or 15 s.
-	AttemptTimeout time.Duration
-	// Clock is the time source for attempts, retries and leases. Default time.Now.
-	Clock func() time.Time
-	// Lease is how long a claimed delivery stays reserved to this process. A
-	// delivery still queued when less than AttemptTimeout+5 s of its lease remains
-	// is not sent but left for a new claim. Default 60 s; at least
-	// AttemptTimeout+10 s.
-	Lease time.Duration
-	// PerEndpointConcurrency is how many attempts one webhook may have in flight.
-	// Default 4.
-	PerEndpointConcurrency int
-	// PerEndpointQueue is how many claimed deliveries one webhook may have waiting
-	// in memory; more are left in the store (their lease runs out and they are
-	// claimed again). Default 1000.
-	PerEndpointQueue int
-	// Workers bounds the attempts in flight over all webhooks. Default 256.
-	Workers int
-	// MaxQueued stops the poller claiming while this many deliveries wait in
-	// memory. Default 4096.
-	MaxQueued int
-	// PollInterval is how often the store is searched for due deliveries:
-	// retries, rows left by a crash, rows committed by other replicas. New
-	// deliveries do not wait for it (see Notify). Default 1 s.
-	PollInterval time.Duration
-	// PollBatch is how many deliveries one poll claims at most. Default 256.
-	PollBatch int
-	// ShutdownGrace is how long Run waits, once its context is done, for attempts
-	// in flight before cutting them off. Default 10 s.
-	ShutdownGrace time.Duration
-	// UserAgent is sent with every request. Default "hookcast".
-	UserAgent string
-	// Retry is the backoff of the exponential policy.
-	Retry RetryPolicy
-	// AutoDisableAfter disables a webhook after this many consecutive failed
-	// attempts. Default 20; negative: never.
-	AutoDisableAfter int
-	// AutoDisableFor is how long an auto-disabled webhook stays disabled; the
-	// next attempt after that is a probe, and one more failure disables it
-	// again. Default 1 h.
-	AutoDisableFor time.Duration
-	// Logger receives operational messages (never secrets or URLs). Default: none.
-	Logger *slog.Logger
-	// Metrics, when set, is told of every attempt.
-	Metrics Metrics
-}
-
-func (o *Options) setDefaults() {
-	if o.Owner == "" {
-		o.Owner = defaultOwner()
-	}
-	if o.PerEndpointConcurrency <= 0 {
-		o.PerEndpointConcurrency = 4
-	}
-	if o.Client == nil {
-		o.Client = netguard.NewClient(netguard.ClientOptions{MaxIdleConnsPerHost: 2 * o.PerEndpointConcurrency})
-	}
-	if o.AttemptTimeout <= 0 {
-		o.AttemptTimeout = o.Client.Timeout
-		if o.AttemptTimeout <= 0 {
-			o.AttemptTimeout = 15 * time.Second
-		}
-	}
-	if o.Clock == nil {
-		o.Clock = time.Now
-	}
-	if o.Lease <= 0 {
-		o.Lease = 60 * time.Second
-	}
-	o.Lease = max(o.Lease, o.AttemptTimeout+10*time.Second)
-	setDefault(&o.PerEndpointQueue, 1000)
-	setDefault(&o.Workers, 256)
-	setDefault(&o.MaxQueued, 4096)
-	setDefault(&o.PollBatch, 256)
-	setDefault(&o.AutoDisableAfter, 20)
-	if o.PollInterval <= 0 {
-		o.PollInterval = time.Second
-	}
-	if o.ShutdownGrace <= 0 {
-		o.ShutdownGrace = 10 * time.Second
-	}
-	if o.UserAgent == "" {
-		o.UserAgent = "hookcast"
-	}
-	if o.AutoDisableFor <= 0 {
-		o.AutoDisableFor = time.Hour
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	o.Retry.setDefaults()
-}
-
-func setDefault(v *int, def int) {
-	if *v == 0 {
-		*v = def
-	}
-}
-
-func defaultOwner() string {
-	host, _ := os.Hostname()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
-}
 
 // Dispatcher delivers what the store's outbox holds. Create it with New, start it
 // with Run, and tell it of new deliveries with Notify.

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/netguard"
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/sqlite"
 )
@@ -65,7 +64,7 @@ type harness struct {
 }
 
 // newHarness opens a fresh SQLite store. opts gets a fast poll, the fake clock
-// and a client allowed to reach 127.0.0.1 unless the test set its own.
+// and, unless the test set its own client, private addresses allowed.
 func newHarness(t testing.TB, opts Options) *harness {
 	t.Helper()
 	ctx := context.Background()
@@ -82,7 +81,7 @@ func newHarness(t testing.TB, opts Options) *harness {
 		opts.Clock = h.clock.Now
 	}
 	if opts.Client == nil {
-		opts.Client = netguard.NewClient(netguard.ClientOptions{AllowPrivate: true})
+		opts.AllowPrivate = true // the receivers are on 127.0.0.1
 	}
 	if opts.PollInterval == 0 {
 		opts.PollInterval = 10 * time.Millisecond

@@ -131,3 +131,23 @@ func TestBackoffBounds(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRetryAfter checks that any Retry-After value gives a delay within
+// [0, MaxRetryAfter] or is ignored.
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"120", "0", "-1", "Wed, 21 Oct 2015 07:28:00 GMT", "99999999999999999999", " 5 ", "1e3"} {
+		f.Add(s)
+	}
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := RetryPolicy{}
+	p.setDefaults()
+	f.Fuzz(func(t *testing.T, v string) {
+		d, ok := p.retryAfter(v, now)
+		if ok && (d < 0 || d > p.MaxRetryAfter) {
+			t.Fatalf("retryAfter(%q) = %v", v, d)
+		}
+		if !ok && d != 0 {
+			t.Fatalf("retryAfter(%q) ignored but returned %v", v, d)
+		}
+	})
+}

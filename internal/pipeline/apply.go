@@ -100,6 +100,7 @@ func decodeState(k store.StreamKey, row store.StreamRow) (*engine.State, error) 
 // saveStates writes back every state the transaction held: idle ones are deleted so
 // a stream nobody watches or publishes costs nothing.
 func saveStates(ctx context.Context, tx store.Tx, states map[engine.StreamKey]*engine.State, res *result) error {
+	rows := make([]store.StreamRow, 0, len(states))
 	for k, st := range states {
 		row := store.StreamRow{Key: store.StreamKey{AccountID: k.AccountID, Name: k.Name}}
 		if !st.Idle() {
@@ -113,9 +114,10 @@ func saveStates(ctx context.Context, tx store.Tx, states map[engine.StreamKey]*e
 				res.earliestDue = row.DueAt
 			}
 		}
-		if err := tx.SaveStream(ctx, row); err != nil {
-			return fmt.Errorf("save stream %s/%s: %w", k.AccountID, k.Name, err)
-		}
+		rows = append(rows, row)
+	}
+	if err := tx.SaveStreams(ctx, rows); err != nil {
+		return fmt.Errorf("save %d streams: %w", len(rows), err)
 	}
 	return nil
 }

@@ -132,6 +132,9 @@ type Tx interface {
 	DueStreams(ctx context.Context, now int64, limit int) ([]StreamRow, error)
 	// SaveStream writes a stream's state; a nil State deletes the row.
 	SaveStream(ctx context.Context, row StreamRow) error
+	// SaveStreams is SaveStream for many rows in few statements (the group
+	// commit saves every stream it touched at once).
+	SaveStreams(ctx context.Context, rows []StreamRow) error
 	// WebhooksFor returns the account's webhooks that have typ enabled (including
 	// disabled ones: the caller records those deliveries as skipped), by id. typ is
 	// an Event.Type; an unknown one is an error.

@@ -71,6 +71,36 @@ func (t *pgTx) SaveStream(ctx context.Context, row store.StreamRow) error {
 	return wrap("save stream", err)
 }
 
+// SaveStreams implements store.Tx: one upsert and one delete over arrays.
+func (t *pgTx) SaveStreams(ctx context.Context, rows []store.StreamRow) error {
+	var da, dn, ua, un []string
+	var us [][]byte
+	var ud []int64
+	for _, r := range rows {
+		if r.State == nil {
+			da, dn = append(da, r.Key.AccountID), append(dn, r.Key.Name)
+		} else {
+			ua, un = append(ua, r.Key.AccountID), append(un, r.Key.Name)
+			us, ud = append(us, r.State), append(ud, r.DueAt)
+		}
+	}
+	if len(da) > 0 {
+		if _, err := t.tx.Exec(ctx, `DELETE FROM streams WHERE (account_id, name) IN
+			(SELECT * FROM unnest($1::text[], $2::text[]))`, da, dn); err != nil {
+			return wrap("save streams", err)
+		}
+	}
+	if len(ua) > 0 {
+		if _, err := t.tx.Exec(ctx, `INSERT INTO streams (account_id, name, state, due_at)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[])
+			ON CONFLICT (account_id, name) DO UPDATE SET state = excluded.state, due_at = excluded.due_at`,
+			ua, un, us, ud); err != nil {
+			return wrap("save streams", err)
+		}
+	}
+	return nil
+}
+
 // WebhooksFor implements store.Tx.
 func (t *pgTx) WebhooksFor(ctx context.Context, accountID, typ string) ([]store.Webhook, error) {
 	col, err := sqlutil.HookColumn(typ)

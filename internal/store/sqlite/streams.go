@@ -3,7 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"strings"
 
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
@@ -16,21 +16,84 @@ type sqlTx struct {
 	tx *sql.Tx
 }
 
+// chunk bounds how many rows one statement reads or writes: few statements for a
+// big group commit (each costs a parse), well under SQLite's variable limit.
+const chunk = 250
+
 // LockStreams implements store.Tx.
 func (t *sqlTx) LockStreams(ctx context.Context, keys []store.StreamKey) (map[store.StreamKey]store.StreamRow, error) {
+	keys = sqlutil.SortKeys(keys)
 	out := make(map[store.StreamKey]store.StreamRow, len(keys))
-	for _, k := range sqlutil.SortKeys(keys) {
-		r, err := sqlutil.ScanStream(t.tx.QueryRowContext(ctx,
-			"SELECT "+sqlutil.StreamColumns+" FROM streams WHERE account_id = ? AND name = ?", k.AccountID, k.Name))
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
+	for len(keys) > 0 {
+		n := min(len(keys), chunk)
+		q, args := keysIn("SELECT "+sqlutil.StreamColumns+" FROM streams WHERE (account_id, name) IN (VALUES ", keys[:n])
+		rows, err := t.tx.QueryContext(ctx, q, args...)
+		list, err := collect(rows, err, sqlutil.ScanStream)
 		if err != nil {
 			return nil, wrap("lock streams", err)
 		}
-		out[k] = r
+		for _, r := range list {
+			out[r.Key] = r
+		}
+		keys = keys[n:]
 	}
 	return out, nil
+}
+
+// keysIn appends "(?, ?), …)" for keys to prefix and returns the arguments.
+func keysIn(prefix string, keys []store.StreamKey) (string, []any) {
+	var b strings.Builder
+	b.WriteString(prefix)
+	args := make([]any, 0, 2*len(keys))
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?)")
+		args = append(args, k.AccountID, k.Name)
+	}
+	b.WriteByte(')')
+	return b.String(), args
+}
+
+// SaveStreams implements store.Tx: one multi-row upsert and one delete per chunk.
+func (t *sqlTx) SaveStreams(ctx context.Context, rows []store.StreamRow) error {
+	var del []store.StreamKey
+	var up []store.StreamRow
+	for _, r := range rows {
+		if r.State == nil {
+			del = append(del, r.Key)
+		} else {
+			up = append(up, r)
+		}
+	}
+	for len(del) > 0 {
+		n := min(len(del), chunk)
+		q, args := keysIn("DELETE FROM streams WHERE (account_id, name) IN (VALUES ", del[:n])
+		if _, err := t.tx.ExecContext(ctx, q, args...); err != nil {
+			return wrap("save streams", err)
+		}
+		del = del[n:]
+	}
+	for len(up) > 0 {
+		n := min(len(up), chunk)
+		var b strings.Builder
+		b.WriteString("INSERT INTO streams (account_id, name, state, due_at) VALUES ")
+		args := make([]any, 0, 4*n)
+		for i, r := range up[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?, ?, ?, ?)")
+			args = append(args, r.Key.AccountID, r.Key.Name, r.State, r.DueAt)
+		}
+		b.WriteString(" ON CONFLICT (account_id, name) DO UPDATE SET state = excluded.state, due_at = excluded.due_at")
+		if _, err := t.tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return wrap("save streams", err)
+		}
+		up = up[n:]
+	}
+	return nil
 }
 
 // DueStreams implements store.Tx.

@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListWebhooks", testListWebhooks},
 		{"InTxRollback", testInTxRollback},
 		{"Streams", testStreams},
+		{"SaveStreamsMany", testSaveStreamsMany},
 		{"DueStreams", testDueStreams},
 		{"WebhooksFor", testWebhooksFor},
 		{"InTxCounter", testInTxCounter},

@@ -248,3 +248,45 @@ func increment(c context.Context, tx store.Tx, key store.StreamKey) error {
 	}
 	return tx.SaveStream(c, store.StreamRow{Key: key, State: []byte(strconv.Itoa(v + 1))})
 }
+
+// testSaveStreamsMany: SaveStreams writes and deletes more rows than one statement
+// takes, and LockStreams reads them all back.
+func testSaveStreamsMany(t *testing.T, s store.Store) {
+	c := ctx(t)
+	const n = 601
+	keys := make([]store.StreamKey, n)
+	rows := make([]store.StreamRow, n)
+	for i := range n {
+		keys[i] = store.StreamKey{AccountID: "A", Name: "s" + strconv.Itoa(i)}
+		rows[i] = store.StreamRow{Key: keys[i], State: []byte(strconv.Itoa(i)), DueAt: int64(i)}
+	}
+	must(t, s.InTx(c, func(tx store.Tx) error { return tx.SaveStreams(c, rows) }))
+	// Update the even ones, delete the odd ones, in one call.
+	for i := range rows {
+		if i%2 == 0 {
+			rows[i].State = []byte("new" + strconv.Itoa(i))
+		} else {
+			rows[i].State = nil
+		}
+	}
+	must(t, s.InTx(c, func(tx store.Tx) error { return tx.SaveStreams(c, rows) }))
+	must(t, s.InTx(c, func(tx store.Tx) error {
+		got, err := tx.LockStreams(c, keys)
+		if err != nil {
+			return err
+		}
+		if len(got) != (n+1)/2 {
+			t.Fatalf("LockStreams found %d rows, want %d", len(got), (n+1)/2)
+		}
+		for i, k := range keys {
+			r, ok := got[k]
+			if ok != (i%2 == 0) {
+				t.Fatalf("row %d present = %v", i, ok)
+			}
+			if ok && (string(r.State) != "new"+strconv.Itoa(i) || r.DueAt != int64(i)) {
+				t.Fatalf("row %d = %q due %d", i, r.State, r.DueAt)
+			}
+		}
+		return nil
+	}))
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/server"
+)
+
+const ingestToken = "bench-ingest-token-0123456789"
+
+// service is an in-process `serve` with its account's secret.
+type service struct {
+	base, secret, account string
+	stop                  func()
+}
+
+func startService(ctx context.Context, o options) (*service, error) {
+	dir, err := os.MkdirTemp("", "hookbench-")
+	if err != nil {
+		return nil, err
+	}
+	cfg := server.Config{
+		Listen: "127.0.0.1:0", DataDir: dir, Database: o.database,
+		AdminToken: "bench-admin-token-0123456789", IngestToken: ingestToken,
+		ViewerAttemptInterval: 10 * time.Second, NoViewersDelay: time.Minute,
+		AllowPrivateTargets: true, LogLevel: "error",
+	}
+	srv, err := server.New(ctx, cfg, "bench", io.Discard)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := srv.Listen(); err != nil {
+		return nil, err
+	}
+	secret := srv.Firsts.APISecret
+	if secret == "" {
+		// A PostgreSQL database used before keeps its default account, whose
+		// secret was shown then.
+		return nil, fmt.Errorf("use an empty database: the default account's secret is only known on first start")
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = srv.Run(runCtx); close(done) }()
+	return &service{
+		base: "http://" + srv.Addr(), secret: secret, account: srv.Default,
+		stop: func() { cancel(); <-done; os.RemoveAll(dir) },
+	}, nil
+}
+
+var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxIdleConns: 1024}, Timeout: 30 * time.Second}
+
+func (s *service) post(path, bearer string, body []byte) ([]byte, error) {
+	req, _ := http.NewRequest("POST", s.base+path, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return b, fmt.Errorf("%s: %d %s", path, resp.StatusCode, b)
+	}
+	return b, nil
+}
+
+func (s *service) createWebhook(url string, feeds, viewers bool) error {
+	body, _ := json.Marshal(map[string]any{"url": url, "isFeedHooks": feeds, "isViewerConnectionHooks": viewers, "retryPolicy": "none"})
+	_, err := s.post("/api/webhooks", s.secret, body)
+	return err
+}
+
+// receiver is a local webhook endpoint; onBody sees every request body.
+type receiver struct {
+	url  string
+	srv  *http.Server
+	done chan struct{}
+}
+
+func startReceiver(onBody func(path string, body []byte)) (*receiver, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &receiver{url: "http://" + ln.Addr().String(), done: make(chan struct{})}
+	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		onBody(req.URL.Path, b)
+	})}
+	go func() { _ = r.srv.Serve(ln); close(r.done) }()
+	return r, nil
+}
+
+func (r *receiver) close() { _ = r.srv.Close(); <-r.done }
+
+// latencies collects durations from many goroutines.
+type latencies struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) { l.mu.Lock(); l.d = append(l.d, d); l.mu.Unlock() }
+
+func (l *latencies) summary() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.d) == 0 {
+		return "no samples"
+	}
+	slices.Sort(l.d)
+	q := func(p float64) time.Duration { return l.d[min(len(l.d)-1, int(p*float64(len(l.d))))] }
+	return fmt.Sprintf("p50 %v  p99 %v  max %v  (n=%d)", round(q(0.50)), round(q(0.99)), round(l.d[len(l.d)-1]), len(l.d))
+}
+
+func round(d time.Duration) time.Duration {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(10 * time.Microsecond)
+}

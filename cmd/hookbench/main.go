@@ -1,0 +1,109 @@
+// Command hookbench measures hookcast on this machine, end to end, through its real
+// HTTP surfaces: it starts `serve` (in process, on a temporary SQLite store or the
+// PostgreSQL database given), a receiver, and drives signals through the ingest API.
+//
+//	go run ./cmd/hookbench                 # every measurement, ~1 minute
+//	go run ./cmd/hookbench -mode ingest    # viewer join/leave batches: signals/s, p50/p99
+//	go run ./cmd/hookbench -mode latency   # signal → webhook received at -rate events/s
+//	go run ./cmd/hookbench -mode throughput -endpoints 1,10,100
+//
+// Load and service share the machine, as they would on a small deployment; the
+// figures in docs/PERFORMANCE.md were made this way.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type options struct {
+	mode      string
+	duration  time.Duration
+	rate      int
+	batch     int
+	conc      int
+	streams   int
+	endpoints []int
+	events    int
+	database  string
+	profile   string
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var o options
+	var eps string
+	fs := flag.NewFlagSet("hookbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.mode, "mode", "all", "ingest, latency, throughput or all")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long the ingest and latency runs last")
+	fs.IntVar(&o.rate, "rate", 1000, "events per second of the latency run")
+	fs.IntVar(&o.batch, "batch", 200, "signals per ingest request")
+	fs.IntVar(&o.conc, "concurrency", 16, "concurrent ingest requests")
+	fs.IntVar(&o.streams, "streams", 10000, "streams the ingest run spreads viewers over")
+	fs.StringVar(&eps, "endpoints", "1,10,100", "endpoint counts of the throughput runs")
+	fs.IntVar(&o.events, "events", 20000, "deliveries per throughput run")
+	fs.StringVar(&o.database, "database", "", "postgres://… to measure PostgreSQL instead of SQLite")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the whole run (service and load) to this file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if o.profile != "" {
+		f, err := os.Create(o.profile)
+		if err != nil {
+			fmt.Fprintf(stderr, "hookbench: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "hookbench: %v\n", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
+	for _, s := range strings.Split(eps, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			fmt.Fprintf(stderr, "hookbench: -endpoints %q: want a comma-separated list of positive numbers\n", eps)
+			return 2
+		}
+		o.endpoints = append(o.endpoints, n)
+	}
+	ctx := context.Background()
+	steps := map[string]func(context.Context, options, io.Writer) error{
+		"ingest": benchIngest, "latency": benchLatency, "throughput": benchThroughput,
+	}
+	order := []string{"ingest", "latency", "throughput"}
+	if o.mode != "all" {
+		if _, ok := steps[o.mode]; !ok {
+			fmt.Fprintf(stderr, "hookbench: -mode %q: want ingest, latency, throughput or all\n", o.mode)
+			return 2
+		}
+		order = []string{o.mode}
+	}
+	fmt.Fprintf(stdout, "hookbench: %s, GOMAXPROCS=%s, store=%s\n", time.Now().UTC().Format(time.RFC3339), os.Getenv("GOMAXPROCS"), storeName(o))
+	for _, m := range order {
+		if err := steps[m](ctx, o, stdout); err != nil {
+			fmt.Fprintf(stderr, "hookbench %s: %v\n", m, err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func storeName(o options) string {
+	if o.database != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// benchThroughput queues o.events deliveries spread over n endpoints and measures
+// how fast they arrive once the dispatcher is saturated; then a bare Go HTTP client
+// posts the same bodies to the same receiver with the same concurrency, which is
+// the ceiling the dispatcher is compared with.
+func benchThroughput(ctx context.Context, o options, out io.Writer) error {
+	for _, n := range o.endpoints {
+		if err := throughputOnce(ctx, o, n, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func throughputOnce(ctx context.Context, o options, n int, out io.Writer) error {
+	svc, err := startService(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer svc.stop()
+	var got atomic.Int64
+	var mu sync.Mutex
+	var first, last time.Time
+	var sample []byte
+	rc, err := startReceiver(func(_ string, body []byte) {
+		now := time.Now()
+		mu.Lock()
+		if first.IsZero() {
+			first, sample = now, body
+		}
+		last = now
+		mu.Unlock()
+		got.Add(1)
+	})
+	if err != nil {
+		return err
+	}
+	defer rc.close()
+	for i := range n {
+		if err := svc.createWebhook(fmt.Sprintf("%s/e%d", rc.url, i), true, false); err != nil {
+			return err
+		}
+	}
+	events := max(1, o.events/n)
+	want := int64(events * n)
+	for i := 0; i < events; i += 200 {
+		b := []byte{'['}
+		for j := i; j < min(i+200, events); j++ {
+			if j > i {
+				b = append(b, ',')
+			}
+			b = fmt.Appendf(b, `{"kind":"feed.started","accountId":%q,"name":"t%d","feedId":"f%d"}`, svc.account, j%1000, j)
+		}
+		b = append(b, ']')
+		if _, err := svc.post("/api/ingest/signals", ingestToken, b); err != nil {
+			return err
+		}
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for got.Load() < want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	span := last.Sub(first)
+	mu.Unlock()
+	rate := float64(got.Load()) / span.Seconds()
+
+	conc := min(4*n, 256) // the dispatcher's per-endpoint limit (4) times n, capped by its workers
+	bare, err := bareClient(rc.url, sample, int(want), conc)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "throughput: %d endpoints, %d deliveries received of %d: %.0f deliveries/s; bare client (%d concurrent): %.0f posts/s; ratio %.0f%%\n",
+		n, got.Load(), want, rate, conc, bare, 100*rate/bare)
+	return nil
+}
+
+// bareClient posts body count times with conc goroutines and returns posts/s.
+func bareClient(url string, body []byte, count, conc int) (float64, error) {
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxIdleConns: conc}}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	start := time.Now()
+	for range conc {
+		wg.Go(func() {
+			for next.Add(1) <= int64(count) {
+				resp, err := c.Post(url+"/bare", "application/json", bytes.NewReader(body))
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	if failed.Load() > 0 {
+		return 0, fmt.Errorf("bare client: %d posts failed", failed.Load())
+	}
+	return float64(count) / time.Since(start).Seconds(), nil
+}
