@@ -125,7 +125,6 @@ func CreateAccount(ctx context.Context, st store.Store, acc store.Account) (NewA
 	return NewAccount{ID: acc.ID, SecretID: sec.ID, APISecret: sec.APISecret}, nil
 }
 
-
 func (a *API) newAPISecret(r *http.Request, accountID, label string) (newSecretJSON, error) {
 	return addSecret(r.Context(), a.d.Store, accountID, label)
 }
