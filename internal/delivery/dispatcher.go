@@ -94,7 +94,7 @@ func (d *Dispatcher) pokePoller() {
 type Stats struct {
 	Queued    int   // claimed deliveries waiting in memory
 	InFlight  int   // attempts under way
-	Endpoints int   // webhooks with queued or in-flight deliveries
+	Endpoints int   // webhooks with deliveries queued or in flight (or disabled here lately)
 	Dropped   int64 // claims given back to the store since start (queue full or lease too short)
 }
 

@@ -124,6 +124,7 @@ func BenchmarkMixed(b *testing.B) {
 	}
 	perSecond(b, b.N)
 	b.ReportMetric(float64(events)/float64(b.N), "events/op")
+
 }
 
 // BenchmarkEngineJoinLeave is the engine alone on one state, without the runner's

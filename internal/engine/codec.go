@@ -128,6 +128,7 @@ func (st *State) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: state of %s, not of %s", ErrBadState, n.key, st.key)
 	}
 	*st = n
+	st.settle()
 	return nil
 }
 

@@ -124,6 +124,7 @@ func (e *Engine) AppendApply(dst []Event, st *State, sig *Signal, now int64) []E
 			dst = e.attempt(dst, st, t)
 		}
 	}
+	st.settle()
 	return dst
 }
 

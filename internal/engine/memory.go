@@ -105,17 +105,20 @@ func (m *Memory) settle(s *memStream) {
 	}
 }
 
+// The heap is 4-ary: the four children of an entry share one cache line, so a pop
+// over 100k streams touches half as many lines as a binary heap would.
 func (m *Memory) push(it memItem) {
 	h := append(m.heap, it)
 	i := len(h) - 1
 	for i > 0 {
-		p := (i - 1) / 2
-		if h[p].due <= h[i].due {
+		p := (i - 1) / 4
+		if h[p].due <= it.due {
 			break
 		}
-		h[p], h[i] = h[i], h[p]
+		h[i] = h[p]
 		i = p
 	}
+	h[i] = it
 	m.heap = h
 }
 
@@ -123,22 +126,29 @@ func (m *Memory) pop() memItem {
 	h := m.heap
 	top := h[0]
 	last := len(h) - 1
-	h[0] = h[last]
+	it := h[last]
 	h[last] = memItem{}
 	h = h[:last]
-	for i := 0; ; {
-		l, small := 2*i+1, i
-		if l < len(h) && h[l].due < h[small].due {
-			small = l
+	if last > 0 {
+		i := 0
+		for {
+			c := 4*i + 1
+			if c >= len(h) {
+				break
+			}
+			small := c
+			for j := c + 1; j < c+4 && j < len(h); j++ {
+				if h[j].due < h[small].due {
+					small = j
+				}
+			}
+			if h[small].due >= it.due {
+				break
+			}
+			h[i] = h[small]
+			i = small
 		}
-		if r := l + 1; r < len(h) && h[r].due < h[small].due {
-			small = r
-		}
-		if small == i {
-			break
-		}
-		h[i], h[small] = h[small], h[i]
-		i = small
+		h[i] = it
 	}
 	m.heap = h
 	return top

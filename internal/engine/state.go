@@ -27,7 +27,10 @@ type State struct {
 	feeds   []feed              // active feeds in start order; live = len(feeds) > 0
 	viewers map[string]struct{} // connected viewer ids
 
-	// Derived, rebuilt on demand, never persisted.
+	// Derived, never persisted. next caches the earliest due time (0: none) so the
+	// common signal, with nothing due, touches neither the feeds nor the viewers;
+	// every engine call that changes the state ends by recomputing it.
+	next       int64
 	streamID   string
 	viewerData any // boxed webhook.ViewerConnectionData, shared by every viewer event
 }

@@ -91,9 +91,11 @@ func (st *State) earliest() (kind TimerKind, due int64, feed int) {
 
 // NextDue is the due time of the earliest pending timer, 0 when there is none. A
 // store saves it with the state so it can find due streams with an index.
-func (st *State) NextDue() int64 {
-	_, due, _ := st.earliest()
-	return due
+func (st *State) NextDue() int64 { return st.next }
+
+// settle recomputes the cached next due time after a change.
+func (st *State) settle() {
+	_, st.next, _ = st.earliest()
 }
 
 // Timers lists the pending timers in firing order.
@@ -123,9 +125,13 @@ const maxCatchUp = 100
 // fire runs every timer due at or before t, in due order. Each may set the next
 // (a V2 repeat), which is fired too if it is also due by t.
 func (e *Engine) fire(dst []Event, st *State, t int64) []Event {
+	if st.next == 0 || st.next > t {
+		return dst
+	}
 	for {
 		kind, due, f := st.earliest()
 		if kind == 0 || due > t {
+			st.next = due
 			return dst
 		}
 		switch kind {

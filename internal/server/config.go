@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/hookcast/hookcast/internal/thumbnail"
 )
 
 // Config is everything `hookcast serve` can be told. Each flag can also be set from
@@ -38,6 +41,16 @@ type Config struct {
 	AllowPrivateTargets bool
 	// LogLevel is debug, info, warn or error (default info).
 	LogLevel string
+	// ThumbnailSource, when set, turns the built-in thumbnail capturer on: a URL
+	// template ffmpeg reads a live stream from, with {name} (and optionally
+	// {account}), e.g. rtmp://127.0.0.1/live/{name}. Needs ffmpeg on the PATH.
+	ThumbnailSource string
+	// ThumbnailInterval is the time between two thumbnails of a live stream
+	// (default 30s, minimum 100ms).
+	ThumbnailInterval time.Duration
+	// MediaMTXAPI, when set, is MediaMTX's control API (e.g. http://127.0.0.1:9997),
+	// polled to repair feeds whose hooks were missed.
+	MediaMTXAPI string
 }
 
 // ErrUsage marks configuration errors: the command prints them and exits with 2.
@@ -58,6 +71,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.DurationVar(&c.FeedTimeout, "feed-timeout", 0, "end a feed with no sign of life for this long (0: off)")
 	fs.BoolVar(&c.AllowPrivateTargets, "allow-private-targets", false, "deliver to loopback and private addresses (development and tests)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.ThumbnailSource, "thumbnail-source", "", "URL template to capture thumbnails from with ffmpeg, e.g. rtmp://127.0.0.1/live/{name} (empty: off)")
+	fs.DurationVar(&c.ThumbnailInterval, "thumbnail-interval", 30*time.Second, "time between two thumbnails of a live stream")
+	fs.StringVar(&c.MediaMTXAPI, "mediamtx-api", "", "MediaMTX control API to poll for missed feeds, e.g. http://127.0.0.1:9997 (empty: off)")
 
 	// Environment first, so that flags on the command line override it.
 	var envErr error
@@ -102,6 +118,19 @@ func (c Config) validate() error {
 	}
 	if c.FeedTimeout < 0 {
 		return bad("--feed-timeout must not be negative")
+	}
+	if c.ThumbnailSource != "" {
+		if err := thumbnail.CheckSource(c.ThumbnailSource); err != nil {
+			return bad("--thumbnail-source: %v", err)
+		}
+		if c.ThumbnailInterval < 100*time.Millisecond {
+			return bad("--thumbnail-interval must be at least 100ms")
+		}
+	}
+	if c.MediaMTXAPI != "" {
+		if u, err := url.Parse(c.MediaMTXAPI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad("--mediamtx-api %q: want an http:// URL such as http://127.0.0.1:9997", c.MediaMTXAPI)
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -21,6 +21,7 @@ import (
 	"github.com/hookcast/hookcast/internal/netguard"
 	"github.com/hookcast/hookcast/internal/pipeline"
 	"github.com/hookcast/hookcast/internal/store"
+	"github.com/hookcast/hookcast/internal/thumbnail"
 )
 
 // Server is one running hookcast process.
@@ -36,6 +37,9 @@ type Server struct {
 	Default  string // the default account
 	version  string
 	listener net.Listener
+	// background work besides the pipeline and the dispatcher (thumbnail
+	// capturer, MediaMTX poller), run by Run.
+	workers []func(context.Context) error
 }
 
 // New opens the store and builds every part; nothing runs until Run.
@@ -46,6 +50,18 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		return nil, err
 	}
 	s := &Server{cfg: cfg, st: st, log: log, version: version}
+	// One process serves a SQLite store: any delivery lease found at start is a
+	// dead process's, so free it rather than wait for it to run out.
+	if rl, ok := st.(interface {
+		ReleaseLeases(context.Context) (int64, error)
+	}); ok && !cfg.IsPostgres() {
+		if n, err := rl.ReleaseLeases(ctx); err != nil {
+			st.Close()
+			return nil, err
+		} else if n > 0 {
+			log.Info("released deliveries leased by a previous run", "count", n)
+		}
+	}
 	firsts, def, adminTok, ingestTok, err := bootstrap(ctx, st, cfg, time.Now())
 	if err != nil {
 		st.Close()
@@ -87,6 +103,24 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	}
 	// The dashboard signs in with the API's secret check, and the API accepts the
 	// dashboard's sessions: each refers to the other through a closure.
+	feeds := thumbnail.FeedsFrom(st, s.pipe.Streams)
+	var onDemand func(ctx context.Context, accountID, streamName, tokenID string) error
+	if cfg.ThumbnailSource != "" {
+		capt, err := thumbnail.New(thumbnail.Options{Source: cfg.ThumbnailSource, Interval: cfg.ThumbnailInterval,
+			LiveFeeds: feeds, Sink: s.pipe, Logger: log.With("part", "thumbnails")})
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		s.workers = append(s.workers, capt.Run)
+		onDemand = func(ctx context.Context, accountID, streamName, tokenID string) error {
+			err := capt.OnDemand(ctx, accountID, streamName, tokenID)
+			if errors.Is(err, thumbnail.ErrRateLimited) {
+				return fmt.Errorf("%w: %w", api.ErrRateLimited, err)
+			}
+			return err
+		}
+	}
 	var a *api.API
 	dash := dashboard.New(dashboard.Deps{
 		Authenticate: func(ctx context.Context, secret string) (string, error) {
@@ -106,6 +140,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		Streams:             streams,
 		Notify:              s.disp.Notify,
 		Session:             dash.SessionAccount,
+		Thumbnail:           onDemand,
 	})
 	dash.Register(mux)
 	mux.Handle("/api/", a.Handler())
@@ -115,8 +150,13 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		Accounts:       newAccountCache(st),
 		DefaultAccount: def,
 		Logger:         log.With("part", "ingest"),
+		Events:         s.pipe,
 	}
 	ing.Register(mux)
+	if cfg.MediaMTXAPI != "" {
+		poller := &ingest.MediaMTXPoller{API: cfg.MediaMTXAPI, LiveFeeds: feeds, Handler: ing, Logger: log.With("part", "mediamtx")}
+		s.workers = append(s.workers, poller.Run)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.handler())
@@ -170,6 +210,9 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = s.pipe.Run(workCtx) })
 	wg.Go(func() { _ = s.disp.Run(workCtx) })
+	for _, w := range s.workers {
+		wg.Go(func() { _ = w(workCtx) })
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(s.listener) }()

@@ -125,3 +125,19 @@ func (s *Store) FinishAttempt(ctx context.Context, f store.AttemptResult) error 
 	})
 	return wrap("finish attempt", err)
 }
+
+// ReleaseLeases frees every delivery lease. Only one process serves a SQLite store,
+// so at its start any lease belongs to a process that died (kill -9, power cut):
+// freeing them sends those deliveries now instead of when the lease runs out.
+func (s *Store) ReleaseLeases(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE deliveries SET lease_owner = '', lease_until = 0 WHERE state = 'pending' AND lease_owner <> ''")
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, wrap("release leases", err)
+}

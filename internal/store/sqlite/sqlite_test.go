@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/sqlite"
@@ -92,5 +93,47 @@ func TestOpenUnwritableDir(t *testing.T) {
 				t.Fatalf("Open(%q) = %v, want it to say %q", tc.dir, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestReleaseLeases: a lease left by a dead process is freed at start, so the
+// delivery can be claimed at once by the new owner.
+func TestReleaseLeases(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CreateAccount(ctx, store.Account{ID: "A", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	w := store.Webhook{AccountID: "A", URL: "http://x", Secret: "c2VjcmV0", IsFeedHooks: true, RetryPolicy: "none"}
+	if err := s.CreateWebhook(ctx, &w); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := s.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.InsertEvent(ctx, store.Event{ID: "e1", AccountID: "A", Type: "feeds", Event: "started", Body: []byte("{}"), CreatedAt: now},
+			[]store.Delivery{{WebhookID: w.ID, NextAttemptAt: now}})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	claim := func(owner string) int {
+		got, err := s.ClaimDeliveries(ctx, store.Claim{Owner: owner, Now: now, Lease: time.Hour, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got)
+	}
+	if claim("dead") != 1 || claim("new") != 0 {
+		t.Fatal("want the first claim to lease the delivery and the second to find nothing")
+	}
+	if n, err := s.ReleaseLeases(ctx); err != nil || n != 1 {
+		t.Fatalf("ReleaseLeases = %d, %v", n, err)
+	}
+	if claim("new") != 1 {
+		t.Fatal("a released delivery must be claimable at once")
 	}
 }

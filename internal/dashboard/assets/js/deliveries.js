@@ -146,7 +146,7 @@ export function deliveriesPage(main, ctx) {
       h('th', { scope: 'row' }, link),
       h('td', null, when(d.createdAt)),
       h('td', null, `#${d.webhookId}`),
-      h('td', null, h('code', null, eventLabel(d.eventType, d.event))),
+      h('td', null, h('code', null, eventLabel(d.eventType, d.eventName))),
       h('td', null, outcomeBadge(d.state),
         d.state === 'pending' && d.nextAttemptAt ? h('span', { class: 'muted small-text block' }, `next ${when(d.nextAttemptAt)}`) : null),
       h('td', null, d.lastStatus ? String(d.lastStatus) : '—'),

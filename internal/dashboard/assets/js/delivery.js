@@ -68,11 +68,9 @@ export function deliveryPage(main, ctx) {
   return { stop() { stopped = true; clearInterval(timer); } };
 }
 
-// eventName is the delivery's event name. The detail's "event" member is the
-// event object itself (which shadows the list's event name), so read it there.
+// eventName is the delivery's event name, also found in its event.
 function eventName(d) {
-  const e = d.event && typeof d.event === 'object' ? d.event.event : d.event;
-  return e || '';
+  return d.eventName || (d.event && d.event.event) || '';
 }
 
 function fact(name, value) {
