@@ -47,14 +47,32 @@ type Handler struct {
 	Now func() time.Time
 }
 
-// Register adds the ingest routes to mux.
+// Register adds the ingest routes to mux, all behind the ingest token.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.Handle("POST /api/ingest/signals", h.auth(http.HandlerFunc(h.signals)))
-	mux.Handle("POST /api/ingest/nginx-rtmp", h.auth(http.HandlerFunc(h.nginxRTMP)))
-	mux.Handle("POST /api/ingest/mediamtx/auth", h.auth(http.HandlerFunc(h.mediamtxAuth)))
-	mux.Handle("POST /api/ingest/mediamtx/{hook}", h.auth(http.HandlerFunc(h.mediamtxHook)))
-	mux.Handle("POST /api/ingest/srs", h.auth(http.HandlerFunc(h.srs)))
-	mux.Handle("POST /api/ingest/thumbnails", h.auth(http.HandlerFunc(h.thumbnails)))
+	for pattern, fn := range h.routes() {
+		mux.Handle(pattern, h.auth(http.HandlerFunc(fn)))
+	}
+}
+
+// Routes lists the patterns Register serves (the OpenAPI document is checked
+// against it).
+func (h *Handler) Routes() []string {
+	var out []string
+	for pattern := range h.routes() {
+		out = append(out, pattern)
+	}
+	return out
+}
+
+func (h *Handler) routes() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"POST /api/ingest/signals":         h.signals,
+		"POST /api/ingest/nginx-rtmp":      h.nginxRTMP,
+		"POST /api/ingest/mediamtx/auth":   h.mediamtxAuth,
+		"POST /api/ingest/mediamtx/{hook}": h.mediamtxHook,
+		"POST /api/ingest/srs":             h.srs,
+		"POST /api/ingest/thumbnails":      h.thumbnails,
+	}
 }
 
 // auth accepts the ingest token as a bearer header or, for media servers that

@@ -32,6 +32,8 @@ type Server struct {
 	pipe     *pipeline.Pipeline
 	disp     *delivery.Dispatcher
 	handler  http.Handler
+	mux      *http.ServeMux
+	ingest   *ingest.Handler
 	metrics  *metrics
 	Firsts   Firsts // what this start generated (shown once)
 	Default  string // the default account
@@ -160,6 +162,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.handler())
+	s.mux, s.ingest = mux, ing
 	s.handler = s.metrics.instrument(mux)
 	return s, nil
 }
