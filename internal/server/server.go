@@ -33,6 +33,7 @@ type Server struct {
 	disp     *delivery.Dispatcher
 	handler  http.Handler
 	mux      *http.ServeMux
+	dash     *dashboard.Dashboard
 	ingest   *ingest.Handler
 	metrics  *metrics
 	Firsts   Firsts // what this start generated (shown once)
@@ -128,9 +129,11 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		Authenticate: func(ctx context.Context, secret string) (string, error) {
 			return a.AuthenticateSecret(ctx, secret)
 		},
-		SessionKey: key,
-		Streams:    streams,
-		Logger:     log.With("part", "dashboard"),
+		SessionKey:          key,
+		Streams:             streams,
+		AccountBySecretHash: st.AccountBySecretHash, // revoking an API secret ends its sessions at once
+		Events:              st.ListEvents,          // "Latest events" on the Streams page
+		Logger:              log.With("part", "dashboard"),
 	})
 	a = api.New(api.Deps{
 		Store:               st,
@@ -145,6 +148,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		Thumbnail:           onDemand,
 	})
 	dash.Register(mux)
+	s.dash = dash
 	mux.Handle("/api/", a.Handler())
 	ing := &ingest.Handler{
 		Token:          ingestTok.check,
@@ -209,6 +213,8 @@ func (s *Server) Run(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	// Live-update streams of the dashboard end on shutdown instead of holding it.
+	srv.RegisterOnShutdown(s.dash.Shutdown)
 	workCtx, stopWork := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = s.pipe.Run(workCtx) })

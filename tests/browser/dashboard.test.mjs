@@ -261,7 +261,7 @@ test('the dashboard, end to end', async (t) => {
     const row = page.locator('#delivery-table tbody tr').filter({ hasText: 'feeds.started' }).filter({ hasText: 'Succeeded' });
     await row.first().waitFor();
     assert.match(await row.first().textContent(), /200/);
-    await shot('deliveries', { docs: true });
+    await shot('deliveries-first');
 
     // Filters narrow the log (and land in the address).
     await page.getByLabel('Outcome').selectOption('failed');
@@ -279,9 +279,9 @@ test('the dashboard, end to end', async (t) => {
     await page.locator('#header-table').filter({ hasText: 'webhook-id' }).waitFor();
     const attempts = page.locator('#attempt-table tbody tr');
     await attempts.first().filter({ hasText: '200' }).waitFor();
+    await shot('delivery-detail', { docs: true });
     await page.getByRole('button', { name: 'Show as sent' }).click();
     await page.locator('#event-body').filter({ hasText: '{"type":"feeds"' }).waitFor();
-    await shot('delivery-detail', { docs: true });
 
     await page.getByRole('button', { name: 'Resend' }).click();
     await status(`Delivery #${result.deliveryId} will be sent again`).waitFor();
@@ -324,6 +324,14 @@ test('the dashboard, end to end', async (t) => {
     assert.equal((await api('GET', `/api/webhooks/${goneId}`)).env.data.disabled, null);
   });
 
+  await step(t, 'the log shows every outcome: the resend and the 410 failure too', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Deliveries' }).click();
+    const rows = page.locator('#delivery-table tbody tr');
+    await rows.filter({ hasText: 'Failed' }).filter({ hasText: '410' }).waitFor();
+    await rows.filter({ hasText: 'feeds.started' }).filter({ hasText: 'Succeeded' }).filter({ has: page.locator('td.attempts', { hasText: /^2$/ }) }).waitFor();
+    await shot('deliveries', { docs: true });
+  });
+
   await step(t, 'streams: live state arrives over server-sent events', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Streams' }).click();
     await page.getByRole('heading', { name: 'Streams', level: 1 }).waitFor();
@@ -350,7 +358,7 @@ test('the dashboard, end to end', async (t) => {
     await stream.filter({ hasText: '1 viewer' }).filter({ hasText: 'feed-backup' }).waitFor();
     await signal({ kind: 'viewer.connected', accountId: me, name: 'lobby-cam', viewerId: 'v2' });
     await stream.filter({ hasText: '2 viewers' }).waitFor(); // pushed, not reloaded
-    // TEMP await page.locator('#event-table').filter({ hasText: 'feeds.started' }).waitFor();
+    await page.locator('#event-table').filter({ hasText: 'feeds.started' }).waitFor();
     await shot('streams', { docs: true });
   });
 

@@ -2,7 +2,7 @@
 // #/deliveries/12, #/streams, #/login) and the navigation.
 import * as api from './api.js';
 import { h, fill } from './dom.js';
-import { announce, showError, clearError } from './ui.js';
+import { announce, showError, clearError, clearStaleStatus } from './ui.js';
 import { loginPage } from './login.js';
 import { webhooksPage } from './webhooks.js';
 import { deliveriesPage } from './deliveries.js';
@@ -56,6 +56,7 @@ async function route() {
   if (current && current.stop) current.stop();
   current = null;
   clearError();
+  clearStaleStatus();
 
   if (page !== 'login' && !session && !(await loadSession())) {
     if (seq === routing) go('#/login');

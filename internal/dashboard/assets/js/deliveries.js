@@ -28,6 +28,8 @@ export function deliveriesPage(main, ctx) {
   };
   let stopped = false;
   let last = '';
+  let lastPage = null;
+  const urls = new Map(); // webhook id → URL, to say where each delivery went
   let inflight = false;
 
   const ids = { webhook: uid('f-webhook'), type: uid('f-type'), state: uid('f-state'), auto: uid('auto') };
@@ -92,7 +94,11 @@ export function deliveriesPage(main, ctx) {
   async function loadWebhooks() {
     try {
       const hooks = await api.get('/api/webhooks/list?itemCount=100&isDescending=true');
-      for (const w of hooks) webhookSel.append(h('option', { value: String(w.id) }, `#${w.id} ${w.url}`));
+      for (const w of hooks) {
+        urls.set(w.id, w.url);
+        webhookSel.append(h('option', { value: String(w.id) }, `#${w.id} ${w.url}`));
+      }
+      if (lastPage && !stopped) render(lastPage);
     } catch (err) {
       showError(err);
     }
@@ -125,6 +131,7 @@ export function deliveriesPage(main, ctx) {
   }
 
   function render(page) {
+    lastPage = page;
     const rows = page.deliveries;
     const hasLatency = rows.some((d) => d.lastLatencyMs != null);
     latencyHead.hidden = !hasLatency;
@@ -144,13 +151,14 @@ export function deliveriesPage(main, ctx) {
     const link = h('a', { href: `#/deliveries/${d.id}` }, `#${d.id}`);
     const tr = h('tr', { class: 'clickable', dataset: { delivery: String(d.id) } },
       h('th', { scope: 'row' }, link),
-      h('td', null, when(d.createdAt)),
-      h('td', null, `#${d.webhookId}`),
+      h('td', { class: 'time' }, when(d.createdAt)),
+      h('td', null, `#${d.webhookId}`,
+        urls.has(d.webhookId) ? h('span', { class: 'muted small-text block clip', title: urls.get(d.webhookId) }, urls.get(d.webhookId)) : null),
       h('td', null, h('code', null, eventLabel(d.eventType, d.eventName))),
       h('td', null, outcomeBadge(d.state),
         d.state === 'pending' && d.nextAttemptAt ? h('span', { class: 'muted small-text block' }, `next ${when(d.nextAttemptAt)}`) : null),
       h('td', null, d.lastStatus ? String(d.lastStatus) : '—'),
-      h('td', null, String(d.attemptCount)),
+      h('td', { class: 'attempts' }, String(d.attemptCount)),
       hasLatency ? h('td', null, d.lastLatencyMs != null ? `${Math.round(d.lastLatencyMs)} ms` : '—') : null,
       h('td', { class: 'error-text' }, d.lastError || ''));
     // The whole row opens the delivery for mouse users; keyboard users use the link.

@@ -87,7 +87,7 @@ function attemptsTable(list) {
         ['Attempt', 'Time', 'HTTP status', 'Latency', 'Error', 'Response'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', null, list.map((a) => h('tr', null,
         h('th', { scope: 'row' }, String(a.n)),
-        h('td', null, when(a.at)),
+        h('td', { class: 'time' }, when(a.at)),
         h('td', null, a.status ? h('span', { class: `badge ${a.status < 300 ? 'ok' : 'bad'}` }, String(a.status)) : '—'),
         h('td', null, `${a.latencyMs.toFixed(1)} ms`),
         h('td', { class: 'error-text' }, a.error || ''),

@@ -62,7 +62,7 @@ export function streamsPage(main) {
         h('table', { class: 'log', id: 'event-table' },
           h('thead', null, h('tr', null, ['Time', 'Event', 'Stream'].map((c) => h('th', { scope: 'col' }, c)))),
           h('tbody', null, evs.map((e) => h('tr', null,
-            h('td', null, when(e.timestamp)),
+            h('td', { class: 'time' }, when(e.timestamp)),
             h('td', null, h('code', null, eventLabel(e.type, e.event))),
             h('td', null, e.streamName || '—')))))));
   }

@@ -3,6 +3,7 @@
 import { h, fill, icon } from './dom.js';
 
 let statusTimer = 0;
+let statusAt = 0;
 
 // announce shows a passing message, read out politely.
 export function announce(msg) {
@@ -10,8 +11,22 @@ export function announce(msg) {
   clearError();
   fill(el, h('span', null, msg));
   el.classList.add('show');
+  statusAt = Date.now();
   clearTimeout(statusTimer);
-  statusTimer = setTimeout(() => { el.classList.remove('show'); fill(el); }, 8000);
+  statusTimer = setTimeout(clearStatus, 8000);
+}
+
+function clearStatus() {
+  const el = document.getElementById('status');
+  el.classList.remove('show');
+  fill(el);
+}
+
+// clearStaleStatus removes a message about an earlier page when another page
+// opens, but keeps one just given (say "You are signed out", said as the page
+// changes).
+export function clearStaleStatus() {
+  if (Date.now() - statusAt > 1500) clearStatus();
 }
 
 // showError shows an error that stays until dismissed or the next action.
