@@ -10,7 +10,8 @@ import (
 
 // TestBackpressure: a delivery that finds its endpoint's queue full, and one
 // that waited in the queue until too little of its lease was left, are not sent
-// by this claim; they stay leased and are sent once their leases run out.
+// by that claim; they are given back to the store at once and sent after a new
+// claim, without waiting for their leases to run out.
 func TestBackpressure(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, Options{PerEndpointConcurrency: 1, PerEndpointQueue: 2})
@@ -31,22 +32,17 @@ func TestBackpressure(t *testing.T) {
 	}
 	h.start()
 	h.d.Notify(ids)
-	rc.next(t) // the first is in flight, the second queued, the third left leased
-	if st := h.d.Stats(); st.Dropped != 1 || st.Queued != 1 || st.InFlight != 1 {
-		t.Fatalf("stats %+v, want 1 dropped, 1 queued, 1 in flight", st)
-	}
+	rc.next(t) // the first is in flight, the second queued, the third given back
+	waitFor(t, "third delivery given back", func() bool { return h.d.Stats().Dropped >= 1 })
 	// The lease (60 s) now has less than the attempt timeout (15 s) and the
-	// margin (5 s) left for the second.
+	// margin (5 s) left for whatever is still queued from the first claim.
 	h.clock.Advance(41 * time.Second)
 	close(release)
-	h.waitState(ids[0], store.DeliverySucceeded)
-	waitFor(t, "second delivery given back", func() bool { return h.d.Stats().Dropped == 2 })
-	if n := rc.n.Load(); n != 1 {
-		t.Fatalf("%d requests, want 1 while the others are leased", n)
+	// Every one arrives with the clock still inside the first leases: nothing
+	// waited for a lease to run out.
+	for _, id := range ids {
+		h.waitState(id, store.DeliverySucceeded)
 	}
-	h.clock.Advance(20 * time.Second) // both leases have run out
-	h.waitState(ids[1], store.DeliverySucceeded)
-	h.waitState(ids[2], store.DeliverySucceeded)
 	if n := rc.n.Load(); n != 3 {
 		t.Fatalf("%d requests, want 3", n)
 	}

@@ -28,10 +28,11 @@ type Dispatcher struct {
 	clock   func() time.Time
 	signers signerCache
 
-	notifyCh chan []int64  // fast path: ids committed a moment ago
-	wake     chan struct{} // asks the poller to run now
-	sem      chan struct{} // global concurrency
-	stopCh   chan struct{} // closed when Run stops taking work
+	notifyCh chan []int64   // fast path: ids committed a moment ago
+	finishCh chan finishReq // attempts to record, in groups (recorder.go)
+	wake     chan struct{}  // asks the poller to run now
+	sem      chan struct{}  // global concurrency
+	stopCh   chan struct{}  // closed when Run stops taking work
 	running  atomic.Bool
 
 	// sendCtx is cancelled when the shutdown grace period is over.
@@ -59,6 +60,7 @@ func New(st store.Store, opts Options) *Dispatcher {
 		client:     opts.Client,
 		clock:      opts.Clock,
 		notifyCh:   make(chan []int64, 1024),
+		finishCh:   make(chan finishReq, 1024),
 		wake:       make(chan struct{}, 1),
 		sem:        make(chan struct{}, opts.Workers),
 		stopCh:     make(chan struct{}),
@@ -113,6 +115,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	if !d.running.CompareAndSwap(false, true) {
 		return errors.New("delivery: Run called twice")
 	}
+	recorded := make(chan struct{})
+	go func() { d.recordLoop(); close(recorded) }()
+	defer func() { close(d.finishCh); <-recorded }() // after every worker is done
 	var loops sync.WaitGroup
 	loops.Go(func() { d.notifyLoop(ctx) })
 	loops.Go(func() { d.pollLoop(ctx) })
@@ -189,9 +194,8 @@ func (d *Dispatcher) pollLoop(ctx context.Context) {
 	}
 }
 
-// poll claims batches while they come back full and everything claimed found a
-// place; a delivery that found none stays leased, so the next poll moves on to
-// other rows rather than claiming the same ones again.
+// poll claims batches while they come back full, leaving out the webhooks whose
+// queues are full (their rows would crowd out everyone else's retries).
 func (d *Dispatcher) poll(ctx context.Context) {
 	for ctx.Err() == nil {
 		d.mu.Lock()
@@ -204,6 +208,7 @@ func (d *Dispatcher) poll(ctx context.Context) {
 		now := d.clock()
 		claimed, err := d.st.ClaimDeliveries(ctx, store.Claim{
 			Owner: d.opts.Owner, Now: now, Lease: d.opts.Lease, Limit: n,
+			ExcludeWebhooks: d.fullEndpoints(),
 		})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -211,7 +216,7 @@ func (d *Dispatcher) poll(ctx context.Context) {
 			}
 			return
 		}
-		if accepted := d.dispatch(claimed, now); len(claimed) < n || accepted < len(claimed) {
+		if d.dispatch(claimed, now); len(claimed) < n {
 			return
 		}
 	}

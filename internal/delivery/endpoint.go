@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -39,10 +38,12 @@ type item struct {
 }
 
 // dispatch queues claimed deliveries on their endpoints and starts workers as
-// the per-endpoint limit allows. A delivery whose endpoint queue is full is left
-// leased: it is claimed again when the lease runs out. It returns how many were
-// queued.
+// the per-endpoint limit allows. A delivery whose endpoint queue is full is given
+// back to the store at once (its lease released), to be claimed again when the
+// queue has room. It returns how many were queued.
 func (d *Dispatcher) dispatch(claimed []store.ClaimedDelivery, claimedAt time.Time) int {
+	var back []int64
+	defer func() { d.release(back) }()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	accepted := 0
@@ -56,6 +57,7 @@ func (d *Dispatcher) dispatch(claimed []store.ClaimedDelivery, claimedAt time.Ti
 			d.endpoints[ep.id] = ep
 		}
 		if len(ep.queue) >= d.opts.PerEndpointQueue {
+			back = append(back, cd.Delivery.ID)
 			continue
 		}
 		d.seq++
@@ -103,6 +105,9 @@ func (d *Dispatcher) next(ep *endpoint) *item {
 		ep.queue[0] = nil
 		ep.queue = ep.queue[1:]
 		d.queued--
+		if len(ep.queue) == d.opts.PerEndpointQueue/2 {
+			d.pokePoller() // its rows were left out of claims while it was full
+		}
 		if !it.stale {
 			return it
 		}
@@ -127,8 +132,9 @@ func (d *Dispatcher) handle(ep *endpoint, it *item) {
 	cd := &it.cd
 	now := d.clock()
 	if now.After(it.claimedAt.Add(d.opts.Lease - d.opts.AttemptTimeout - leaseMargin)) {
-		// Too late to finish within the lease: another claim will take it.
+		// Too late to finish within the lease: give it back for a new claim.
 		d.dropped.Add(1)
+		d.release([]int64{cd.Delivery.ID})
 		return
 	}
 	if d.skip(ep, it, now) {
@@ -136,7 +142,7 @@ func (d *Dispatcher) handle(ep *endpoint, it *item) {
 			Owner:   d.opts.Owner,
 			Attempt: store.Attempt{DeliveryID: cd.Delivery.ID, At: now},
 			State:   store.DeliverySkipped,
-		}, "skipped", 0)
+		}, "skipped", 0, nil)
 		return
 	}
 	select {
@@ -180,13 +186,17 @@ func (d *Dispatcher) handle(ep *endpoint, it *item) {
 	if dec.State == store.DeliveryPending {
 		outcome = "retry"
 	}
-	if d.finish(res, outcome, att.Latency) && res.Disable {
-		d.mu.Lock()
-		ep.disabledSeq, ep.disabledUntil = d.seq, res.DisableUntil
-		d.mu.Unlock()
-		d.opts.Logger.Info("delivery: webhook disabled", "webhook", cd.Webhook.ID,
-			"account", cd.Webhook.AccountID, "reason", res.DisableReason, "until", res.DisableUntil)
+	var then func()
+	if res.Disable {
+		then = func() {
+			d.mu.Lock()
+			ep.disabledSeq, ep.disabledUntil = d.seq, res.DisableUntil
+			d.mu.Unlock()
+			d.opts.Logger.Info("delivery: webhook disabled", "webhook", cd.Webhook.ID,
+				"account", cd.Webhook.AccountID, "reason", res.DisableReason, "until", res.DisableUntil)
+		}
 	}
+	d.finish(res, outcome, att.Latency, then)
 }
 
 // skip reports whether the delivery's webhook is disabled now, as the claimed row
@@ -201,21 +211,36 @@ func (d *Dispatcher) skip(ep *endpoint, it *item, now time.Time) bool {
 	return it.seq <= ep.disabledSeq && (ep.disabledUntil.IsZero() || now.Before(ep.disabledUntil))
 }
 
-// finish records an attempt and reports whether the store took it.
-func (d *Dispatcher) finish(res store.AttemptResult, outcome string, latency time.Duration) bool {
+// finish hands an attempt to the recorder and returns at once: the endpoint's
+// worker is free for its next delivery while the attempt is written with others in
+// one transaction. The lease stays held until then, so nothing else sends it.
+// then, when set, runs once the store has taken the attempt.
+func (d *Dispatcher) finish(res store.AttemptResult, outcome string, latency time.Duration, then func()) {
+	d.finishCh <- finishReq{res: res, outcome: outcome, latency: latency, then: then}
+}
+
+// release gives leases back to the store so the deliveries can be claimed again
+// now; should it fail, the leases simply run out.
+func (d *Dispatcher) release(ids []int64) {
+	if len(ids) == 0 {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	err := d.st.FinishAttempt(ctx, res)
-	cancel()
-	if d.opts.Metrics != nil {
-		d.opts.Metrics.OnAttempt(outcome, latency)
+	defer cancel()
+	if err := d.st.ReleaseDeliveries(ctx, d.opts.Owner, ids); err != nil {
+		d.opts.Logger.Warn("delivery: release leases", "err", err, "count", len(ids))
 	}
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			d.opts.Logger.Debug("delivery: lease lost before the attempt was recorded", "delivery", res.Attempt.DeliveryID)
-		} else {
-			d.opts.Logger.Warn("delivery: record attempt", "delivery", res.Attempt.DeliveryID, "err", err)
+}
+
+// fullEndpoints lists the webhooks whose queues are full, for claims to leave out.
+func (d *Dispatcher) fullEndpoints() []int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []int64
+	for id, ep := range d.endpoints {
+		if len(ep.queue) >= d.opts.PerEndpointQueue {
+			out = append(out, id)
 		}
-		return false
 	}
-	return true
+	return out
 }

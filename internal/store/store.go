@@ -107,6 +107,12 @@ type Store interface {
 	// then not recorded twice. An expired lease that nobody took over still counts
 	// as held.
 	FinishAttempt(ctx context.Context, f AttemptResult) error
+	// ReleaseDeliveries gives back owner's leases on ids (pending rows only), so
+	// they can be claimed again at once rather than when the lease runs out.
+	ReleaseDeliveries(ctx context.Context, owner string, ids []int64) error
+	// FinishAttempts is FinishAttempt for many results in one transaction (the
+	// dispatcher's group commit); it returns one error per result, nil when taken.
+	FinishAttempts(ctx context.Context, rs []AttemptResult) []error
 	GetDelivery(ctx context.Context, accountID string, id int64) (Delivery, []Attempt, error) // attempts in order
 	ListDeliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error)
 	// Resend makes the given deliveries (or, with ids empty, every failed or skipped
@@ -274,6 +280,10 @@ type Claim struct {
 	Lease time.Duration
 	Limit int
 	IDs   []int64 // optional: only these
+	// ExcludeWebhooks leaves out deliveries to these webhooks (due claims only):
+	// the dispatcher's queues for them are full, and claiming their rows would
+	// starve other webhooks' retries behind them.
+	ExcludeWebhooks []int64
 }
 
 // ClaimedDelivery is a leased delivery with all that is needed to send it.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
 )
@@ -20,7 +22,7 @@ import (
 //     their webhook as it is now.
 //
 // $1 now, $2 lease until, $3 owner, $4 limit (NULL: none), $5 the error of an
-// orphan, and in claimIDs $6 the ids.
+// orphan, $6 in claimIDs the ids, in claimDue the webhooks to leave out.
 const claim = `WITH c AS (
 		SELECT d.id, d.webhook_id FROM deliveries d
 		WHERE d.state = 'pending' AND d.lease_until <= $1 AND %s
@@ -39,7 +41,7 @@ const claim = `WITH c AS (
 // Two statements rather than one with a CASE, so that each gets a plan that
 // uses its index.
 var (
-	claimDue = fmt.Sprintf(claim, "d.next_attempt_at <= $1") + sqlutil.ClaimedColumns
+	claimDue = fmt.Sprintf(claim, "d.next_attempt_at <= $1 AND NOT (d.webhook_id = ANY ($6))") + sqlutil.ClaimedColumns
 	claimIDs = fmt.Sprintf(claim, "d.id = ANY ($6)") + sqlutil.ClaimedColumns
 )
 
@@ -52,6 +54,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Cla
 		sqlutil.Limit(c.Limit, false), sqlutil.WebhookDeleted}
 	if len(c.IDs) > 0 {
 		q, args = claimIDs, append(args, c.IDs)
+	} else {
+		args = append(args, append([]int64{}, c.ExcludeWebhooks...))
 	}
 	rows, err := s.pool.Query(ctx, q, args...)
 	out, err := collect(rows, err, sqlutil.ScanClaimed)
@@ -93,20 +97,64 @@ const finish = `WITH d AS (
 
 // FinishAttempt implements store.Store.
 func (s *Store) FinishAttempt(ctx context.Context, f store.AttemptResult) error {
-	if f.Owner == "" || !sqlutil.ValidState(f.State) {
-		return fmt.Errorf("postgres: finish attempt: need an owner and a valid state (got %q)", f.State)
+	return s.FinishAttempts(ctx, []store.AttemptResult{f})[0]
+}
+
+// FinishAttempts implements store.Store: every result's statement goes in one
+// round trip, which PostgreSQL runs as one implicit transaction. A lost lease
+// matches no row and undoes nothing; any other failure undoes the whole batch, so
+// every result then reports it.
+func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []error {
+	errs := make([]error, len(rs))
+	b := &pgx.Batch{}
+	var sent []int
+	for i, f := range rs {
+		if f.Owner == "" || !sqlutil.ValidState(f.State) {
+			errs[i] = fmt.Errorf("postgres: finish attempt: need an owner and a valid state (got %q)", f.State)
+			continue
+		}
+		a := f.Attempt
+		at := a.At
+		if at.IsZero() {
+			at = sqlutil.Now()
+		}
+		b.Queue(finish, a.DeliveryID, f.Owner, string(f.State), sqlutil.Micros(f.NextAttemptAt),
+			a.N, sqlutil.Micros(at), a.Status, a.Latency.Microseconds(), a.Error, a.Response,
+			f.Success, f.Disable, sqlutil.Micros(f.DisableUntil), f.DisableReason)
+		sent = append(sent, i)
 	}
-	a := f.Attempt
-	at := a.At
-	if at.IsZero() {
-		at = sqlutil.Now()
+	if len(sent) == 0 {
+		return errs
 	}
-	var n int
-	err := s.pool.QueryRow(ctx, finish, a.DeliveryID, f.Owner, string(f.State), sqlutil.Micros(f.NextAttemptAt),
-		a.N, sqlutil.Micros(at), a.Status, a.Latency.Microseconds(), a.Error, a.Response,
-		f.Success, f.Disable, sqlutil.Micros(f.DisableUntil), f.DisableReason).Scan(&n)
-	if err == nil && n == 0 {
-		err = fmt.Errorf("delivery %d leased by %q: %w", a.DeliveryID, f.Owner, store.ErrNotFound)
+	br := s.pool.SendBatch(ctx, b)
+	for _, i := range sent {
+		var n int
+		err := br.QueryRow().Scan(&n)
+		if err == nil && n == 0 {
+			err = fmt.Errorf("delivery %d leased by %q: %w", rs[i].Attempt.DeliveryID, rs[i].Owner, store.ErrNotFound)
+		}
+		errs[i] = wrap("finish attempt", err)
 	}
-	return wrap("finish attempt", err)
+	failed := br.Close()
+	for _, i := range sent {
+		if failed == nil && errs[i] != nil && !errors.Is(errs[i], store.ErrNotFound) {
+			failed = errs[i]
+		}
+	}
+	if failed != nil {
+		for _, i := range sent {
+			errs[i] = wrap("finish attempt", failed)
+		}
+	}
+	return errs
+}
+
+// ReleaseDeliveries implements store.Store.
+func (s *Store) ReleaseDeliveries(ctx context.Context, owner string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE deliveries SET lease_owner = '', lease_until = 0
+		WHERE lease_owner = $1 AND state = 'pending' AND id = ANY ($2)`, owner, ids)
+	return wrap("release deliveries", err)
 }

@@ -211,3 +211,29 @@ func testClaimConcurrent(t *testing.T, s store.Store) {
 		t.Fatalf("%d rows claimed, want %d", len(seen), rows)
 	}
 }
+
+// testReleaseAndExclude: a released lease can be claimed again at once (only the
+// owner's, only pending rows), and a due claim leaves out excluded webhooks.
+func testReleaseAndExclude(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	w1, w2 := newWebhook(t, s, "A"), newWebhook(t, s, "A")
+	ids := insert(t, s, newEvent("A", 0), t0, w1, w2) // one delivery each
+	got := claimIDs(claim(t, s, "r1", t0, 10))
+	if len(got) != 2 {
+		t.Fatalf("claimed %v", got)
+	}
+	must(t, s.ReleaseDeliveries(c, "someone-else", ids))
+	if got := claim(t, s, "r2", t0, 10); len(got) != 0 {
+		t.Fatalf("another owner's release freed %v", claimIDs(got))
+	}
+	must(t, s.ReleaseDeliveries(c, "r1", ids))
+	cs, err := s.ClaimDeliveries(c, store.Claim{Owner: "r2", Now: t0, Lease: time.Minute, Limit: 10, ExcludeWebhooks: []int64{w1.ID}})
+	must(t, err)
+	if len(cs) != 1 || cs[0].Webhook.ID != w2.ID {
+		t.Fatalf("claim excluding webhook %d got %v", w1.ID, claimIDs(cs))
+	}
+	if got := claim(t, s, "r3", t0, 10); len(got) != 1 || got[0].Webhook.ID != w1.ID {
+		t.Fatalf("the excluded webhook's delivery should still be free: %v", claimIDs(got))
+	}
+}

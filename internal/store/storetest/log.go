@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -248,5 +249,37 @@ func testCountDeliveries(t *testing.T, s store.Store) {
 	}
 	if !oldest.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("oldest pending = %v, want %v", oldest, t0.Add(time.Minute))
+	}
+}
+
+// testFinishAttempts: a batch records every result it holds the lease of; a lost
+// lease in the batch is ErrNotFound for that one only.
+func testFinishAttempts(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	w := newWebhook(t, s, "A")
+	var ids []int64
+	for i := range 3 {
+		ids = append(ids, insert(t, s, newEvent("A", time.Duration(i)*time.Millisecond), t0, w)[0])
+	}
+	claim(t, s, "r1", t0, 10)
+	res := func(id int64, owner string) store.AttemptResult {
+		return store.AttemptResult{Owner: owner, Success: true, State: store.DeliverySucceeded,
+			Attempt: store.Attempt{DeliveryID: id, N: 1, At: t0.Add(time.Second), Status: 200}}
+	}
+	errs := s.FinishAttempts(c, []store.AttemptResult{res(ids[0], "r1"), res(ids[1], "someone-else"), res(ids[2], "r1")})
+	if len(errs) != 3 || errs[0] != nil || !errors.Is(errs[1], store.ErrNotFound) || errs[2] != nil {
+		t.Fatalf("FinishAttempts errors = %v", errs)
+	}
+	for i, id := range ids {
+		d, attempts, err := s.GetDelivery(c, "A", id)
+		must(t, err)
+		want := store.DeliverySucceeded
+		if i == 1 {
+			want = store.DeliveryPending
+		}
+		if d.State != want || (i != 1) != (len(attempts) == 1) {
+			t.Fatalf("delivery %d: state %s, %d attempts", i, d.State, len(attempts))
+		}
 	}
 }
