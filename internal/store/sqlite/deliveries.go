@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
@@ -85,81 +84,6 @@ func pickIDs(rows *sql.Rows, err error) (leased, orphans []int64, _ error) {
 // FinishAttempt implements store.Store.
 func (s *Store) FinishAttempt(ctx context.Context, f store.AttemptResult) error {
 	return s.FinishAttempts(ctx, []store.AttemptResult{f})[0]
-}
-
-// FinishAttempts implements store.Store: one write transaction for the batch. A
-// result whose lease was lost gets ErrNotFound and writes nothing; a database
-// failure fails them all.
-func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []error {
-	errs := make([]error, len(rs))
-	for i, f := range rs {
-		if f.Owner == "" || !sqlutil.ValidState(f.State) {
-			errs[i] = fmt.Errorf("sqlite: finish attempt: need an owner and a valid state (got %q)", f.State)
-		}
-	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		for i, f := range rs {
-			if errs[i] != nil && !errors.Is(errs[i], store.ErrNotFound) {
-				continue
-			}
-			errs[i] = nil
-			err := finishOne(ctx, tx, f)
-			if errors.Is(err, store.ErrNotFound) {
-				errs[i] = wrap("finish attempt", err)
-				continue
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		for i := range errs {
-			errs[i] = wrap("finish attempt", err)
-		}
-	}
-	return errs
-}
-
-func finishOne(ctx context.Context, tx *sql.Tx, f store.AttemptResult) error {
-	a := f.Attempt
-	at := a.At
-	if at.IsZero() {
-		at = sqlutil.Now()
-	}
-	recorded := 0
-	if a.N > 0 {
-		recorded = 1
-	}
-	var webhookID int64
-	err := tx.QueryRowContext(ctx, `UPDATE deliveries SET state = ?, next_attempt_at = ?, attempts = attempts + ?,
-		last_status = ?, last_error = ?, lease_owner = '', lease_until = 0, updated_at = ?
-		WHERE id = ? AND lease_owner = ? RETURNING webhook_id`,
-		string(f.State), sqlutil.Micros(f.NextAttemptAt), recorded, a.Status, a.Error, sqlutil.Micros(at),
-		a.DeliveryID, f.Owner).Scan(&webhookID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("delivery %d leased by %q: %w", a.DeliveryID, f.Owner, store.ErrNotFound)
-	}
-	if err != nil {
-		return err
-	}
-	if a.N > 0 {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO attempts ("+sqlutil.AttemptColumns+") VALUES (?, ?, ?, ?, ?, ?, ?)",
-			a.DeliveryID, a.N, sqlutil.Micros(at), a.Status, a.Latency.Microseconds(), a.Error, a.Response); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET consecutive_failures =
-			CASE WHEN ? THEN 0 ELSE consecutive_failures + 1 END WHERE id = ?`, f.Success, webhookID); err != nil {
-			return err
-		}
-	}
-	if f.Disable {
-		_, err := tx.ExecContext(ctx, "UPDATE webhooks SET disabled = 1, disabled_until = ?, disabled_reason = ? WHERE id = ?",
-			sqlutil.Micros(f.DisableUntil), f.DisableReason, webhookID)
-		return err
-	}
-	return nil
 }
 
 // ReleaseLeases frees every delivery lease. Only one process serves a SQLite store,
