@@ -40,9 +40,6 @@ func startService(ctx context.Context, o options) (*service, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	if err := srv.Listen(); err != nil {
-		return nil, err
-	}
 	secret := srv.Firsts.APISecret
 	if secret == "" {
 		// A PostgreSQL database used before keeps its default account, whose

@@ -21,16 +21,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	srv, err := server.New(ctx, cfg, version, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "hookcast serve: %v\n", err)
-		return 2
-	}
-	if err := srv.Listen(); err != nil {
-		fmt.Fprintf(stderr, "hookcast serve: %v\n", err)
+		fmt.Fprintf(stderr, "hookcast serve: %s\n", oneLine(err))
 		return 2
 	}
 	printWelcome(stdout, srv)
 	if err := srv.Run(ctx); err != nil {
-		fmt.Fprintf(stderr, "hookcast serve: %v\n", err)
+		fmt.Fprintf(stderr, "hookcast serve: %s\n", oneLine(err))
 		return 1
 	}
 	return 0
@@ -65,4 +61,9 @@ func printWelcome(w io.Writer, srv *server.Server) {
 		fmt.Fprintln(w, "  Secrets were shown on first start; set --admin-token/--ingest-token to replace them,")
 		fmt.Fprintln(w, "  and `hookcast accounts create` makes a new account with a new API secret.")
 	}
+}
+
+// oneLine folds a multi-line error (pgx lists every address it tried) into one line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
 }

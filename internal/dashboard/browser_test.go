@@ -130,9 +130,6 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
 	runErr := make(chan error, 1)
 	go func() { runErr <- srv.Run(ctx) }()
 	defer func() {

@@ -36,9 +36,7 @@ func (st *State) MarshalBinary() ([]byte, error) {
 	for _, f := range st.feeds {
 		n += 40 + len(f.id) + len(f.sourceID) + len(f.simulcastID)
 	}
-	for v := range st.viewers {
-		n += 2 + len(v)
-	}
+	st.viewers.each(func(v string) { n += 2 + len(v) })
 	b := make([]byte, 0, n)
 	b = append(b, codecVersion)
 	var flags uint64
@@ -68,10 +66,8 @@ func (st *State) MarshalBinary() ([]byte, error) {
 		b = appendString(b, f.sourceID)
 		b = appendString(b, f.simulcastID)
 	}
-	b = binary.AppendUvarint(b, uint64(len(st.viewers)))
-	for v := range st.viewers {
-		b = appendString(b, v)
-	}
+	b = binary.AppendUvarint(b, uint64(st.viewers.len()))
+	st.viewers.each(func(v string) { b = appendString(b, v) })
 	return b, nil
 }
 
@@ -107,12 +103,10 @@ func (st *State) UnmarshalBinary(data []byte) error {
 		}
 	}
 	if nv := d.count(); nv > 0 {
-		n.viewers = make(map[string]struct{}, nv)
 		for range nv {
-			n.viewers[d.string()] = struct{}{}
-		}
-		if d.err == nil && len(n.viewers) != nv {
-			d.fail("duplicate viewer")
+			if !n.viewers.add(d.string()) && d.err == nil {
+				d.fail("duplicate viewer")
+			}
 		}
 	}
 	if d.err == nil && len(d.b) > 0 {
@@ -128,6 +122,7 @@ func (st *State) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: state of %s, not of %s", ErrBadState, n.key, st.key)
 	}
 	*st = n
+	st.feedsChanged()
 	st.settle()
 	return nil
 }
@@ -142,9 +137,9 @@ func (st *State) check(flags uint64) error {
 		return errors.New("bad stream key")
 	case st.windowEnd < 0 || st.quietDue < 0:
 		return errors.New("negative due time")
-	case len(st.viewers) > 0 && !st.armed:
+	case st.viewers.len() > 0 && !st.armed:
 		return errors.New("viewers without interest")
-	case st.armed && len(st.viewers) == 0 && st.quietDue == 0:
+	case st.armed && st.viewers.len() == 0 && st.quietDue == 0:
 		return errors.New("interest without a noActiveViewers timer")
 	}
 	for i, f := range st.feeds {
@@ -154,14 +149,18 @@ func (st *State) check(flags uint64) error {
 		if f.priority != nil && (math.IsNaN(*f.priority) || math.IsInf(*f.priority, 0)) {
 			return fmt.Errorf("bad priority of feed %d", i)
 		}
-		if st.feedIndex(f.id) != i {
+	}
+	seen := make(map[string]struct{}, len(st.feeds))
+	for _, f := range st.feeds {
+		if _, dup := seen[f.id]; dup {
 			return errors.New("duplicate feed")
 		}
+		seen[f.id] = struct{}{}
 	}
-	for v := range st.viewers {
-		if !validID(v) {
-			return errors.New("bad viewer id")
-		}
+	bad := false
+	st.viewers.each(func(v string) { bad = bad || !validID(v) })
+	if bad {
+		return errors.New("bad viewer id")
 	}
 	return nil
 }

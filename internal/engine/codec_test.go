@@ -119,7 +119,7 @@ func TestStateUnmarshalRejects(t *testing.T) {
 	armedNoViewers.armed = true // no timer: the engine never leaves this
 	bad1, _ := armedNoViewers.MarshalBinary()
 	viewersUnarmed := NewState(StreamKey{acc, stream})
-	viewersUnarmed.viewers = map[string]struct{}{"v": {}}
+	viewersUnarmed.viewers.add("v")
 	bad2, _ := viewersUnarmed.MarshalBinary()
 
 	tests := []struct {

@@ -155,20 +155,20 @@ func runScenario(t *testing.T, sc *scenario, reload bool) []string {
 // reloadAll replaces every state of m by its decoded encoding.
 func reloadAll(t *testing.T, m *Memory) {
 	t.Helper()
-	for k, s := range m.streams {
-		b, err := s.st.MarshalBinary()
+	m.Each(func(st *State) {
+		b, err := st.MarshalBinary()
 		if err != nil {
 			t.Fatal(err)
 		}
-		fresh := NewState(k)
+		fresh := NewState(st.Key())
 		if err := fresh.UnmarshalBinary(b); err != nil {
-			t.Fatalf("reload %s: %v", k, err)
+			t.Fatalf("reload %s: %v", st.Key(), err)
 		}
-		if fresh.NextDue() != s.st.NextDue() {
-			t.Fatalf("reload %s: next due %d, was %d", k, fresh.NextDue(), s.st.NextDue())
+		if fresh.NextDue() != st.NextDue() {
+			t.Fatalf("reload %s: next due %d, was %d", st.Key(), fresh.NextDue(), st.NextDue())
 		}
-		s.st = *fresh
-	}
+		*st = *fresh
+	})
 }
 
 func canonicalEvent(t *testing.T, ev Event) string {

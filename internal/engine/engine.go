@@ -110,6 +110,7 @@ func (e *Engine) AppendApply(dst []Event, st *State, sig *Signal, now int64) []E
 	case FeedHeartbeat:
 		if i := st.feedIndex(sig.FeedID); i >= 0 {
 			st.feeds[i].due = e.feedDue(t)
+			st.feedsChanged()
 		}
 	case FeedEnded:
 		if i := st.feedIndex(sig.FeedID); i >= 0 {

@@ -21,6 +21,7 @@ func (e *Engine) feedDue(t int64) int64 {
 func (e *Engine) feedStarted(dst []Event, st *State, sig *Signal, t int64) []Event {
 	if i := st.feedIndex(sig.FeedID); i >= 0 {
 		st.feeds[i].due = e.feedDue(t)
+		st.feedsChanged()
 		return dst
 	}
 	wasLive := st.live()
@@ -28,11 +29,12 @@ func (e *Engine) feedStarted(dst []Event, st *State, sig *Signal, t int64) []Eve
 		id: sig.FeedID, started: t, due: e.feedDue(t), priority: copyFloat(sig.Priority),
 		sourceID: sig.SourceID, simulcastID: sig.SimulcastID,
 	})
+	st.feedsChanged()
 	dst = append(dst, st.feedEvent(&st.feeds[len(st.feeds)-1], t, true))
 	if !wasLive {
 		st.windowEnd = 0
 		st.firstDone = false
-		if len(st.viewers) > 0 {
+		if st.viewers.len() > 0 {
 			dst = append(dst, st.viewerEvent(webhook.FirstViewerConnection, t))
 			st.firstDone = true
 		}
@@ -50,8 +52,9 @@ func (e *Engine) endFeed(dst []Event, st *State, i int, t int64) []Event {
 	if len(st.feeds) == 0 {
 		st.feeds = nil // a stream that stops being live keeps no spare capacity
 	}
+	st.feedsChanged()
 	dst = append(dst, st.feedEvent(&f, t, false))
-	if !st.live() && len(st.viewers) > 0 {
+	if !st.live() && st.viewers.len() > 0 {
 		dst = e.attempt(dst, st, t)
 	}
 	return dst
@@ -76,13 +79,9 @@ func (st *State) feedEvent(f *feed, t int64, started bool) Event {
 // the stream is armed and no noActiveViewers can run out while the viewer stays (V5).
 // A viewer already connected changes nothing (V6).
 func (e *Engine) viewerConnected(dst []Event, st *State, id string, t int64) []Event {
-	if _, ok := st.viewers[id]; ok {
+	if !st.viewers.add(id) {
 		return dst
 	}
-	if st.viewers == nil {
-		st.viewers = make(map[string]struct{}, 1)
-	}
-	st.viewers[id] = struct{}{}
 	st.armed = true
 	if !st.live() {
 		return e.attempt(dst, st, t)
@@ -97,12 +96,10 @@ func (e *Engine) viewerConnected(dst []Event, st *State, id string, t int64) []E
 // viewerDisconnected closes a session; when it was the last one, noActiveViewers is
 // due D later (V5). An unknown viewer changes nothing (V6).
 func (e *Engine) viewerDisconnected(dst []Event, st *State, id string, t int64) []Event {
-	if _, ok := st.viewers[id]; !ok {
+	if !st.viewers.remove(id) {
 		return dst
 	}
-	delete(st.viewers, id)
-	if len(st.viewers) == 0 {
-		st.viewers = nil // let the map's memory go with the last viewer
+	if st.viewers.len() == 0 {
 		st.quietDue = t + e.delay
 	}
 	return dst
@@ -113,7 +110,7 @@ func (e *Engine) viewerDisconnected(dst []Event, st *State, id string, t int64) 
 // viewerAttempt unless one was sent less than I ago (V1).
 func (e *Engine) attempt(dst []Event, st *State, t int64) []Event {
 	st.armed = true
-	if len(st.viewers) == 0 {
+	if st.viewers.len() == 0 {
 		st.quietDue = t + e.delay
 	}
 	if st.windowEnd == 0 || t >= st.windowEnd {

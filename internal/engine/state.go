@@ -9,9 +9,14 @@ import "github.com/hookcast/hookcast/webhook"
 //
 // A State is what a store persists between signals (MarshalBinary) and what the
 // timer scheduler wakes at NextDue. When Idle, it holds nothing worth keeping and the
-// holder drops it: a stream nobody watches or publishes costs nothing.
+// holder drops it: a stream nobody watches or publishes costs nothing. Do not copy a
+// State that is in use (a large audience lives in a map both copies would share);
+// MarshalBinary and UnmarshalBinary make an independent one.
 type State struct {
+	// Fields in the order a signal touches them, so the common one (a viewer joining
+	// or leaving) reads as few cache lines as possible.
 	key     StreamKey
+	next    int64 // derived: the earliest due time (0: none), recomputed after every change
 	lastNow int64 // the latest time this stream saw; time never runs backwards here
 
 	// windowEnd ends the viewerAttempt window (V1): an attempt at t >= windowEnd (or
@@ -21,16 +26,14 @@ type State struct {
 	// quietDue is when noActiveViewers is due (V5); meaningful while armed with no
 	// connected viewer.
 	quietDue  int64
-	armed     bool // viewer interest since the last noActiveViewers (V5)
-	firstDone bool // firstViewerConnection sent in this live session (V4)
+	feedDue   int64 // derived: the earliest feed timeout (0: none), see feedsChanged
+	armed     bool  // viewer interest since the last noActiveViewers (V5)
+	firstDone bool  // firstViewerConnection sent in this live session (V4)
 
-	feeds   []feed              // active feeds in start order; live = len(feeds) > 0
-	viewers map[string]struct{} // connected viewer ids
+	viewers viewerSet // connected viewer ids
+	feeds   []feed    // active feeds in start order; live = len(feeds) > 0
 
-	// Derived, never persisted. next caches the earliest due time (0: none) so the
-	// common signal, with nothing due, touches neither the feeds nor the viewers;
-	// every engine call that changes the state ends by recomputing it.
-	next       int64
+	// Derived, rebuilt on demand, never persisted.
 	streamID   string
 	viewerData any // boxed webhook.ViewerConnectionData, shared by every viewer event
 }
@@ -102,11 +105,11 @@ func (st *State) viewerEvent(name string, ts int64) Event {
 // viewer interest, no pending timer (the attempt window included). Dropping an idle
 // state changes no future event.
 func (st *State) Idle() bool {
-	return len(st.feeds) == 0 && len(st.viewers) == 0 && !st.armed && st.windowEnd == 0
+	return len(st.feeds) == 0 && st.viewers.len() == 0 && !st.armed && st.windowEnd == 0
 }
 
 // Viewers is the number of connected viewers.
-func (st *State) Viewers() int { return len(st.viewers) }
+func (st *State) Viewers() int { return st.viewers.len() }
 
 // Live reports whether at least one feed is active.
 func (st *State) Live() bool { return st.live() }
@@ -137,7 +140,7 @@ func (st *State) Snapshot() StreamView {
 	v := StreamView{
 		AccountID: st.key.AccountID, Name: st.key.Name, StreamID: st.key.String(),
 		Live: st.live(), Feeds: make([]FeedView, 0, len(st.feeds)),
-		Viewers: len(st.viewers), Armed: st.armed, NextDue: st.NextDue(),
+		Viewers: st.viewers.len(), Armed: st.armed, NextDue: st.NextDue(),
 	}
 	for _, f := range st.feeds {
 		v.Feeds = append(v.Feeds, FeedView{FeedID: f.id, Started: f.started, Priority: copyFloat(f.priority),

@@ -50,43 +50,62 @@ func (st *State) each(fn func(k TimerKind, due int64, feed int)) {
 	}
 	if st.windowEnd > 0 {
 		switch {
-		case !st.live() && len(st.viewers) > 0:
+		case !st.live() && st.viewers.len() > 0:
 			fn(TimerViewerAttempt, st.windowEnd, -1)
 		case !st.armed:
 			fn(TimerAttemptWindow, st.windowEnd, -1)
 		}
 	}
-	if st.armed && len(st.viewers) == 0 {
+	if st.armed && st.viewers.len() == 0 {
 		fn(TimerNoViewers, st.quietDue, -1)
 	}
 }
 
-// earliest is the next timer to fire: the smallest due, ties broken by kind, then by
-// feed order (kinds are visited in order and only a strictly earlier due wins).
-// kind 0 means none. Written out rather than over each: it runs on every signal.
-func (st *State) earliest() (kind TimerKind, due int64, feed int) {
-	feed = -1
-	for i := range st.feeds {
-		if d := st.feeds[i].due; d > 0 && (kind == 0 || d < due) {
-			kind, due, feed = TimerFeedTimeout, d, i
-		}
+// earliest is the next timer to fire: the smallest due, ties broken by kind (kinds
+// are visited in order and only a strictly earlier due wins). kind 0 means none.
+// It reads only fields of the State itself, never the feeds or viewers behind
+// pointers: it runs on every signal.
+func (st *State) earliest() (kind TimerKind, due int64) {
+	if st.feedDue > 0 {
+		kind, due = TimerFeedTimeout, st.feedDue
 	}
 	if st.windowEnd > 0 {
 		var k TimerKind
 		switch {
-		case !st.live() && len(st.viewers) > 0:
+		case !st.live() && st.viewers.len() > 0:
 			k = TimerViewerAttempt
 		case !st.armed:
 			k = TimerAttemptWindow
 		}
 		if k != 0 && (kind == 0 || st.windowEnd < due) {
-			kind, due, feed = k, st.windowEnd, -1
+			kind, due = k, st.windowEnd
 		}
 	}
-	if st.armed && len(st.viewers) == 0 && (kind == 0 || st.quietDue < due) {
-		kind, due, feed = TimerNoViewers, st.quietDue, -1
+	if st.armed && st.viewers.len() == 0 && (kind == 0 || st.quietDue < due) {
+		kind, due = TimerNoViewers, st.quietDue
 	}
-	return kind, due, feed
+	return kind, due
+}
+
+// feedsChanged recomputes feedDue, the earliest feed timeout, after a feed started,
+// ended or showed a sign of life.
+func (st *State) feedsChanged() {
+	st.feedDue = 0
+	for i := range st.feeds {
+		if d := st.feeds[i].due; d > 0 && (st.feedDue == 0 || d < st.feedDue) {
+			st.feedDue = d
+		}
+	}
+}
+
+// timedOut is the first feed (in start order) whose timeout is due.
+func (st *State) timedOut(due int64) int {
+	for i := range st.feeds {
+		if st.feeds[i].due == due {
+			return i
+		}
+	}
+	panic("engine: feed timeout without its feed")
 }
 
 // NextDue is the due time of the earliest pending timer, 0 when there is none. A
@@ -95,7 +114,7 @@ func (st *State) NextDue() int64 { return st.next }
 
 // settle recomputes the cached next due time after a change.
 func (st *State) settle() {
-	_, st.next, _ = st.earliest()
+	_, st.next = st.earliest()
 }
 
 // Timers lists the pending timers in firing order.
@@ -129,14 +148,14 @@ func (e *Engine) fire(dst []Event, st *State, t int64) []Event {
 		return dst
 	}
 	for {
-		kind, due, f := st.earliest()
+		kind, due := st.earliest()
 		if kind == 0 || due > t {
 			st.next = due
 			return dst
 		}
 		switch kind {
 		case TimerFeedTimeout:
-			dst = e.endFeed(dst, st, f, due)
+			dst = e.endFeed(dst, st, st.timedOut(due), due)
 		case TimerViewerAttempt:
 			if missed := (t - due) / e.interval; missed >= maxCatchUp {
 				due += (missed - maxCatchUp + 1) * e.interval

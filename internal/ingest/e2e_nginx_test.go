@@ -44,9 +44,6 @@ func TestE2ENginxRTMP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
 	runDone := make(chan struct{})
 	go func() { _ = srv.Run(ctx); close(runDone) }()
 	t.Cleanup(func() { cancel(); <-runDone })

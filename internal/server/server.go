@@ -48,18 +48,30 @@ type Server struct {
 // New opens the store and builds every part; nothing runs until Run.
 func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Server, error) {
 	log := newLogger(cfg.LogLevel, logw)
+	// Bind first: a port in use must not leave a new data directory behind.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
 	st, err := OpenStore(ctx, cfg)
 	if err != nil {
+		ln.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, st: st, log: log, version: version}
+	built := false
+	defer func() {
+		if !built {
+			ln.Close()
+			st.Close()
+		}
+	}()
+	s := &Server{cfg: cfg, st: st, log: log, version: version, listener: ln}
 	// One process serves a SQLite store: any delivery lease found at start is a
 	// dead process's, so free it rather than wait for it to run out.
 	if rl, ok := st.(interface {
 		ReleaseLeases(context.Context) (int64, error)
 	}); ok && !cfg.IsPostgres() {
 		if n, err := rl.ReleaseLeases(ctx); err != nil {
-			st.Close()
 			return nil, err
 		} else if n > 0 {
 			log.Info("released deliveries leased by a previous run", "count", n)
@@ -67,7 +79,6 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	}
 	firsts, def, adminTok, ingestTok, err := bootstrap(ctx, st, cfg, time.Now())
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
 	s.Firsts, s.Default = firsts, def
@@ -98,7 +109,6 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	mux := http.NewServeMux()
 	key, err := sessionKey(ctx, st)
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
 	streams := func(ctx context.Context, accountID string) (any, error) {
@@ -112,7 +122,6 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		capt, err := thumbnail.New(thumbnail.Options{Source: cfg.ThumbnailSource, Interval: cfg.ThumbnailInterval,
 			LiveFeeds: feeds, Sink: s.pipe, Logger: log.With("part", "thumbnails")})
 		if err != nil {
-			st.Close()
 			return nil, err
 		}
 		s.workers = append(s.workers, capt.Run)
@@ -168,6 +177,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux, s.ingest = mux, ing
 	s.handler = s.metrics.instrument(mux)
+	built = true
 	return s, nil
 }
 
@@ -184,27 +194,13 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 // Handler is the whole HTTP surface (for tests that want no listener).
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Listen binds the configured address; Addr reports it (useful with port 0).
-func (s *Server) Listen() error {
-	ln, err := net.Listen("tcp", s.cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
-	}
-	s.listener = ln
-	return nil
-}
-
-// Addr is the bound address after Listen.
+// Addr is the bound address (New binds it, so that a port in use fails before
+// anything is written; with port 0 this tells which port was chosen).
 func (s *Server) Addr() string { return s.listener.Addr().String() }
 
 // Run serves until ctx is done, then stops accepting, lets in-flight requests and
 // commits finish, hands back undelivered work (leases expire) and closes the store.
 func (s *Server) Run(ctx context.Context) error {
-	if s.listener == nil {
-		if err := s.Listen(); err != nil {
-			return err
-		}
-	}
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 5 * time.Second,
