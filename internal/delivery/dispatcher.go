@@ -28,12 +28,13 @@ type Dispatcher struct {
 	clock   func() time.Time
 	signers signerCache
 
-	notifyCh chan []int64   // fast path: ids committed a moment ago
-	finishCh chan finishReq // attempts to record, in groups (recorder.go)
-	wake     chan struct{}  // asks the poller to run now
-	sem      chan struct{}  // global concurrency
-	stopCh   chan struct{}  // closed when Run stops taking work
-	running  atomic.Bool
+	notifyCh  chan []int64   // fast path: ids committed a moment ago
+	handoffCh chan handoff   // faster path: deliveries committed already leased to us
+	finishCh  chan finishReq // attempts to record, in groups (recorder.go)
+	wake      chan struct{}  // asks the poller to run now
+	sem       chan struct{}  // global concurrency
+	stopCh    chan struct{}  // closed when Run stops taking work
+	running   atomic.Bool
 
 	// sendCtx is cancelled when the shutdown grace period is over.
 	sendCtx    context.Context
@@ -60,6 +61,7 @@ func New(st store.Store, opts Options) *Dispatcher {
 		client:     opts.Client,
 		clock:      opts.Clock,
 		notifyCh:   make(chan []int64, 1024),
+		handoffCh:  make(chan handoff, 1024),
 		finishCh:   make(chan finishReq, 1024),
 		wake:       make(chan struct{}, 1),
 		sem:        make(chan struct{}, opts.Workers),
@@ -81,6 +83,40 @@ func (d *Dispatcher) Notify(ids []int64) {
 	select {
 	case d.notifyCh <- append([]int64(nil), ids...):
 	default:
+		d.pokePoller()
+	}
+}
+
+// handoff is a group of deliveries inserted already leased to this dispatcher.
+type handoff struct {
+	claimed []store.ClaimedDelivery
+	at      time.Time // when the lease started
+}
+
+// Owner is the name this dispatcher leases deliveries under. A committer that
+// inserts deliveries leased to it (store.Delivery.LeaseOwner, from when until
+// when+Lease) passes them to Handoff.
+func (d *Dispatcher) Owner() string { return d.opts.Owner }
+
+// Lease is how long this dispatcher's leases last.
+func (d *Dispatcher) Lease() time.Duration { return d.opts.Lease }
+
+// Handoff takes deliveries that were committed already leased to this
+// dispatcher (leased at `at`), so they are sent with no claim transaction at all:
+// the shortest path from a signal to its webhook. It never blocks: when the
+// dispatcher is far behind, the leases are given back for the poller instead.
+func (d *Dispatcher) Handoff(claimed []store.ClaimedDelivery, at time.Time) {
+	if len(claimed) == 0 {
+		return
+	}
+	select {
+	case d.handoffCh <- handoff{claimed: claimed, at: at}:
+	default:
+		ids := make([]int64, len(claimed))
+		for i, cd := range claimed {
+			ids[i] = cd.Delivery.ID
+		}
+		go d.release(ids)
 		d.pokePoller()
 	}
 }
@@ -144,8 +180,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	return nil
 }
 
-// notifyLoop is the fast path: it claims the ids Notify was given, coalescing
-// whatever else is waiting into one claim.
+// notifyLoop is the fast path: it queues what Handoff was given, and claims the
+// ids Notify was given, coalescing whatever else is waiting into one claim.
 func (d *Dispatcher) notifyLoop(ctx context.Context) {
 	const maxBatch = 1024
 	for {
@@ -153,6 +189,9 @@ func (d *Dispatcher) notifyLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case h := <-d.handoffCh:
+			d.dispatch(h.claimed, h.at)
+			continue
 		case ids = <-d.notifyCh:
 		}
 	more:

@@ -13,7 +13,9 @@ import (
 // result is what one transaction produced, reported after the commit.
 type result struct {
 	signals, events, deliveries int
-	pending                     []int64 // delivery ids to send now
+	pending                     []int64 // delivery ids to send now (Notify)
+	handoff                     []store.ClaimedDelivery
+	leasedAt                    time.Time // when the handed-off deliveries' leases began
 	earliestDue                 int64
 }
 

@@ -24,6 +24,13 @@ type Options struct {
 	// Notify is told the ids of new pending deliveries right after each commit
 	// (the dispatcher's fast path). It must not block. May be nil.
 	Notify func(ids []int64)
+	// Handoff, when set with Owner and Lease, replaces Notify: new pending
+	// deliveries are inserted already leased to Owner, and handed over with
+	// their event and webhook right after the commit, so the dispatcher sends
+	// them without a claim transaction. It must not block.
+	Handoff func(claimed []store.ClaimedDelivery, leasedAt time.Time)
+	Owner   string
+	Lease   time.Duration
 	// Committers is how many transactions may run at once (default 1: SQLite has
 	// one writer; PostgreSQL profits from a few).
 	Committers int
@@ -204,6 +211,9 @@ func (p *Pipeline) commitGroup(group []*request) {
 
 // after tells the dispatcher, wakes the timer loop and reports metrics.
 func (p *Pipeline) after(res result, took time.Duration) {
+	if len(res.handoff) > 0 {
+		p.opts.Handoff(res.handoff, res.leasedAt)
+	}
 	if len(res.pending) > 0 && p.opts.Notify != nil {
 		p.opts.Notify(res.pending)
 	}

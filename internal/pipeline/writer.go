@@ -59,6 +59,11 @@ func (w *writer) event(ctx context.Context, ev store.Event, receipt time.Time) e
 		w.hooks[k] = hooks
 	}
 	var ds []store.Delivery
+	var ws []store.Webhook
+	handoff := w.p.opts.Handoff != nil
+	if handoff && w.res.leasedAt.IsZero() {
+		w.res.leasedAt = w.p.opts.Now()
+	}
 	for _, h := range hooks {
 		if !w.everyWebhook && !w.p.match.matches(h.Filter, ev.StreamName) {
 			continue
@@ -67,7 +72,9 @@ func (w *writer) event(ctx context.Context, ev store.Event, receipt time.Time) e
 		if disabledAt(h, receipt) {
 			state = store.DeliverySkipped
 		}
-		ds = append(ds, store.Delivery{
+		d := store.Delivery{
+			AccountID:     ev.AccountID,
+			EventID:       ev.ID,
 			WebhookID:     h.ID,
 			EventType:     ev.Type,
 			EventName:     ev.Event,
@@ -75,7 +82,12 @@ func (w *writer) event(ctx context.Context, ev store.Event, receipt time.Time) e
 			NextAttemptAt: receipt,
 			CreatedAt:     receipt,
 			UpdatedAt:     receipt,
-		})
+		}
+		if handoff && state == store.DeliveryPending {
+			d.LeaseOwner, d.LeaseUntil = w.p.opts.Owner, w.res.leasedAt.Add(w.p.opts.Lease)
+		}
+		ds = append(ds, d)
+		ws = append(ws, h)
 	}
 	ids, err := w.tx.InsertEvent(ctx, ev, ds)
 	if err != nil {
@@ -84,7 +96,13 @@ func (w *writer) event(ctx context.Context, ev store.Event, receipt time.Time) e
 	w.res.events++
 	w.res.deliveries += len(ids)
 	for i, id := range ids {
-		if ds[i].State == store.DeliveryPending {
+		if ds[i].State != store.DeliveryPending {
+			continue
+		}
+		if handoff {
+			ds[i].ID = id
+			w.res.handoff = append(w.res.handoff, store.ClaimedDelivery{Delivery: ds[i], Event: ev, Webhook: ws[i]})
+		} else {
 			w.res.pending = append(w.res.pending, id)
 		}
 	}

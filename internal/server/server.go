@@ -100,7 +100,9 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		committers = 4
 	}
 	s.pipe = pipeline.New(st, eng, pipeline.Options{
-		Notify:     s.disp.Notify,
+		Handoff:    s.disp.Handoff,
+		Owner:      s.disp.Owner(),
+		Lease:      s.disp.Lease(),
 		Committers: committers,
 		Logger:     log.With("part", "pipeline"),
 		Observe:    s.metrics.commitObserved,

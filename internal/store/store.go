@@ -260,6 +260,11 @@ type Delivery struct {
 	LastError     string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// LeaseOwner and LeaseUntil, when set on InsertEvent, insert the delivery
+	// already claimed: the process that commits it hands it straight to its
+	// dispatcher, without a claim transaction. (Not read back by queries.)
+	LeaseOwner string
+	LeaseUntil time.Time
 }
 
 // Attempt is one HTTP request of a delivery.

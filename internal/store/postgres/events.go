@@ -22,11 +22,11 @@ var insertEvent = `WITH e AS (
 	), d AS (
 		INSERT INTO deliveries (` + sqlutil.DeliveryWriteColumns + `)
 		SELECT e.id, e.account_id, x.webhook_id, x.event_type, x.event_name, x.state, x.attempts,
-			x.next_attempt_at, x.last_status, x.last_error, x.created_at, x.updated_at
+			x.next_attempt_at, x.last_status, x.last_error, x.created_at, x.updated_at, x.lease_owner, x.lease_until
 		FROM e, unnest($11::bigint[], $12::text[], $13::text[], $14::text[], $15::int[], $16::bigint[],
-			$17::int[], $18::text[], $19::bigint[], $20::bigint[]) WITH ORDINALITY
+			$17::int[], $18::text[], $19::bigint[], $20::bigint[], $21::text[], $22::bigint[]) WITH ORDINALITY
 			AS x(webhook_id, event_type, event_name, state, attempts, next_attempt_at, last_status, last_error,
-				created_at, updated_at, i)
+				created_at, updated_at, lease_owner, lease_until, i)
 		ORDER BY x.i
 		RETURNING id
 	)
@@ -45,13 +45,15 @@ func (t *pgTx) InsertEvent(ctx context.Context, ev store.Event, deliveries []sto
 		webhooks, nexts, created, updated = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 		types, names, states, lastErrors  = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		attempts, statuses                = make([]int32, n), make([]int32, n)
+		owners, leases                    = make([]string, n), make([]int64, n)
 	)
 	for i, d := range ds {
 		webhooks[i], nexts[i], created[i], updated[i] = d.WebhookID, sqlutil.Micros(d.NextAttemptAt), sqlutil.Micros(d.CreatedAt), sqlutil.Micros(d.UpdatedAt)
 		types[i], names[i], states[i], lastErrors[i] = d.EventType, d.EventName, string(d.State), d.LastError
 		attempts[i], statuses[i] = int32(d.Attempts), int32(d.LastStatus)
+		owners[i], leases[i] = d.LeaseOwner, sqlutil.Micros(d.LeaseUntil)
 	}
-	args = append(args, webhooks, types, names, states, attempts, nexts, statuses, lastErrors, created, updated)
+	args = append(args, webhooks, types, names, states, attempts, nexts, statuses, lastErrors, created, updated, owners, leases)
 	var inserted int
 	var ids []int64
 	if err := t.tx.QueryRow(ctx, insertEvent, args...).Scan(&inserted, &ids); err != nil {

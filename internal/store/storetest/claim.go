@@ -237,3 +237,28 @@ func testReleaseAndExclude(t *testing.T, s store.Store) {
 		t.Fatalf("the excluded webhook's delivery should still be free: %v", claimIDs(got))
 	}
 }
+
+// testInsertLeased: a delivery inserted already leased is not claimed by anyone
+// else until its lease ends, and its owner can record its attempt.
+func testInsertLeased(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	w := newWebhook(t, s, "A")
+	var ids []int64
+	must(t, s.InTx(c, func(tx store.Tx) error {
+		var err error
+		ids, err = tx.InsertEvent(c, newEvent("A", 0), []store.Delivery{{WebhookID: w.ID, NextAttemptAt: t0,
+			LeaseOwner: "committer", LeaseUntil: t0.Add(time.Minute)}})
+		return err
+	}))
+	if got := claim(t, s, "other", t0.Add(30*time.Second), 10); len(got) != 0 {
+		t.Fatalf("a delivery leased at insert was claimed: %v", claimIDs(got))
+	}
+	must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "committer", State: store.DeliverySucceeded, Success: true,
+		Attempt: store.Attempt{DeliveryID: ids[0], N: 1, At: t0, Status: 200}}))
+	d, _, err := s.GetDelivery(c, "A", ids[0])
+	must(t, err)
+	if d.State != store.DeliverySucceeded {
+		t.Fatalf("state %s", d.State)
+	}
+}

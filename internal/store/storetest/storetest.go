@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"ClaimDeletedWebhook", testClaimDeletedWebhook},
 		{"ClaimConcurrent", testClaimConcurrent},
 		{"ReleaseAndExclude", testReleaseAndExclude},
+		{"InsertLeased", testInsertLeased},
 		{"FinishAttempt", testFinishAttempt},
 		{"FinishAttempts", testFinishAttempts},
 		{"FinishWebhookBookkeeping", testFinishWebhookBookkeeping},
