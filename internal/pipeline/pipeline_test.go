@@ -1,0 +1,170 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/store"
+	"github.com/hookcast/hookcast/internal/store/sqlite"
+)
+
+// faultStore fails every InTx while fail is set: the fault the pipeline must
+// report without applying anything.
+type faultStore struct {
+	store.Store
+	fail atomic.Bool
+}
+
+func (f *faultStore) InTx(ctx context.Context, fn func(store.Tx) error) error {
+	if f.fail.Load() {
+		return fmt.Errorf("injected: %w", store.ErrUnavailable)
+	}
+	return f.Store.InTx(ctx, fn)
+}
+
+type bundle struct {
+	st      *faultStore
+	p       *Pipeline
+	mu      sync.Mutex
+	handoff []store.ClaimedDelivery
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	sl, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sl.Close() })
+	if err := sl.CreateAccount(ctx, store.Account{ID: "A", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	b := &bundle{st: &faultStore{Store: sl}}
+	b.p = New(b.st, engine.New(engine.DefaultConfig()), Options{
+		Owner: "test", Lease: time.Minute,
+		Handoff: func(cs []store.ClaimedDelivery, _ time.Time) {
+			b.mu.Lock()
+			b.handoff = append(b.handoff, cs...)
+			b.mu.Unlock()
+		},
+	})
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = b.p.Run(runCtx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return b
+}
+
+func (b *bundle) webhook(t *testing.T, edit func(*store.Webhook)) store.Webhook {
+	t.Helper()
+	w := store.Webhook{AccountID: "A", URL: "https://example.com/h", Secret: "c2VjcmV0", IsFeedHooks: true, RetryPolicy: "none"}
+	if edit != nil {
+		edit(&w)
+	}
+	if err := b.st.CreateWebhook(context.Background(), &w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func feedStarted(name, feed string) engine.Signal {
+	return engine.Signal{Kind: engine.FeedStarted, AccountID: "A", Name: name, FeedID: feed}
+}
+
+// TestWhoGetsWhat: events.md §2 — type enabled, filter matched; a disabled webhook's
+// delivery is recorded as skipped; pending ones are handed over leased, with their
+// event and webhook.
+func TestWhoGetsWhat(t *testing.T) {
+	b := setup(t)
+	all := b.webhook(t, nil)
+	cams := b.webhook(t, func(w *store.Webhook) { w.Filter = "^cam" })
+	off := b.webhook(t, func(w *store.Webhook) { w.Disabled, w.DisabledReason = true, "test" })
+	viewersOnly := b.webhook(t, func(w *store.Webhook) { w.IsFeedHooks, w.IsViewerConnectionHooks = false, true })
+	if err := b.p.Submit(context.Background(), []engine.Signal{feedStarted("cam1", "f1"), feedStarted("show", "f2")}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := b.st.ListDeliveries(context.Background(), store.DeliveryQuery{AccountID: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]store.DeliveryState{}
+	for _, d := range ds {
+		ev, err := b.st.GetEvent(context.Background(), "A", d.EventID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[fmt.Sprintf("%s→%d", ev.StreamName, d.WebhookID)] = d.State
+	}
+	want := map[string]store.DeliveryState{
+		fmt.Sprintf("cam1→%d", all.ID): store.DeliveryPending, fmt.Sprintf("cam1→%d", cams.ID): store.DeliveryPending,
+		fmt.Sprintf("cam1→%d", off.ID): store.DeliverySkipped,
+		fmt.Sprintf("show→%d", all.ID): store.DeliveryPending, fmt.Sprintf("show→%d", off.ID): store.DeliverySkipped,
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("deliveries %v\nwant       %v (webhook %d wants no feeds)", got, want, viewersOnly.ID)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.handoff) != 3 {
+		t.Fatalf("%d deliveries handed off, want the 3 pending ones", len(b.handoff))
+	}
+	for _, cd := range b.handoff {
+		if cd.Delivery.ID == 0 || len(cd.Event.Body) == 0 || cd.Webhook.ID != cd.Delivery.WebhookID {
+			t.Fatalf("handed off without what sending needs: %+v", cd.Delivery)
+		}
+	}
+	// Leased to the committer: nobody else can claim them.
+	cs, err := b.st.ClaimDeliveries(context.Background(), store.Claim{Owner: "other", Now: time.Now(), Lease: time.Minute, Limit: 10})
+	if err != nil || len(cs) != 0 {
+		t.Fatalf("claimed %d handed-off deliveries (%v)", len(cs), err)
+	}
+}
+
+// TestCommitFailure: when the transaction fails, every request of the group gets
+// the error and nothing is applied.
+func TestCommitFailure(t *testing.T) {
+	b := setup(t)
+	b.st.fail.Store(true)
+	err := b.p.Submit(context.Background(), []engine.Signal{feedStarted("cam1", "f1")})
+	b.st.fail.Store(false)
+	if err == nil || !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("Submit = %v, want ErrUnavailable", err)
+	}
+	views, err := b.p.Streams(context.Background(), "A")
+	if err != nil || len(views) != 0 {
+		t.Fatalf("a failed commit left state: %v %v", views, err)
+	}
+}
+
+// TestConcurrentSubmits: requests from many goroutines on one stream are all
+// applied, each exactly once (group commit merges them, the lock orders them).
+func TestConcurrentSubmits(t *testing.T) {
+	b := setup(t)
+	const n = 64
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs <- b.p.Submit(context.Background(), []engine.Signal{{Kind: engine.ViewerConnected, AccountID: "A", Name: "show",
+				ViewerID: fmt.Sprintf("v%d", i)}})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	views, err := b.p.Streams(context.Background(), "A")
+	if err != nil || len(views) != 1 || views[0].Viewers != n {
+		t.Fatalf("views %+v (%v), want one stream with %d viewers", views, err, n)
+	}
+}
