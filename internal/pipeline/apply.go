@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/hookcast/hookcast/internal/engine"
@@ -25,18 +24,23 @@ type streams struct {
 }
 
 func (p *Pipeline) applyGroup(ctx context.Context, tx store.Tx, group []*request, res *result) error {
-	// Lock every stream the group touches, in one sorted call (no deadlocks between
-	// concurrent transactions), then apply the signals in the order received.
+	// Lock every stream the group touches in one call (the store takes the locks
+	// in a fixed order, so concurrent transactions cannot deadlock), then apply
+	// the signals in the order received.
 	var keys []store.StreamKey
+	seen := map[store.StreamKey]bool{}
 	for _, r := range group {
 		for i := range r.sigs {
 			if r.sigs[i].Stateful() {
 				k := r.sigs[i].Stream()
-				keys = append(keys, store.StreamKey{AccountID: k.AccountID, Name: k.Name})
+				sk := store.StreamKey{AccountID: k.AccountID, Name: k.Name}
+				if !seen[sk] {
+					seen[sk] = true
+					keys = append(keys, sk)
+				}
 			}
 		}
 	}
-	keys = sortUnique(keys)
 	ss := streams{rows: map[engine.StreamKey]*engine.State{}}
 	if len(keys) > 0 {
 		rows, err := tx.LockStreams(ctx, keys)
@@ -122,23 +126,4 @@ func saveStates(ctx context.Context, tx store.Tx, states map[engine.StreamKey]*e
 		return fmt.Errorf("save %d streams: %w", len(rows), err)
 	}
 	return nil
-}
-
-func sortUnique(keys []store.StreamKey) []store.StreamKey {
-	slices.SortFunc(keys, func(a, b store.StreamKey) int {
-		if a.AccountID != b.AccountID {
-			if a.AccountID < b.AccountID {
-				return -1
-			}
-			return 1
-		}
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
-	return slices.Compact(keys)
 }
