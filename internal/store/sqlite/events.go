@@ -30,7 +30,11 @@ func (t *sqlTx) InsertEvent(ctx context.Context, ev store.Event, deliveries []st
 	if err != nil {
 		return nil, wrap("insert event", err)
 	}
-	res, err := t.tx.ExecContext(ctx, insertEvent, args...)
+	ins, err := t.stmt(ctx, insertEvent)
+	if err != nil {
+		return nil, wrap("insert event", err)
+	}
+	res, err := ins.ExecContext(ctx, args...)
 	if err == nil {
 		err = mustAffect(res, fmt.Errorf("event %q: %w", ev.ID, store.ErrConflict))
 	}
@@ -38,8 +42,12 @@ func (t *sqlTx) InsertEvent(ctx context.Context, ev store.Event, deliveries []st
 		return nil, wrap("insert event", err)
 	}
 	ids := make([]int64, len(ds))
+	insD, err := t.stmt(ctx, insertDelivery)
+	if err != nil {
+		return nil, wrap("insert delivery", err)
+	}
 	for i := range ds {
-		res, err := t.tx.ExecContext(ctx, insertDelivery, sqlutil.DeliveryValues(&ds[i])...)
+		res, err := insD.ExecContext(ctx, sqlutil.DeliveryValues(&ds[i])...)
 		if err == nil {
 			ids[i], err = res.LastInsertId()
 		}

@@ -13,7 +13,25 @@ import (
 // first statement (BEGIN IMMEDIATE), which already keeps every stream from other
 // transactions: LockStreams and DueStreams need no locks of their own.
 type sqlTx struct {
-	tx *sql.Tx
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt // prepared in this transaction, for statements run once per event
+}
+
+// stmt prepares q once per transaction: a group commit inserts many events and
+// deliveries with the same statements, and parsing them was a good part of its cost.
+func (t *sqlTx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := t.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := t.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[q] = s
+	return s, nil
 }
 
 // chunk bounds how many rows one statement reads or writes: few statements for a
