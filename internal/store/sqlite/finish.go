@@ -36,7 +36,7 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 				return errs[i]
 			}
 		}
-		return nil
+		return st.flushFailures(ctx)
 	})
 	for _, i := range valid {
 		if err != nil {
@@ -51,6 +51,17 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 // finishStmts are FinishAttempt's statements, prepared once per transaction.
 type finishStmts struct {
 	release, attempt, failures, disable *sql.Stmt
+	// counters is each webhook's failure count change, in result order, written
+	// once per webhook at the end rather than once per result.
+	counters map[int64]*failureCount
+	order    []int64
+}
+
+// failureCount: after a success the count restarts (reset) from the failures
+// that followed it; without one, it grows by n.
+type failureCount struct {
+	reset bool
+	n     int
 }
 
 func prepareFinish(ctx context.Context, tx *sql.Tx) (*finishStmts, error) {
@@ -64,7 +75,7 @@ func prepareFinish(ctx context.Context, tx *sql.Tx) (*finishStmts, error) {
 			WHERE id = ? AND lease_owner = ? RETURNING webhook_id`},
 		{&st.attempt, "INSERT INTO attempts (" + sqlutil.AttemptColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?)"},
 		{&st.failures, `UPDATE webhooks SET consecutive_failures =
-			CASE WHEN ? THEN 0 ELSE consecutive_failures + 1 END WHERE id = ?`},
+			CASE WHEN ? THEN ? ELSE consecutive_failures + ? END WHERE id = ?`},
 		{&st.disable, "UPDATE webhooks SET disabled = 1, disabled_until = ?, disabled_reason = ? WHERE id = ?"},
 	} {
 		var err error
@@ -110,13 +121,35 @@ func (st *finishStmts) finish(ctx context.Context, f store.AttemptResult) error 
 			a.Latency.Microseconds(), a.Error, a.Response); err != nil {
 			return err
 		}
-		if _, err := st.failures.ExecContext(ctx, f.Success, webhookID); err != nil {
-			return err
+		c := st.counters[webhookID]
+		if c == nil {
+			if st.counters == nil {
+				st.counters = map[int64]*failureCount{}
+			}
+			c = &failureCount{}
+			st.counters[webhookID] = c
+			st.order = append(st.order, webhookID)
+		}
+		if f.Success {
+			c.reset, c.n = true, 0
+		} else {
+			c.n++
 		}
 	}
 	if f.Disable {
 		_, err := st.disable.ExecContext(ctx, sqlutil.Micros(f.DisableUntil), f.DisableReason, webhookID)
 		return err
+	}
+	return nil
+}
+
+// flushFailures writes the webhooks' failure counters.
+func (st *finishStmts) flushFailures(ctx context.Context) error {
+	for _, id := range st.order {
+		c := st.counters[id]
+		if _, err := st.failures.ExecContext(ctx, c.reset, c.n, c.n, id); err != nil {
+			return err
+		}
 	}
 	return nil
 }
