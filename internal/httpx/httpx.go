@@ -11,17 +11,27 @@ import (
 
 // Success writes {"status":"success","data":data} with status 200.
 func Success(w http.ResponseWriter, data any) {
-	WriteJSON(w, http.StatusOK, map[string]any{"status": "success", "data": data})
+	WriteJSON(w, http.StatusOK, struct {
+		Status string `json:"status"`
+		Data   any    `json:"data"`
+	}{"success", data})
 }
 
 // Fail writes a 400 {"status":"fail","data":fields}: fields names what was wrong.
 func Fail(w http.ResponseWriter, fields map[string]string) {
-	WriteJSON(w, http.StatusBadRequest, map[string]any{"status": "fail", "data": fields})
+	WriteJSON(w, http.StatusBadRequest, struct {
+		Status string            `json:"status"`
+		Data   map[string]string `json:"data"`
+	}{"fail", fields})
 }
 
 // Error writes {"status":"error","message":msg,"code":code} with that status.
 func Error(w http.ResponseWriter, code int, msg string) {
-	WriteJSON(w, code, map[string]any{"status": "error", "message": msg, "code": code})
+	WriteJSON(w, code, struct {
+		Status  string `json:"status"`
+		Message string `json:"message"`
+		Code    int    `json:"code"`
+	}{"error", msg, code})
 }
 
 // WriteJSON writes v as JSON with the given status.
