@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -36,7 +37,26 @@ commands:
 `
 
 func main() {
+	version = buildVersion(version)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// buildVersion names a build made without -ldflags by its commit, when Go
+// recorded one ("dev+1a2b3c4"), so User-Agent and logs tell builds apart.
+func buildVersion(v string) string {
+	if v != "dev" {
+		return v
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 7 {
+			return v + "+" + s.Value[:7]
+		}
+	}
+	return v
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
