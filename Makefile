@@ -1,12 +1,17 @@
 # `make test` is the one test command: it installs what the tests need when it is
 # missing (scripts/install-test-deps.sh, idempotent), then vets and runs every test
-# with the race detector.
+# with the race detector, then every fuzz target for a few seconds (scripts/fuzz.sh).
 GO ?= go
 
 .PHONY: test deps vet build fmt bench fuzz
 
 test: deps vet
 	$(GO) test -race -count=1 -timeout 40m ./...
+	GO=$(GO) bash scripts/fuzz.sh
+
+# Every fuzz target for FUZZTIME each (default 3s): `make fuzz FUZZTIME=60s`.
+fuzz:
+	GO=$(GO) FUZZTIME=$(or $(FUZZTIME),3s) bash scripts/fuzz.sh
 
 deps:
 	bash scripts/install-test-deps.sh

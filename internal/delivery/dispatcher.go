@@ -44,9 +44,12 @@ type Dispatcher struct {
 	mu        sync.Mutex
 	stopping  bool
 	endpoints map[int64]*endpoint
-	held      map[int64]*item // delivery id -> its latest claim
-	queued    int
-	seq       uint64 // dispatch sequence number of the last item queued
+	// failingSince is when each failing webhook's current run of failures began,
+	// kept beyond its endpoint's queue (which goes when empty) for auto-disable.
+	failingSince map[int64]time.Time
+	held         map[int64]*item // delivery id -> its latest claim
+	queued       int
+	seq          uint64 // dispatch sequence number of the last item queued
 
 	dropped atomic.Int64 // claims not taken up (queue full or lease too short)
 }
@@ -56,20 +59,21 @@ func New(st store.Store, opts Options) *Dispatcher {
 	opts.setDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Dispatcher{
-		st:         st,
-		opts:       opts,
-		client:     opts.Client,
-		clock:      opts.Clock,
-		notifyCh:   make(chan []int64, 1024),
-		handoffCh:  make(chan handoff, 1024),
-		finishCh:   make(chan finishReq, 1024),
-		wake:       make(chan struct{}, 1),
-		sem:        make(chan struct{}, opts.Workers),
-		stopCh:     make(chan struct{}),
-		sendCtx:    ctx,
-		cancelSend: cancel,
-		endpoints:  make(map[int64]*endpoint),
-		held:       make(map[int64]*item),
+		st:           st,
+		opts:         opts,
+		client:       opts.Client,
+		clock:        opts.Clock,
+		notifyCh:     make(chan []int64, 1024),
+		handoffCh:    make(chan handoff, 1024),
+		finishCh:     make(chan finishReq, 1024),
+		wake:         make(chan struct{}, 1),
+		sem:          make(chan struct{}, opts.Workers),
+		stopCh:       make(chan struct{}),
+		sendCtx:      ctx,
+		cancelSend:   cancel,
+		endpoints:    make(map[int64]*endpoint),
+		failingSince: make(map[int64]time.Time),
+		held:         make(map[int64]*item),
 	}
 }
 

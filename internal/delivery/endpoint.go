@@ -54,6 +54,9 @@ func (d *Dispatcher) dispatch(claimed []store.ClaimedDelivery, claimedAt time.Ti
 		ep := d.endpoints[cd.Webhook.ID]
 		if ep == nil {
 			ep = &endpoint{id: cd.Webhook.ID, failures: cd.Webhook.ConsecutiveFailures}
+			if _, ok := d.failingSince[ep.id]; !ok && ep.failures > 0 {
+				d.failingSince[ep.id] = claimedAt // as far as this process knows
+			}
 			d.endpoints[ep.id] = ep
 		}
 		if len(ep.queue) >= d.opts.PerEndpointQueue {
@@ -173,12 +176,20 @@ func (d *Dispatcher) handle(ep *endpoint, it *item) {
 	}
 	if res.Success {
 		ep.failures = 0
+		delete(d.failingSince, ep.id)
 	} else {
+		since, ok := d.failingSince[ep.id]
+		if !ok || ep.failures == 0 {
+			since = end
+			d.failingSince[ep.id] = since
+		}
 		ep.failures++
-		if !res.Disable && d.opts.AutoDisableAfter > 0 && ep.failures >= d.opts.AutoDisableAfter {
+		if !res.Disable && d.opts.AutoDisableAfter > 0 && ep.failures >= d.opts.AutoDisableAfter &&
+			end.Sub(since) >= d.opts.AutoDisableWindow {
 			res.Disable = true
 			res.DisableUntil = end.Add(d.opts.AutoDisableFor)
-			res.DisableReason = fmt.Sprintf("%d consecutive failed deliveries (last: %s)", ep.failures, dec.Reason)
+			res.DisableReason = fmt.Sprintf("%d consecutive failed deliveries over %s (last: %s)",
+				ep.failures, end.Sub(since).Round(time.Second), dec.Reason)
 		}
 	}
 	d.mu.Unlock()

@@ -52,12 +52,13 @@ func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
 	}
 }
 
-// TestDeadEndpointAutoDisabled: consecutive failures disable the webhook for a
-// while; deliveries meanwhile are skipped; after the while one probe is sent,
-// and its failure disables the webhook again.
+// TestDeadEndpointAutoDisabled: failures in a short outage disable nothing; once
+// they have gone on for the window, the webhook is disabled for a while;
+// deliveries meanwhile are skipped; after the while one probe is sent, and its
+// failure disables the webhook again.
 func TestDeadEndpointAutoDisabled(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Options{AutoDisableAfter: 3, AutoDisableFor: time.Hour})
+	h := newHarness(t, Options{AutoDisableAfter: 3, AutoDisableWindow: 10 * time.Minute, AutoDisableFor: time.Hour})
 	dead := httptest.NewServer(http.NotFoundHandler())
 	deadURL := dead.URL
 	dead.Close() // nothing listens there any more: connection refused
@@ -79,9 +80,20 @@ func TestDeadEndpointAutoDisabled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got.Disabled {
+		t.Fatalf("disabled after 3 failures within a second: %q", got.DisabledReason)
+	}
+	h.clock.Advance(10 * time.Minute) // still failing ten minutes later
+	_, later := h.event(0, nil, wh)
+	h.d.Notify(later)
+	h.waitState(later[0], store.DeliveryFailed)
+	waitFor(t, "webhook disabled", func() bool {
+		got, err = h.st.GetWebhook(context.Background(), account, wh.ID)
+		return err == nil && got.Disabled
+	})
 	wantUntil := h.clock.Now().Add(time.Hour)
 	if !got.Disabled || !got.DisabledUntil.Equal(wantUntil) ||
-		got.DisabledReason != "3 consecutive failed deliveries (last: connection refused)" {
+		got.DisabledReason != "4 consecutive failed deliveries over 10m0s (last: connection refused)" {
 		t.Fatalf("webhook disabled=%v until=%v reason=%q", got.Disabled, got.DisabledUntil, got.DisabledReason)
 	}
 
@@ -99,7 +111,7 @@ func TestDeadEndpointAutoDisabled(t *testing.T) {
 	}
 	got, _ = h.st.GetWebhook(context.Background(), account, wh.ID)
 	if !got.Disabled || !got.DisabledUntil.Equal(h.clock.Now().Add(time.Hour)) ||
-		!strings.HasPrefix(got.DisabledReason, "4 consecutive failed deliveries") {
+		!strings.HasPrefix(got.DisabledReason, "5 consecutive failed deliveries") {
 		t.Fatalf("after the probe: disabled=%v until=%v reason=%q", got.Disabled, got.DisabledUntil, got.DisabledReason)
 	}
 }

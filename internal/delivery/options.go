@@ -69,6 +69,11 @@ type Options struct {
 	// AutoDisableAfter disables a webhook after this many consecutive failed
 	// attempts. Default 20; negative: never.
 	AutoDisableAfter int
+	// AutoDisableWindow is how long the failures must have been going on, too,
+	// before a webhook is disabled: an endpoint down for a few minutes gets all
+	// its deliveries once it is back (they retry), instead of being disabled and
+	// having them skipped. Default 30 min; negative: no minimum.
+	AutoDisableWindow time.Duration
 	// AutoDisableFor is how long an auto-disabled webhook stays disabled; the
 	// next attempt after that is a probe, and one more failure disables it
 	// again. Default 1 h.
@@ -118,6 +123,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.UserAgent == "" {
 		o.UserAgent = "hookcast"
+	}
+	if o.AutoDisableWindow == 0 {
+		o.AutoDisableWindow = 30 * time.Minute
 	}
 	if o.AutoDisableFor <= 0 {
 		o.AutoDisableFor = time.Hour

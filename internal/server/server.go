@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -89,7 +90,17 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		NoViewersDelay:        cfg.NoViewersDelay,
 		FeedTimeout:           cfg.FeedTimeout,
 	})
+	// A stable name per replica (host and address), so that a restarted replica
+	// frees the leases its previous run left (on PostgreSQL they would otherwise
+	// hold those deliveries for the lease, 60 s).
+	owner := hostname() + "@" + ln.Addr().String()
+	if n, err := st.ReleaseOwner(ctx, owner); err != nil {
+		return nil, err
+	} else if n > 0 {
+		log.Info("released deliveries leased by this replica's previous run", "count", n)
+	}
 	s.disp = delivery.New(st, delivery.Options{
+		Owner:     owner,
 		Client:    netguard.NewClient(netguard.ClientOptions{AllowPrivate: cfg.AllowPrivateTargets, MaxIdleConnsPerHost: 8}),
 		UserAgent: "hookcast/" + version,
 		Logger:    log.With("part", "delivery"),
@@ -259,4 +270,12 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "hookcast"
+	}
+	return h
 }

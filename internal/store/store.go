@@ -110,6 +110,10 @@ type Store interface {
 	// ReleaseDeliveries gives back owner's leases on ids (pending rows only), so
 	// they can be claimed again at once rather than when the lease runs out.
 	ReleaseDeliveries(ctx context.Context, owner string, ids []int64) error
+	// ReleaseOwner gives back every lease owner holds: a replica restarting under
+	// the same name frees what its previous run left, instead of waiting for the
+	// leases to run out. It returns how many were freed.
+	ReleaseOwner(ctx context.Context, owner string) (int64, error)
 	// FinishAttempts is FinishAttempt for many results in one transaction (the
 	// dispatcher's group commit); it returns one error per result, nil when taken.
 	FinishAttempts(ctx context.Context, rs []AttemptResult) []error

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -68,14 +69,15 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Cla
 	return out, nil
 }
 
-// finish is FinishAttempt in one statement: d releases the lease if owner holds
-// it, and only then a records the attempt (when $5 > 0) and w does the
-// webhook's bookkeeping.
+// finishDelivery releases the lease if owner holds it and, when an attempt was
+// made ($5 > 0), records it; it returns the webhook (no row: the lease was lost).
+// The webhooks' bookkeeping comes after every delivery of the batch, once per
+// webhook in id order, so that replicas recording attempts for the same webhooks
+// never lock them in opposite orders.
 //
 // $1 delivery, $2 owner, $3 state, $4 next attempt, $5 n, $6 at, $7 status,
-// $8 latency µs, $9 error, $10 response, $11 success, $12 disable,
-// $13 disable until, $14 disable reason.
-const finish = `WITH d AS (
+// $8 latency µs, $9 error, $10 response.
+const finishDelivery = `WITH d AS (
 		UPDATE deliveries SET state = $3, next_attempt_at = $4,
 			attempts = attempts + CASE WHEN $5::int > 0 THEN 1 ELSE 0 END,
 			last_status = $7, last_error = $9, lease_owner = '', lease_until = 0, updated_at = $6
@@ -84,69 +86,129 @@ const finish = `WITH d AS (
 	), a AS (
 		INSERT INTO attempts (` + sqlutil.AttemptColumns + `)
 		SELECT d.id, $5, $6, $7, $8, $9, $10 FROM d WHERE $5::int > 0
-	), w AS (
-		UPDATE webhooks SET
-			consecutive_failures = CASE WHEN $5::int = 0 THEN consecutive_failures
-				WHEN $11::bool THEN 0 ELSE consecutive_failures + 1 END,
-			disabled = disabled OR $12::bool,
-			disabled_until = CASE WHEN $12::bool THEN $13 ELSE disabled_until END,
-			disabled_reason = CASE WHEN $12::bool THEN $14 ELSE disabled_reason END
-		FROM d WHERE webhooks.id = d.webhook_id AND ($5::int > 0 OR $12::bool)
 	)
-	SELECT count(*) FROM d`
+	SELECT webhook_id FROM d`
+
+// finishWebhook applies a batch's effect on one webhook: the failure count
+// restarts at $3 after a success ($2), else grows by $3; $4 disables it until $5
+// for reason $6. A row already as wanted is not touched (nor locked).
+const finishWebhook = `UPDATE webhooks SET
+		consecutive_failures = CASE WHEN $2::bool THEN $3 ELSE consecutive_failures + $3 END,
+		disabled = disabled OR $4::bool,
+		disabled_until = CASE WHEN $4::bool THEN $5 ELSE disabled_until END,
+		disabled_reason = CASE WHEN $4::bool THEN $6 ELSE disabled_reason END
+	WHERE id = $1 AND ($4::bool OR $3 > 0 OR ($2::bool AND consecutive_failures <> 0))`
 
 // FinishAttempt implements store.Store.
 func (s *Store) FinishAttempt(ctx context.Context, f store.AttemptResult) error {
 	return s.FinishAttempts(ctx, []store.AttemptResult{f})[0]
 }
 
-// FinishAttempts implements store.Store: every result's statement goes in one
-// round trip, which PostgreSQL runs as one implicit transaction. A lost lease
-// matches no row and undoes nothing; any other failure undoes the whole batch, so
-// every result then reports it.
+// FinishAttempts implements store.Store: one transaction, retried on a deadlock
+// or serialization failure; the deliveries' statements go in one round trip.
 func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []error {
 	errs := make([]error, len(rs))
-	b := &pgx.Batch{}
-	var sent []int
+	var valid []int
 	for i, f := range rs {
 		if f.Owner == "" || !sqlutil.ValidState(f.State) {
 			errs[i] = fmt.Errorf("postgres: finish attempt: need an owner and a valid state (got %q)", f.State)
 			continue
 		}
-		a := f.Attempt
-		at := a.At
-		if at.IsZero() {
-			at = sqlutil.Now()
-		}
-		b.Queue(finish, a.DeliveryID, f.Owner, string(f.State), sqlutil.Micros(f.NextAttemptAt),
-			a.N, sqlutil.Micros(at), a.Status, a.Latency.Microseconds(), a.Error, a.Response,
-			f.Success, f.Disable, sqlutil.Micros(f.DisableUntil), f.DisableReason)
-		sent = append(sent, i)
+		valid = append(valid, i)
 	}
-	if len(sent) == 0 {
+	if len(valid) == 0 {
 		return errs
 	}
-	br := s.pool.SendBatch(ctx, b)
-	for _, i := range sent {
-		var n int
-		err := br.QueryRow().Scan(&n)
-		if err == nil && n == 0 {
-			err = fmt.Errorf("delivery %d leased by %q: %w", rs[i].Attempt.DeliveryID, rs[i].Owner, store.ErrNotFound)
+	err := s.InTx(ctx, func(stx store.Tx) error {
+		tx := stx.(*pgTx).tx
+		b := &pgx.Batch{}
+		for _, i := range valid {
+			f := rs[i]
+			a := f.Attempt
+			b.Queue(finishDelivery, a.DeliveryID, f.Owner, string(f.State), sqlutil.Micros(f.NextAttemptAt),
+				a.N, sqlutil.Micros(attemptAt(f)), a.Status, a.Latency.Microseconds(), a.Error, a.Response)
 		}
-		errs[i] = wrap("finish attempt", err)
-	}
-	failed := br.Close()
-	for _, i := range sent {
-		if failed == nil && errs[i] != nil && !errors.Is(errs[i], store.ErrNotFound) {
-			failed = errs[i]
+		br := tx.SendBatch(ctx, b)
+		hooks := webhookEffects{}
+		for _, i := range valid {
+			var wh int64
+			err := br.QueryRow().Scan(&wh)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				errs[i] = fmt.Errorf("delivery %d leased by %q: %w", rs[i].Attempt.DeliveryID, rs[i].Owner, store.ErrNotFound)
+			case err != nil:
+				br.Close()
+				return err
+			default:
+				errs[i] = nil
+				hooks.add(wh, rs[i])
+			}
 		}
-	}
-	if failed != nil {
-		for _, i := range sent {
-			errs[i] = wrap("finish attempt", failed)
+		if err := br.Close(); err != nil {
+			return err
+		}
+		for _, e := range hooks.sorted() {
+			if _, err := tx.Exec(ctx, finishWebhook, e.id, e.reset, e.n, e.disable, sqlutil.Micros(e.until), e.reason); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, i := range valid {
+		if err != nil {
+			errs[i] = wrap("finish attempt", err)
+		} else if errs[i] != nil {
+			errs[i] = wrap("finish attempt", errs[i])
 		}
 	}
 	return errs
+}
+
+// webhookEffect is what a batch of results does to one webhook.
+type webhookEffect struct {
+	id      int64
+	reset   bool // a success: the count restarts from the failures after it
+	n       int
+	disable bool
+	until   time.Time
+	reason  string
+}
+
+type webhookEffects map[int64]*webhookEffect
+
+func (m webhookEffects) add(id int64, f store.AttemptResult) {
+	e := m[id]
+	if e == nil {
+		e = &webhookEffect{id: id}
+		m[id] = e
+	}
+	if f.Attempt.N > 0 {
+		if f.Success {
+			e.reset, e.n = true, 0
+		} else {
+			e.n++
+		}
+	}
+	if f.Disable {
+		e.disable, e.until, e.reason = true, f.DisableUntil, f.DisableReason
+	}
+}
+
+// sorted lists the effects by webhook id: the lock order every replica keeps.
+func (m webhookEffects) sorted() []*webhookEffect {
+	out := make([]*webhookEffect, 0, len(m))
+	for _, e := range m {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b *webhookEffect) int { return cmp.Compare(a.id, b.id) })
+	return out
+}
+
+func attemptAt(f store.AttemptResult) time.Time {
+	if f.Attempt.At.IsZero() {
+		return sqlutil.Now()
+	}
+	return f.Attempt.At
 }
 
 // ReleaseDeliveries implements store.Store.
@@ -157,4 +219,10 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, owner string, ids []int64
 	_, err := s.pool.Exec(ctx, `UPDATE deliveries SET lease_owner = '', lease_until = 0
 		WHERE lease_owner = $1 AND state = 'pending' AND id = ANY ($2)`, owner, ids)
 	return wrap("release deliveries", err)
+}
+
+// ReleaseOwner implements store.Store.
+func (s *Store) ReleaseOwner(ctx context.Context, owner string) (int64, error) {
+	tag, err := s.pool.Exec(ctx, "UPDATE deliveries SET lease_owner = '', lease_until = 0 WHERE state = 'pending' AND lease_owner = $1", owner)
+	return tag.RowsAffected(), wrap("release owner", err)
 }

@@ -115,3 +115,17 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, owner string, ids []int64
 	})
 	return wrap("release deliveries", err)
 }
+
+// ReleaseOwner implements store.Store.
+func (s *Store) ReleaseOwner(ctx context.Context, owner string) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE deliveries SET lease_owner = '', lease_until = 0 WHERE state = 'pending' AND lease_owner = ?", owner)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, wrap("release owner", err)
+}

@@ -224,10 +224,21 @@ func testReleaseAndExclude(t *testing.T, s store.Store) {
 		t.Fatalf("claimed %v", got)
 	}
 	must(t, s.ReleaseDeliveries(c, "someone-else", ids))
+	if n, err := s.ReleaseOwner(c, "someone-else"); err != nil || n != 0 {
+		t.Fatalf("ReleaseOwner of another owner = %d, %v", n, err)
+	}
 	if got := claim(t, s, "r2", t0, 10); len(got) != 0 {
 		t.Fatalf("another owner's release freed %v", claimIDs(got))
 	}
-	must(t, s.ReleaseDeliveries(c, "r1", ids))
+	must(t, s.ReleaseDeliveries(c, "r1", ids[:1]))
+	if got := claim(t, s, "r2", t0, 10); len(got) != 1 || got[0].Delivery.ID != ids[0] {
+		t.Fatalf("ReleaseDeliveries of one freed %v", claimIDs(got))
+	}
+	must(t, s.ReleaseDeliveries(c, "r2", ids[:1]))
+	claim(t, s, "r1", t0, 10) // r1 holds both again
+	if n, err := s.ReleaseOwner(c, "r1"); err != nil || n != 2 {
+		t.Fatalf("ReleaseOwner = %d, %v; want 2", n, err)
+	}
 	cs, err := s.ClaimDeliveries(c, store.Claim{Owner: "r2", Now: t0, Lease: time.Minute, Limit: 10, ExcludeWebhooks: []int64{w1.ID}})
 	must(t, err)
 	if len(cs) != 1 || cs[0].Webhook.ID != w2.ID {
