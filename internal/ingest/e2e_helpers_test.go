@@ -9,17 +9,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/store"
-	"github.com/hookcast/hookcast/internal/thumbnail"
 	"github.com/hookcast/hookcast/webhook"
 )
 
@@ -241,54 +237,6 @@ func (a *apiClient) call(ctx context.Context, method, path string, in, out any) 
 	}
 	if out != nil {
 		return json.Unmarshal(env.Data, out)
-	}
-	return nil
-}
-
-// liveFeeds is the capturer's LiveFeeds, from GET /api/streams.
-func (a *apiClient) liveFeeds(ctx context.Context, _ string) ([]thumbnail.Feed, error) {
-	var views []struct {
-		AccountID string `json:"accountId"`
-		Name      string `json:"name"`
-		Feeds     []struct {
-			FeedID  string `json:"feedId"`
-			Started int64  `json:"started"`
-		} `json:"feeds"`
-	}
-	if err := a.call(ctx, "GET", "/api/streams", nil, &views); err != nil {
-		return nil, err
-	}
-	var out []thumbnail.Feed
-	for _, v := range views {
-		for _, f := range v.Feeds {
-			out = append(out, thumbnail.Feed{AccountID: v.AccountID, Name: v.Name, FeedID: f.FeedID, Started: f.Started})
-		}
-	}
-	return out, nil
-}
-
-// ingestSink stores thumbnails through POST /api/ingest/thumbnails.
-type ingestSink struct{ base, token string }
-
-func (s *ingestSink) SubmitEvents(ctx context.Context, evs []store.Event) error {
-	for _, e := range evs {
-		q := url.Values{"accountId": {e.AccountID}, "name": {e.StreamName},
-			"feedId": {e.Headers[webhook.HeaderFeedID]}, "at": {strconv.FormatInt(e.Timestamp, 10)}}
-		req, err := http.NewRequestWithContext(ctx, "POST", s.base+"/api/ingest/thumbnails?"+q.Encode(), bytes.NewReader(e.Body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Authorization", "Bearer "+s.token)
-		req.Header.Set("Content-Type", "image/jpeg")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("thumbnail ingest: %d %s", resp.StatusCode, raw)
-		}
 	}
 	return nil
 }

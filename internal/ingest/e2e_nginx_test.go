@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/hookcast/hookcast/internal/server"
-	"github.com/hookcast/hookcast/internal/thumbnail"
 	"github.com/hookcast/hookcast/webhook"
 )
 
@@ -37,10 +36,14 @@ func TestE2ENginxRTMP(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
 	const ingestToken = "ingest-token-0123456789"
 
+	port := freePort(t)
+	rtmp := fmt.Sprintf("rtmp://127.0.0.1:%d/live/", port)
+	// serve's own thumbnail capturer reads the live streams from nginx.
 	srv, err := server.New(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(),
 		AdminToken: "admin-token-0123456789", IngestToken: ingestToken,
 		ViewerAttemptInterval: time.Second, NoViewersDelay: 2 * time.Second,
-		AllowPrivateTargets: true, LogLevel: "error"}, "test", io.Discard)
+		AllowPrivateTargets: true, LogLevel: "error",
+		ThumbnailSource: rtmp + "{name}", ThumbnailInterval: time.Second}, "test", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,20 +61,9 @@ func TestE2ENginxRTMP(t *testing.T) {
 		"isViewerConnectionHooks": true, "isMediaHooks": true, "isRecordingHooks": true, "isThumbnailHooks": true}, &hook)
 	rcv.setSecret(hook.Secret)
 
-	port := freePort(t)
 	dir := t.TempDir()
 	startNginx(t, nginxBin, module, dir, port, base+"/api/ingest/nginx-rtmp?token="+ingestToken)
-	rtmp := fmt.Sprintf("rtmp://127.0.0.1:%d/live/", port)
 	acct := srv.Default
-
-	// The thumbnail capturer, posting to the thumbnail ingest route and learning
-	// the live feeds from the streams API.
-	capt, err := thumbnail.New(thumbnail.Options{Source: rtmp + "{name}", Interval: time.Second, Timeout: 10 * time.Second,
-		LiveFeeds: api.liveFeeds, Sink: &ingestSink{base: base, token: ingestToken}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = capt.Run(ctx) }()
 
 	// A player waits on a stream nobody publishes; it reads 3 s once it flows.
 	player := ffmpeg(ctx, t, "player", "-i", rtmp+"show", "-t", "3", "-f", "null", "-")
