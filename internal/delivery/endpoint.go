@@ -59,7 +59,7 @@ func (d *Dispatcher) dispatch(claimed []store.ClaimedDelivery, claimedAt time.Ti
 			}
 			d.endpoints[ep.id] = ep
 		}
-		if len(ep.queue) >= d.opts.PerEndpointQueue {
+		if len(ep.queue) >= d.opts.PerEndpointQueue || d.queued >= d.opts.MaxQueued {
 			back = append(back, cd.Delivery.ID)
 			continue
 		}

@@ -45,13 +45,14 @@ type Options struct {
 	// Default 4.
 	PerEndpointConcurrency int
 	// PerEndpointQueue is how many claimed deliveries one webhook may have waiting
-	// in memory; more are left in the store (their lease runs out and they are
-	// claimed again). Default 1000.
+	// in memory; more are given back to the store and claimed again when there
+	// is room. Default 5000.
 	PerEndpointQueue int
 	// Workers bounds the attempts in flight over all webhooks. Default 256.
 	Workers int
-	// MaxQueued stops the poller claiming while this many deliveries wait in
-	// memory. Default 4096.
+	// MaxQueued bounds the deliveries waiting in memory over all webhooks: the
+	// poller stops claiming at it, and deliveries handed over beyond it are
+	// given back to the store. Default 20000.
 	MaxQueued int
 	// PollInterval is how often the store is searched for due deliveries:
 	// retries, rows left by a crash, rows committed by other replicas. New
@@ -110,9 +111,9 @@ func (o *Options) setDefaults() {
 		o.Lease = 60 * time.Second
 	}
 	o.Lease = max(o.Lease, o.AttemptTimeout+10*time.Second)
-	setDefault(&o.PerEndpointQueue, 1000)
+	setDefault(&o.PerEndpointQueue, 5000)
 	setDefault(&o.Workers, 256)
-	setDefault(&o.MaxQueued, 4096)
+	setDefault(&o.MaxQueued, 20000)
 	setDefault(&o.PollBatch, 256)
 	setDefault(&o.AutoDisableAfter, 20)
 	if o.PollInterval <= 0 {

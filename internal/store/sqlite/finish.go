@@ -74,8 +74,10 @@ func prepareFinish(ctx context.Context, tx *sql.Tx) (*finishStmts, error) {
 			last_status = ?, last_error = ?, lease_owner = '', lease_until = 0, updated_at = ?
 			WHERE id = ? AND lease_owner = ? RETURNING webhook_id`},
 		{&st.attempt, "INSERT INTO attempts (" + sqlutil.AttemptColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?)"},
+		// A success on a webhook with no failures changes nothing: no write.
 		{&st.failures, `UPDATE webhooks SET consecutive_failures =
-			CASE WHEN ? THEN ? ELSE consecutive_failures + ? END WHERE id = ?`},
+			CASE WHEN ?1 THEN ?2 ELSE consecutive_failures + ?2 END
+			WHERE id = ?3 AND NOT (?1 AND consecutive_failures = ?2)`},
 		{&st.disable, "UPDATE webhooks SET disabled = 1, disabled_until = ?, disabled_reason = ? WHERE id = ?"},
 	} {
 		var err error
@@ -147,7 +149,7 @@ func (st *finishStmts) finish(ctx context.Context, f store.AttemptResult) error 
 func (st *finishStmts) flushFailures(ctx context.Context) error {
 	for _, id := range st.order {
 		c := st.counters[id]
-		if _, err := st.failures.ExecContext(ctx, c.reset, c.n, c.n, id); err != nil {
+		if _, err := st.failures.ExecContext(ctx, c.reset, c.n, id); err != nil {
 			return err
 		}
 	}
