@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -51,7 +52,14 @@ func startService(ctx context.Context, o options) (*service, error) {
 	go func() { _ = srv.Run(runCtx); close(done) }()
 	return &service{
 		base: "http://" + srv.Addr(), secret: secret, account: srv.Default,
-		stop: func() { cancel(); <-done; os.RemoveAll(dir) },
+		stop: func() {
+			if fi, err := os.Stat(filepath.Join(dir, "hookcast.db-wal")); err == nil {
+				fmt.Printf("  (SQLite WAL at the end of the run: %.1f MiB)\n", float64(fi.Size())/(1<<20))
+			}
+			cancel()
+			<-done
+			os.RemoveAll(dir)
+		},
 	}, nil
 }
 

@@ -43,6 +43,7 @@ type Store struct {
 	path  string
 	write *sql.DB // exactly one connection: the only writer
 	read  *sql.DB // a pool of query_only connections
+	ckpt  *checkpointer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -88,6 +89,10 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.ckpt, err = startCheckpointer(s.path); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -117,6 +122,12 @@ func dsn(path string, write bool) string {
 	q.Add("_pragma", "temp_store(MEMORY)")
 	if write {
 		q.Add("_pragma", "journal_mode(WAL)")
+		// Checkpoints are the checkpointer's, beside the writer, so their fsyncs
+		// do not stall commits (checkpoint.go). The writer still checkpoints
+		// when the WAL passes 64 MiB (the checkpointer fell behind: the WAL
+		// stays bounded), and the WAL file is cut back to 64 MiB after a reset.
+		q.Add("_pragma", "wal_autocheckpoint(16384)")
+		q.Add("_pragma", "journal_size_limit(67108864)")
 		q.Set("_txlock", "immediate")
 	} else {
 		q.Add("_pragma", "query_only(1)")
@@ -134,6 +145,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes both pools.
 func (s *Store) Close() error {
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	if s.read != nil {
 		errs = append(errs, s.read.Close())
 	}
