@@ -236,3 +236,7 @@ func removeStale() {
 		_ = os.RemoveAll(dir)
 	}
 }
+
+// Binaries returns the directory holding initdb and postgres (the newest
+// /usr/lib/postgresql/*/bin, then PATH), for tests that run a cluster of their own.
+func Binaries() (string, error) { return findBin() }

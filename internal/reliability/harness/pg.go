@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -42,7 +41,7 @@ type Cluster struct {
 // skips the test when the server binaries are missing (unless testpg.Required).
 func NewCluster(t testing.TB) *Cluster {
 	t.Helper()
-	bin, err := pgBin()
+	bin, err := testpg.Binaries()
 	if err != nil {
 		if testpg.Required() {
 			t.Fatal(err)
@@ -163,32 +162,6 @@ func (c *Cluster) Stop(mode StopMode) {
 		_ = c.cmd.Process.Kill()
 		<-c.exited
 	}
-}
-
-// pgBin finds initdb and postgres the way internal/testpg does: the newest
-// /usr/lib/postgresql/*/bin, then PATH.
-func pgBin() (string, error) {
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	slices.SortFunc(dirs, func(a, b string) int { return pgVersion(b) - pgVersion(a) })
-	if p, err := exec.LookPath("initdb"); err == nil {
-		dirs = append(dirs, filepath.Dir(p))
-	}
-	for _, d := range dirs {
-		if isFile(filepath.Join(d, "initdb")) && isFile(filepath.Join(d, "postgres")) {
-			return d, nil
-		}
-	}
-	return "", fmt.Errorf("PostgreSQL server binaries (initdb, postgres) not found; run `make deps`")
-}
-
-func pgVersion(binDir string) int {
-	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
-	return v
-}
-
-func isFile(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && !fi.IsDir()
 }
 
 // pgCredential: initdb and postgres refuse to run as root, so as root they run as
