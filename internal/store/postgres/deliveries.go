@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -107,15 +106,7 @@ func (s *Store) FinishAttempt(ctx context.Context, f store.AttemptResult) error 
 // FinishAttempts implements store.Store: one transaction, retried on a deadlock
 // or serialization failure; the deliveries' statements go in one round trip.
 func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []error {
-	errs := make([]error, len(rs))
-	var valid []int
-	for i, f := range rs {
-		if f.Owner == "" || !sqlutil.ValidState(f.State) {
-			errs[i] = fmt.Errorf("postgres: finish attempt: need an owner and a valid state (got %q)", f.State)
-			continue
-		}
-		valid = append(valid, i)
-	}
+	errs, valid := sqlutil.CheckResults("postgres", rs)
 	if len(valid) == 0 {
 		return errs
 	}
@@ -126,10 +117,10 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 			f := rs[i]
 			a := f.Attempt
 			b.Queue(finishDelivery, a.DeliveryID, f.Owner, string(f.State), sqlutil.Micros(f.NextAttemptAt),
-				a.N, sqlutil.Micros(attemptAt(f)), a.Status, a.Latency.Microseconds(), a.Error, a.Response)
+				a.N, sqlutil.Micros(sqlutil.AttemptAt(f)), a.Status, a.Latency.Microseconds(), a.Error, a.Response)
 		}
 		br := tx.SendBatch(ctx, b)
-		hooks := webhookEffects{}
+		hooks := sqlutil.WebhookEffects{}
 		for _, i := range valid {
 			var wh int64
 			err := br.QueryRow().Scan(&wh)
@@ -141,74 +132,20 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 				return err
 			default:
 				errs[i] = nil
-				hooks.add(wh, rs[i])
+				hooks.Add(wh, rs[i])
 			}
 		}
 		if err := br.Close(); err != nil {
 			return err
 		}
-		for _, e := range hooks.sorted() {
-			if _, err := tx.Exec(ctx, finishWebhook, e.id, e.reset, e.n, e.disable, sqlutil.Micros(e.until), e.reason); err != nil {
+		for _, e := range hooks.Sorted() {
+			if _, err := tx.Exec(ctx, finishWebhook, e.ID, e.Reset, e.N, e.Disable, sqlutil.Micros(e.Until), e.Reason); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	for _, i := range valid {
-		if err != nil {
-			errs[i] = wrap("finish attempt", err)
-		} else if errs[i] != nil {
-			errs[i] = wrap("finish attempt", errs[i])
-		}
-	}
-	return errs
-}
-
-// webhookEffect is what a batch of results does to one webhook.
-type webhookEffect struct {
-	id      int64
-	reset   bool // a success: the count restarts from the failures after it
-	n       int
-	disable bool
-	until   time.Time
-	reason  string
-}
-
-type webhookEffects map[int64]*webhookEffect
-
-func (m webhookEffects) add(id int64, f store.AttemptResult) {
-	e := m[id]
-	if e == nil {
-		e = &webhookEffect{id: id}
-		m[id] = e
-	}
-	if f.Attempt.N > 0 {
-		if f.Success {
-			e.reset, e.n = true, 0
-		} else {
-			e.n++
-		}
-	}
-	if f.Disable {
-		e.disable, e.until, e.reason = true, f.DisableUntil, f.DisableReason
-	}
-}
-
-// sorted lists the effects by webhook id: the lock order every replica keeps.
-func (m webhookEffects) sorted() []*webhookEffect {
-	out := make([]*webhookEffect, 0, len(m))
-	for _, e := range m {
-		out = append(out, e)
-	}
-	slices.SortFunc(out, func(a, b *webhookEffect) int { return cmp.Compare(a.id, b.id) })
-	return out
-}
-
-func attemptAt(f store.AttemptResult) time.Time {
-	if f.Attempt.At.IsZero() {
-		return sqlutil.Now()
-	}
-	return f.Attempt.At
+	return sqlutil.FinishErrors(errs, valid, err, wrap)
 }
 
 // ReleaseDeliveries implements store.Store.
