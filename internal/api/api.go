@@ -25,7 +25,7 @@ type Deps struct {
 	// Store keeps accounts, secrets, webhooks and the delivery log. Required.
 	Store store.Store
 	// AdminToken checks the bearer token of /api/admin/* (in constant time: see
-	// TokenChecker). Nil: the admin API refuses everyone.
+	// httpx.TokenChecker). Nil: the admin API refuses everyone.
 	AdminToken func(presented string) bool
 	// AllowPrivateTargets lets webhooks point at loopback and private addresses
 	// (local development and tests). Off, such URLs are refused when saved.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -82,16 +81,6 @@ func (a *API) AuthenticateSecret(ctx context.Context, secret string) (string, er
 		return "", fmt.Errorf("authenticate: %w", err)
 	}
 	return acct, nil
-}
-
-// TokenChecker returns a constant-time check of a presented token against token,
-// for Deps.AdminToken. An empty token accepts nothing.
-func TokenChecker(token string) func(presented string) bool {
-	want := HashSecret(token)
-	return func(presented string) bool {
-		// Comparing hashes keeps the comparison constant-time even across lengths.
-		return token != "" && subtle.ConstantTimeCompare(HashSecret(presented), want) == 1
-	}
 }
 
 // authenticateAdmin checks the admin bearer token. With no checker configured the

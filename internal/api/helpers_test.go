@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/httpx"
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/sqlite"
 )
@@ -61,7 +62,7 @@ func setup(t testing.TB, opts ...func(*Deps)) *bundle {
 	b.secretB = b.addAccount(acctB)
 	d := Deps{
 		Store:      st,
-		AdminToken: TokenChecker(testAdminToken),
+		AdminToken: httpx.TokenChecker(testAdminToken),
 		Now:        b.clock.Now,
 		SendTest: func(ctx context.Context, accountID, typ string) error {
 			b.mu.Lock()

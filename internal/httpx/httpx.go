@@ -3,6 +3,7 @@
 package httpx
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
@@ -56,11 +57,21 @@ func BearerToken(r *http.Request) string {
 	return strings.TrimSpace(tok)
 }
 
-// TokenEqual compares a presented token with the expected one in constant time.
-// An empty expected token never matches.
-func TokenEqual(got, want string) bool {
-	if want == "" {
-		return false
+// HashChecker returns a constant-time check of presented tokens against the
+// SHA-256 of the expected one: tokens are kept only as hashes, and comparing
+// hashes keeps the time the same whatever the presented length.
+func HashChecker(hash [32]byte) func(presented string) bool {
+	return func(presented string) bool {
+		h := sha256.Sum256([]byte(presented))
+		return subtle.ConstantTimeCompare(h[:], hash[:]) == 1
 	}
-	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// TokenChecker is HashChecker for a token given in clear. An empty token accepts
+// nothing.
+func TokenChecker(token string) func(presented string) bool {
+	if token == "" {
+		return func(string) bool { return false }
+	}
+	return HashChecker(sha256.Sum256([]byte(token)))
 }

@@ -73,7 +73,7 @@ func setup(t testing.TB) (http.Handler, *recorder) {
 	t.Helper()
 	rec := &recorder{}
 	h := &ingest.Handler{
-		Token:          func(p string) bool { return httpx.TokenEqual(p, testToken) },
+		Token:          httpx.TokenChecker(testToken),
 		Submit:         rec,
 		Accounts:       accounts{"DEF": true, "ABC123": true},
 		DefaultAccount: "DEF",

@@ -52,7 +52,7 @@ func TestMediaMTXPollerRepairsLostHooks(t *testing.T) {
 	api := httptest.NewServer(mtx)
 	defer api.Close()
 	rec := &recorder{}
-	h := &ingest.Handler{Token: func(p string) bool { return httpx.TokenEqual(p, testToken) }, Submit: rec,
+	h := &ingest.Handler{Token: httpx.TokenChecker(testToken), Submit: rec,
 		Accounts: accounts{"DEF": true, "ABC123": true}, DefaultAccount: "DEF"}
 	var (
 		mu   sync.Mutex

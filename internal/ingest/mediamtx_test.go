@@ -166,7 +166,7 @@ func setupWith(t testing.TB, change func(*ingest.Handler)) (http.Handler, *recor
 	t.Helper()
 	rec := &recorder{}
 	h := &ingest.Handler{
-		Token:          func(p string) bool { return httpx.TokenEqual(p, testToken) },
+		Token:          httpx.TokenChecker(testToken),
 		Submit:         rec,
 		Accounts:       accounts{"DEF": true, "ABC123": true},
 		DefaultAccount: "DEF",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hookcast/hookcast/internal/api"
+	"github.com/hookcast/hookcast/internal/httpx"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -33,10 +33,8 @@ type Firsts struct {
 // token is a bearer token known only by its hash, compared in constant time.
 type token struct{ hash [32]byte }
 
-func (t token) check(presented string) bool {
-	h := sha256.Sum256([]byte(presented))
-	return subtle.ConstantTimeCompare(h[:], t.hash[:]) == 1
-}
+// check is the token's constant-time check, for the handlers.
+func (t token) check() func(presented string) bool { return httpx.HashChecker(t.hash) }
 
 // bootstrap makes sure the store has a default account and both tokens. A token
 // given in the configuration replaces the kept one; an absent one is generated once

@@ -159,7 +159,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	})
 	a = api.New(api.Deps{
 		Store:               st,
-		AdminToken:          adminTok.check,
+		AdminToken:          adminTok.check(),
 		AllowPrivateTargets: cfg.AllowPrivateTargets,
 		Now:                 time.Now,
 		Logger:              log.With("part", "api"),
@@ -173,7 +173,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	s.dash = dash
 	mux.Handle("/api/", a.Handler())
 	ing := &ingest.Handler{
-		Token:          ingestTok.check,
+		Token:          ingestTok.check(),
 		Submit:         s.pipe,
 		Accounts:       newAccountCache(st),
 		DefaultAccount: def,
