@@ -64,7 +64,13 @@ func throughputOnce(ctx context.Context, o options, n int, out io.Writer) error 
 			if j > i {
 				b = append(b, ',')
 			}
-			b = fmt.Appendf(b, `{"kind":"feed.started","accountId":%q,"name":"t%d","feedId":"f%d"}`, svc.account, j%1000, j)
+			// 1,000 streams start and end a feed by turns, as broadcasts do: every
+			// signal makes one feeds event, and no stream's state grows.
+			kind := "feed.started"
+			if j/1000%2 == 1 {
+				kind = "feed.ended"
+			}
+			b = fmt.Appendf(b, `{"kind":%q,"accountId":%q,"name":"t%d","feedId":"f"}`, kind, svc.account, j%1000)
 		}
 		b = append(b, ']')
 		if _, err := svc.post("/api/ingest/signals", ingestToken, b); err != nil {

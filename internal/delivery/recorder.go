@@ -19,6 +19,14 @@ type finishReq struct {
 // maxRecordBatch bounds one FinishAttempts call.
 const maxRecordBatch = 256
 
+// recordInterval is the least time between the starts of two FinishAttempts
+// calls while attempts keep coming: a transaction costs far more than a row in
+// it (on SQLite a commit writes every page it touched to the WAL), so under load
+// the attempts of a few milliseconds share one. An attempt after a quiet spell
+// is recorded at once. Nothing waits for the record but the delivery log; the
+// lease is held until then.
+const recordInterval = 5 * time.Millisecond
+
 // recordLoop records attempts in groups: every attempt that finished while the
 // previous group was being written goes into the next one, so under load one
 // transaction records many attempts (on SQLite, one write per attempt was the
@@ -26,8 +34,16 @@ const maxRecordBatch = 256
 func (d *Dispatcher) recordLoop() {
 	batch := make([]finishReq, 0, maxRecordBatch)
 	results := make([]store.AttemptResult, 0, maxRecordBatch)
+	wait := time.NewTimer(0)
+	<-wait.C
+	var last time.Time
 	for first := range d.finishCh {
 		batch = append(batch[:0], first)
+		var until <-chan time.Time // nil: take what is waiting, no more
+		if since := time.Since(last); since < recordInterval {
+			wait.Reset(recordInterval - since)
+			until = wait.C
+		}
 	more:
 		for len(batch) < maxRecordBatch {
 			select {
@@ -36,10 +52,24 @@ func (d *Dispatcher) recordLoop() {
 					break more
 				}
 				batch = append(batch, r)
+				continue
 			default:
-				break more
+			}
+			if until == nil {
+				break
+			}
+			select {
+			case r, ok := <-d.finishCh:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+			case <-until:
+				until = nil
 			}
 		}
+		wait.Stop() // Go 1.23 timers: no stale tick is left in wait.C
+		last = time.Now()
 		results = results[:0]
 		for _, r := range batch {
 			results = append(results, r.res)

@@ -79,6 +79,9 @@ func (p *Pipeline) applyGroup(ctx context.Context, tx store.Tx, group []*request
 			}
 		}
 	}
+	if err := w.flush(ctx); err != nil {
+		return err
+	}
 	return saveStates(ctx, tx, ss.rows, res)
 }
 

@@ -74,6 +74,9 @@ func (p *Pipeline) FireDue(ctx context.Context) (int, error) {
 					}
 				}
 			}
+			if err := w.flush(ctx); err != nil {
+				return err
+			}
 			return saveStates(ctx, tx, states, &res)
 		})
 		if err != nil {

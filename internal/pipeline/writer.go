@@ -11,7 +11,8 @@ import (
 	"github.com/hookcast/hookcast/internal/store"
 )
 
-// writer stores the events of one transaction with their deliveries.
+// writer stores the events of one transaction with their deliveries. It keeps
+// them until flush, so the store inserts the whole group in a few statements.
 type writer struct {
 	p     *Pipeline
 	tx    store.Tx
@@ -19,6 +20,8 @@ type writer struct {
 	hooks map[hookKey][]store.Webhook // per transaction: webhooks change rarely, events often
 	// everyWebhook ignores filters (test events).
 	everyWebhook bool
+	evs          []store.NewEvent
+	webhooks     [][]store.Webhook // the webhook of each of evs' deliveries
 }
 
 type hookKey struct{ account, typ string }
@@ -39,8 +42,9 @@ func (w *writer) engineEvent(ctx context.Context, ev engine.Event, receipt time.
 	}, receipt)
 }
 
-// event inserts ev and one delivery per webhook of the account that wants it
-// (events.md §2): pending when the webhook is enabled, skipped while it is disabled.
+// event adds ev, with one delivery per webhook of the account that wants it
+// (events.md §2), to what flush inserts: pending when the webhook is enabled,
+// skipped while it is disabled.
 func (w *writer) event(ctx context.Context, ev store.Event, receipt time.Time) error {
 	if ev.ID == "" {
 		ev.ID = NewEventID(receipt)
@@ -89,23 +93,38 @@ func (w *writer) event(ctx context.Context, ev store.Event, receipt time.Time) e
 		ds = append(ds, d)
 		ws = append(ws, h)
 	}
-	ids, err := w.tx.InsertEvent(ctx, ev, ds)
+	w.evs = append(w.evs, store.NewEvent{Event: ev, Deliveries: ds})
+	w.webhooks = append(w.webhooks, ws)
+	return nil
+}
+
+// flush inserts the events kept so far and lists their pending deliveries for
+// the dispatcher.
+func (w *writer) flush(ctx context.Context) error {
+	if len(w.evs) == 0 {
+		return nil
+	}
+	ids, err := w.tx.InsertEvents(ctx, w.evs)
 	if err != nil {
-		return fmt.Errorf("insert %s.%s event: %w", ev.Type, ev.Event, err)
+		return fmt.Errorf("insert %d events: %w", len(w.evs), err)
 	}
-	w.res.events++
-	w.res.deliveries += len(ids)
-	for i, id := range ids {
-		if ds[i].State != store.DeliveryPending {
-			continue
-		}
-		if handoff {
-			ds[i].ID = id
-			w.res.handoff = append(w.res.handoff, store.ClaimedDelivery{Delivery: ds[i], Event: ev, Webhook: ws[i]})
-		} else {
-			w.res.pending = append(w.res.pending, id)
+	for i, e := range w.evs {
+		w.res.events++
+		w.res.deliveries += len(ids[i])
+		for k, id := range ids[i] {
+			d := e.Deliveries[k]
+			if d.State != store.DeliveryPending {
+				continue
+			}
+			if w.p.opts.Handoff != nil {
+				d.ID = id
+				w.res.handoff = append(w.res.handoff, store.ClaimedDelivery{Delivery: d, Event: e.Event, Webhook: w.webhooks[i][k]})
+			} else {
+				w.res.pending = append(w.res.pending, id)
+			}
 		}
 	}
+	w.evs, w.webhooks = nil, nil
 	return nil
 }
 

@@ -99,9 +99,13 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	} else if n > 0 {
 		log.Info("released deliveries leased by this replica's previous run", "count", n)
 	}
+	// Idle connections per host up to the dispatcher's global worker limit:
+	// many webhooks often share one host (paths of one customer's backend), and
+	// fewer idle slots than attempts in flight means a new TCP (and TLS)
+	// connection for most attempts.
 	s.disp = delivery.New(st, delivery.Options{
 		Owner:     owner,
-		Client:    netguard.NewClient(netguard.ClientOptions{AllowPrivate: cfg.AllowPrivateTargets, MaxIdleConnsPerHost: 8}),
+		Client:    netguard.NewClient(netguard.ClientOptions{AllowPrivate: cfg.AllowPrivateTargets, MaxIdleConnsPerHost: 256}),
 		UserAgent: "hookcast/" + version,
 		Logger:    log.With("part", "delivery"),
 		Metrics:   s.metrics,

@@ -156,6 +156,18 @@ type Tx interface {
 	// and UpdatedAt the event's CreatedAt. ErrConflict when ev.ID exists (then
 	// nothing is written).
 	InsertEvent(ctx context.Context, ev Event, deliveries []Delivery) ([]int64, error)
+	// InsertEvents is InsertEvent for many events in few statements (the group
+	// commit inserts every event it made at once), with the same defaults; it
+	// returns each event's delivery ids, in order. ErrConflict when an event's id
+	// exists or comes twice in evs: then some of the others may be written, and
+	// the transaction is to be abandoned.
+	InsertEvents(ctx context.Context, evs []NewEvent) ([][]int64, error)
+}
+
+// NewEvent is an event to insert with its deliveries (Tx.InsertEvents).
+type NewEvent struct {
+	Event      Event
+	Deliveries []Delivery
 }
 
 // Account is one customer of the service. Every webhook, stream and event belongs to one.

@@ -68,6 +68,21 @@ func (t *pgTx) InsertEvent(ctx context.Context, ev store.Event, deliveries []sto
 	return ids, nil
 }
 
+// InsertEvents implements store.Tx: one InsertEvent each, a round trip per
+// event (its deliveries go in the same statement). An id given twice is a
+// conflict of the second InsertEvent.
+func (t *pgTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int64, error) {
+	out := make([][]int64, len(evs))
+	for i, e := range evs {
+		ids, err := t.InsertEvent(ctx, e.Event, e.Deliveries)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ids
+	}
+	return out, nil
+}
+
 // GetEvent implements store.Store.
 func (s *Store) GetEvent(ctx context.Context, accountID, eventID string) (store.Event, error) {
 	e, err := sqlutil.ScanEvent(s.pool.QueryRow(ctx,

@@ -38,6 +38,10 @@ func BenchmarkInTxSignal(b *testing.B) {
 	storetest.BenchInTxSignal(b, open(b))
 }
 
+func BenchmarkDeliveryCycle(b *testing.B) {
+	storetest.BenchDeliveryCycle(b, open(b))
+}
+
 // TestOpenConcurrently: replicas starting together against an empty database
 // all come up (the advisory lock lets one migrate and the others find it done).
 func TestOpenConcurrently(t *testing.T) {

@@ -11,51 +11,118 @@ import (
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
 )
 
-var (
-	insertEvent = "INSERT INTO events (" + sqlutil.EventColumns + ") VALUES (" +
-		placeholders(sqlutil.EventColumns) + ") ON CONFLICT (id) DO NOTHING"
-	insertDelivery = "INSERT INTO deliveries (" + sqlutil.DeliveryWriteColumns + ") VALUES (" +
-		placeholders(sqlutil.DeliveryWriteColumns) + ")"
-)
-
-func placeholders(columns string) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", strings.Count(columns, ",")+1), ", ")
-}
-
 // InsertEvent implements store.Tx.
 func (t *sqlTx) InsertEvent(ctx context.Context, ev store.Event, deliveries []store.Delivery) ([]int64, error) {
-	ds := append([]store.Delivery(nil), deliveries...)
-	sqlutil.PrepareEvent(&ev, ds, sqlutil.Now())
-	args, err := sqlutil.EventValues(&ev)
+	ids, err := t.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: deliveries}})
 	if err != nil {
-		return nil, wrap("insert event", err)
+		return nil, err
 	}
-	ins, err := t.stmt(ctx, insertEvent)
-	if err != nil {
-		return nil, wrap("insert event", err)
+	return ids[0], nil
+}
+
+// InsertEvents implements store.Tx: the events, then their deliveries, go in
+// multi-row INSERTs of the sizes in chunkSizes. The delivery ids are given here,
+// from the table's largest id: the transaction holds SQLite's only write lock,
+// so nothing else inserts meanwhile, and rowid tables would have picked the same
+// ones.
+func (t *sqlTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int64, error) {
+	now := sqlutil.Now()
+	seen := make(map[string]bool, len(evs))
+	var evArgs, dArgs []any
+	var ds []store.Delivery
+	for i := range evs {
+		ev := evs[i].Event
+		if seen[ev.ID] {
+			return nil, wrap("insert events", fmt.Errorf("event %q twice: %w", ev.ID, store.ErrConflict))
+		}
+		seen[ev.ID] = true
+		first := len(ds)
+		ds = append(ds, evs[i].Deliveries...)
+		sqlutil.PrepareEvent(&ev, ds[first:], now)
+		args, err := sqlutil.EventValues(&ev)
+		if err != nil {
+			return nil, wrap("insert events", err)
+		}
+		evArgs = append(evArgs, args...)
 	}
-	res, err := ins.ExecContext(ctx, args...)
-	if err == nil {
-		err = mustAffect(res, fmt.Errorf("event %q: %w", ev.ID, store.ErrConflict))
+	if err := t.insertRows(ctx, insertEventRows, eventColumns, evArgs); err != nil {
+		if isConstraint(err) {
+			err = t.eventConflict(ctx, evs, err)
+		}
+		return nil, wrap("insert events", err)
 	}
-	if err != nil {
-		return nil, wrap("insert event", err)
+	out := make([][]int64, len(evs))
+	if len(ds) == 0 {
+		return out, nil
 	}
-	ids := make([]int64, len(ds))
-	insD, err := t.stmt(ctx, insertDelivery)
-	if err != nil {
-		return nil, wrap("insert delivery", err)
+	var last int64
+	if err := t.tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM deliveries").Scan(&last); err != nil {
+		return nil, wrap("insert deliveries", err)
 	}
 	for i := range ds {
-		res, err := insD.ExecContext(ctx, sqlutil.DeliveryValues(&ds[i])...)
-		if err == nil {
-			ids[i], err = res.LastInsertId()
-		}
-		if err != nil {
-			return nil, wrap("insert delivery", err)
+		dArgs = append(dArgs, last+1+int64(i))
+		dArgs = append(dArgs, sqlutil.DeliveryValues(&ds[i])...)
+	}
+	if err := t.insertRows(ctx, insertDeliveryRows, deliveryColumns, dArgs); err != nil {
+		return nil, wrap("insert deliveries", err)
+	}
+	next := last + 1
+	for i := range evs {
+		out[i] = make([]int64, len(evs[i].Deliveries))
+		for j := range out[i] {
+			out[i][j] = next
+			next++
 		}
 	}
-	return ids, nil
+	return out, nil
+}
+
+var (
+	eventColumns    = strings.Count(sqlutil.EventColumns, ",") + 1
+	deliveryColumns = strings.Count(sqlutil.DeliveryWriteColumns, ",") + 2 // and id
+)
+
+// insertEventRows and insertDeliveryRows insert n rows; ids are explicit, so a
+// conflict is an error (ABORT: the statement writes nothing).
+func insertEventRows(n int) string {
+	return "INSERT INTO events (" + sqlutil.EventColumns + ") " + valuesRows(n, eventColumns)
+}
+
+func insertDeliveryRows(n int) string {
+	return "INSERT INTO deliveries (id, " + sqlutil.DeliveryWriteColumns + ") " + valuesRows(n, deliveryColumns)
+}
+
+// insertRows runs stmt(size) over args, cols values a row, in chunks of chunkSizes.
+func (t *sqlTx) insertRows(ctx context.Context, stmt func(int) string, cols int, args []any) error {
+	rows := len(args) / cols
+	for _, size := range chunkSizes {
+		for ; rows >= size; rows -= size {
+			st, err := t.stmt(ctx, stmt(size))
+			if err != nil {
+				return err
+			}
+			if _, err := st.ExecContext(ctx, args[:size*cols]...); err != nil {
+				return err
+			}
+			args = args[size*cols:]
+		}
+	}
+	return nil
+}
+
+// eventConflict names the event whose id already existed, which made the insert
+// fail with err.
+func (t *sqlTx) eventConflict(ctx context.Context, evs []store.NewEvent, err error) error {
+	for _, ev := range evs {
+		var n int
+		if e := t.tx.QueryRowContext(ctx, "SELECT count(*) FROM events WHERE id = ?", ev.Event.ID).Scan(&n); e != nil {
+			return errors.Join(err, e)
+		}
+		if n > 0 {
+			return fmt.Errorf("event %q: %w", ev.Event.ID, store.ErrConflict)
+		}
+	}
+	return err
 }
 
 // GetEvent implements store.Store.

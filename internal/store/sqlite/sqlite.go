@@ -44,6 +44,7 @@ type Store struct {
 	write *sql.DB // exactly one connection: the only writer
 	read  *sql.DB // a pool of query_only connections
 	ckpt  *checkpointer
+	stmts map[string]*sql.Stmt // hotStatements, prepared on the write connection
 }
 
 var _ store.Store = (*Store)(nil)
@@ -86,6 +87,10 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	s.read.SetMaxOpenConns(n)
 	s.read.SetMaxIdleConns(n)
 	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.prepareHot(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -151,6 +156,9 @@ func (s *Store) Close() error {
 	if s.read != nil {
 		errs = append(errs, s.read.Close())
 	}
+	for _, st := range s.stmts {
+		errs = append(errs, st.Close())
+	}
 	errs = append(errs, s.write.Close())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
@@ -184,7 +192,14 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error)
 // InTx implements store.Store. SQLite never reports a serialization failure to a
 // transaction that holds the write lock, so fn runs exactly once.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
-	return wrap("transaction", s.inTx(ctx, func(tx *sql.Tx) error { return fn(&sqlTx{tx: tx}) }))
+	return wrap("transaction", s.inTx(ctx, func(tx *sql.Tx) error { return fn(&sqlTx{s: s, tx: tx}) }))
+}
+
+// isConstraint reports whether err is SQLite's refusal of a row that breaks a
+// constraint (a duplicate key, say).
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
 }
 
 // wrap adds the store and operation to err and marks errors that mean "the

@@ -35,6 +35,10 @@ func BenchmarkInTxSignal(b *testing.B) {
 	storetest.BenchInTxSignal(b, open(b))
 }
 
+func BenchmarkDeliveryCycle(b *testing.B) {
+	storetest.BenchDeliveryCycle(b, open(b))
+}
+
 func TestOpenCreatesDirAndKeepsData(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "nested", "data")

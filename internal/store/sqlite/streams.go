@@ -13,17 +13,19 @@ import (
 // first statement (BEGIN IMMEDIATE), which already keeps every stream from other
 // transactions: LockStreams and DueStreams need no locks of their own.
 type sqlTx struct {
+	s     *Store
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt // prepared in this transaction, for statements run once per event
 }
 
-// stmt prepares q once per transaction: a group commit inserts many events and
-// deliveries with the same statements, and parsing them was a good part of its cost.
+// stmt returns q prepared once per store (stmtCache), bound to this transaction
+// once: a group commit inserts many events and deliveries with the same
+// statements, and parsing them was a good part of its cost.
 func (t *sqlTx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	if s, ok := t.stmts[q]; ok {
 		return s, nil
 	}
-	s, err := t.tx.PrepareContext(ctx, q)
+	s, err := t.s.txStmt(ctx, t.tx, q)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -81,6 +83,83 @@ func testInsertEvent(t *testing.T, s store.Store) {
 	must(t, err)
 	if got.CreatedAt.IsZero() || len(got.Headers) != 0 || len(got.Body) != 0 {
 		t.Fatalf("bare event = %+v", got)
+	}
+}
+
+// testInsertEvents inserts a group commit's worth of events, enough for every
+// statement size the stores batch in, each with its own number of deliveries.
+func testInsertEvents(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	ws := []store.Webhook{newWebhook(t, s, "A"), newWebhook(t, s, "A"), newWebhook(t, s, "A")}
+	before := insert(t, s, newEvent("A", 0), t0, ws[0]) // ids go on from the table's
+	var evs []store.NewEvent
+	for i := range 157 {
+		ev := newEvent("A", time.Duration(i)*time.Millisecond)
+		ev.Body = fmt.Appendf(nil, `{"n":%d}`, i)
+		var ds []store.Delivery
+		for k := range i % 4 {
+			ds = append(ds, store.Delivery{WebhookID: ws[k].ID, NextAttemptAt: t0.Add(time.Duration(i) * time.Second)})
+		}
+		evs = append(evs, store.NewEvent{Event: ev, Deliveries: ds})
+	}
+	var ids [][]int64
+	must(t, s.InTx(c, func(tx store.Tx) error {
+		var err error
+		ids, err = tx.InsertEvents(c, evs)
+		return err
+	}))
+	if len(ids) != len(evs) {
+		t.Fatalf("%d id lists for %d events", len(ids), len(evs))
+	}
+	last := before[0]
+	for i, e := range evs {
+		if len(ids[i]) != len(e.Deliveries) {
+			t.Fatalf("event %d: %d ids for %d deliveries", i, len(ids[i]), len(e.Deliveries))
+		}
+		got, err := s.GetEvent(c, "A", e.Event.ID)
+		must(t, err)
+		if !bytes.Equal(got.Body, e.Event.Body) {
+			t.Fatalf("event %d body %q, want %q", i, got.Body, e.Event.Body)
+		}
+		for k, id := range ids[i] {
+			if id <= last {
+				t.Fatalf("event %d delivery %d: id %d after %d, want increasing", i, k, id, last)
+			}
+			last = id
+			d, _, err := s.GetDelivery(c, "A", id)
+			must(t, err)
+			if d.EventID != e.Event.ID || d.WebhookID != ws[k].ID || d.State != store.DeliveryPending ||
+				!d.NextAttemptAt.Equal(e.Deliveries[k].NextAttemptAt) {
+				t.Fatalf("event %d delivery %d = %+v", i, k, d)
+			}
+		}
+	}
+
+	// An id that exists, or one given twice: a conflict, and the rolled back
+	// transaction leaves nothing of the group.
+	count := func() int {
+		all, err := s.ListDeliveries(c, store.DeliveryQuery{AccountID: "A", Limit: 1000})
+		must(t, err)
+		return len(all)
+	}
+	n := count()
+	fresh := newEvent("A", time.Hour)
+	for name, group := range map[string][]store.NewEvent{
+		"existing": {{Event: fresh, Deliveries: []store.Delivery{{WebhookID: ws[0].ID}}}, {Event: evs[5].Event}},
+		"twice":    {{Event: fresh, Deliveries: []store.Delivery{{WebhookID: ws[0].ID}}}, {Event: fresh}},
+	} {
+		err := s.InTx(c, func(tx store.Tx) error {
+			_, err := tx.InsertEvents(c, group)
+			return err
+		})
+		wantErr(t, err, store.ErrConflict)
+		if got := count(); got != n {
+			t.Fatalf("%s: %d deliveries after a conflict, want %d", name, got, n)
+		}
+		if _, err := s.GetEvent(c, "A", fresh.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("%s: the conflicting group's other event: %v, want not found", name, err)
+		}
 	}
 }
 

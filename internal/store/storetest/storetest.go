@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"WebhooksFor", testWebhooksFor},
 		{"InTxCounter", testInTxCounter},
 		{"InsertEvent", testInsertEvent},
+		{"InsertEvents", testInsertEvents},
 		{"ListEvents", testListEvents},
 		{"Claim", testClaim},
 		{"ClaimIDs", testClaimIDs},
