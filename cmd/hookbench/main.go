@@ -17,10 +17,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hookcast/hookcast/internal/server"
 )
 
 type options struct {
@@ -91,7 +94,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		order = []string{o.mode}
 	}
-	fmt.Fprintf(stdout, "hookbench: %s, GOMAXPROCS=%s, store=%s\n", time.Now().UTC().Format(time.RFC3339), os.Getenv("GOMAXPROCS"), storeName(o))
+	gogc := server.TuneGC() // as serve runs
+	fmt.Fprintf(stdout, "hookbench: %s, GOMAXPROCS=%d, GOGC=%s, store=%s\n", time.Now().UTC().Format(time.RFC3339),
+		runtime.GOMAXPROCS(0), gogc, storeName(o))
 	for _, m := range order {
 		if err := steps[m](ctx, o, stdout); err != nil {
 			fmt.Fprintf(stderr, "hookbench %s: %v\n", m, err)

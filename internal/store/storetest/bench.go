@@ -52,8 +52,8 @@ func BenchInTxSignal(b *testing.B, s store.Store) {
 
 // BenchDeliveryCycle measures what one delivery costs the store on the
 // dispatcher's hot path, per delivery: inserted with its event (one delivery per
-// event, 200 events per transaction, leased to the committer as the pipeline
-// does), then its successful attempt recorded (FinishAttempts, 64 per call). It
+// event, 200 events per InsertEvents and transaction, leased to the committer as
+// the pipeline does), then its successful attempt recorded (FinishAttempts, 64 per call). It
 // is the store's share of the throughput hookbench measures end to end.
 func BenchDeliveryCycle(b *testing.B, s store.Store) {
 	c := context.Background()
@@ -71,19 +71,21 @@ func BenchDeliveryCycle(b *testing.B, s store.Store) {
 	b.ResetTimer()
 	for done := 0; done < b.N; {
 		n := min(group, b.N-done)
+		evs := make([]store.NewEvent, n)
+		for i := range evs {
+			evs[i] = store.NewEvent{
+				Event: store.Event{ID: fmt.Sprintf("cycle_%d", done+i), AccountID: "bench", Type: "feeds", Event: "started",
+					StreamName: "s", Timestamp: t0.UnixMilli(), ContentType: "application/json", Body: body, CreatedAt: t0},
+				Deliveries: []store.Delivery{{WebhookID: w.ID, NextAttemptAt: t0, LeaseOwner: owner, LeaseUntil: t0.Add(time.Hour)}},
+			}
+		}
 		var ids []int64
 		err := s.InTx(c, func(tx store.Tx) error {
-			for i := range n {
-				ev := store.Event{ID: fmt.Sprintf("cycle_%d", done+i), AccountID: "bench", Type: "feeds", Event: "started",
-					StreamName: "s", Timestamp: t0.UnixMilli(), ContentType: "application/json", Body: body, CreatedAt: t0}
-				got, err := tx.InsertEvent(c, ev, []store.Delivery{{WebhookID: w.ID, NextAttemptAt: t0,
-					LeaseOwner: owner, LeaseUntil: t0.Add(time.Hour)}})
-				if err != nil {
-					return err
-				}
-				ids = append(ids, got...)
+			got, err := tx.InsertEvents(c, evs)
+			for _, g := range got {
+				ids = append(ids, g...)
 			}
-			return nil
+			return err
 		})
 		if err != nil {
 			b.Fatal(err)
