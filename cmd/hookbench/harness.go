@@ -87,14 +87,15 @@ func (s *service) createWebhook(url string, feeds, viewers bool) error {
 	return err
 }
 
-// receiver is a local webhook endpoint; onBody sees every request body.
+// receiver is a local webhook endpoint; onBody sees every request's path, body
+// and headers.
 type receiver struct {
 	url  string
 	srv  *http.Server
 	done chan struct{}
 }
 
-func startReceiver(onBody func(path string, body []byte)) (*receiver, error) {
+func startReceiver(onBody func(path string, body []byte, h http.Header)) (*receiver, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -102,7 +103,7 @@ func startReceiver(onBody func(path string, body []byte)) (*receiver, error) {
 	r := &receiver{url: "http://" + ln.Addr().String(), done: make(chan struct{})}
 	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		b, _ := io.ReadAll(req.Body)
-		onBody(req.URL.Path, b)
+		onBody(req.URL.Path, b, req.Header)
 	})}
 	go func() { _ = r.srv.Serve(ln); close(r.done) }()
 	return r, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,7 +24,7 @@ func benchLatency(ctx context.Context, o options, out io.Writer) error {
 	var sent sync.Map // "feedId/event" → time.Time
 	var lat latencies
 	var got atomic.Int64
-	rc, err := startReceiver(func(_ string, body []byte) {
+	rc, err := startReceiver(func(_ string, body []byte, _ http.Header) {
 		now := time.Now()
 		var ev struct {
 			Event string `json:"event"`

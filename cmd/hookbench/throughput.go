@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -34,14 +35,15 @@ func throughputOnce(ctx context.Context, o options, n int, out io.Writer) error 
 	var mu sync.Mutex
 	var first, last time.Time
 	var sample []byte
-	rc, err := startReceiver(func(path string, body []byte) {
+	var sampleHeader http.Header
+	rc, err := startReceiver(func(path string, body []byte, h http.Header) {
 		if path == "/bare" {
 			return // the bare client's posts are not deliveries
 		}
 		now := time.Now()
 		mu.Lock()
 		if first.IsZero() {
-			first, sample = now, body
+			first, sample, sampleHeader = now, body, h.Clone()
 		}
 		last = now
 		mu.Unlock()
@@ -88,7 +90,7 @@ func throughputOnce(ctx context.Context, o options, n int, out io.Writer) error 
 	rate := float64(received) / span.Seconds()
 
 	conc := min(4*n, 256) // the dispatcher's per-endpoint limit (4) times n, capped by its workers
-	bare, err := bareClient(rc.url, sample, int(want), conc)
+	bare, err := bareClient(rc.url, sample, sampleHeader, int(want), conc)
 	if err != nil {
 		return err
 	}
@@ -98,7 +100,10 @@ func throughputOnce(ctx context.Context, o options, n int, out io.Writer) error 
 }
 
 // bareClient posts body count times with conc goroutines and returns posts/s.
-func bareClient(url string, body []byte, count, conc int) (float64, error) {
+// Each post carries the headers of a delivery (h: signatures and all, computed
+// once), so the receiver does the same work for both; what the ratio shows is
+// what hookcast adds: persisting, signing, scheduling and recording.
+func bareClient(url string, body []byte, h http.Header, count, conc int) (float64, error) {
 	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxIdleConns: conc}}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -107,7 +112,13 @@ func bareClient(url string, body []byte, count, conc int) (float64, error) {
 	for range conc {
 		wg.Go(func() {
 			for next.Add(1) <= int64(count) {
-				resp, err := c.Post(url+"/bare", "application/json", bytes.NewReader(body))
+				req, err := http.NewRequest(http.MethodPost, url+"/bare", bytes.NewReader(body))
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				maps.Copy(req.Header, h)
+				resp, err := c.Do(req)
 				if err != nil {
 					failed.Add(1)
 					continue

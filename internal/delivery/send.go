@@ -45,7 +45,8 @@ func (d *Dispatcher) send(ctx context.Context, cd *store.ClaimedDelivery, now ti
 	if err != nil {
 		return fail(permanentError{errors.New("invalid webhook URL")})
 	}
-	h := req.Header
+	h := make(http.Header, len(ev.Headers)+7)
+	req.Header = h
 	for k, v := range ev.Headers {
 		if validHeader(k, v) {
 			h.Set(k, v)
@@ -55,13 +56,15 @@ func (d *Dispatcher) send(ctx context.Context, cd *store.ClaimedDelivery, now ti
 	if ct == "" {
 		ct = webhook.ContentTypeJSON
 	}
-	h.Set("Content-Type", ct)
-	h.Set("User-Agent", d.opts.UserAgent)
-	h.Set(webhook.HeaderSignature, signer.Millicast(ev.Body))
 	ts := now.Unix()
-	h.Set(webhook.HeaderWebhookID, ev.ID)
-	h.Set(webhook.HeaderWebhookTimestamp, strconv.FormatInt(ts, 10))
-	h.Set(webhook.HeaderWebhookSignature, signer.Standard(ev.ID, ts, ev.Body))
+	// Keys already in canonical form, set directly: Header.Set would canonicalize
+	// (and allocate) the lower-case Standard Webhooks names on every attempt.
+	h[hContentType] = []string{ct}
+	h[hUserAgent] = []string{d.opts.UserAgent}
+	h[hSignature] = []string{signer.Millicast(ev.Body)}
+	h[hWebhookID] = []string{ev.ID}
+	h[hWebhookTimestamp] = []string{strconv.FormatInt(ts, 10)}
+	h[hWebhookSignature] = []string{signer.Standard(ev.ID, ts, ev.Body)}
 
 	start := time.Now()
 	resp, err := d.client.Do(req)
@@ -69,17 +72,42 @@ func (d *Dispatcher) send(ctx context.Context, cd *store.ClaimedDelivery, now ti
 		att.Latency = time.Since(start)
 		return fail(err)
 	}
-	buf := make([]byte, maxResponseKept)
-	n, _ := io.ReadFull(resp.Body, buf)
-	_, _ = io.CopyN(io.Discard, resp.Body, maxResponseDrained)
+	att.Response = readResponse(resp.Body)
 	resp.Body.Close()
 	att.Latency = time.Since(start)
 	att.Status = resp.StatusCode
-	if n > 0 {
-		att.Response = buf[:n:n]
-	}
 	return att, Response{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
 }
+
+// responseBufs are the maxResponseKept buffers responses are read into: most
+// receivers answer a few bytes or nothing, so only those are copied out.
+var responseBufs = sync.Pool{New: func() any { return new([maxResponseKept]byte) }}
+
+// readResponse returns the first maxResponseKept bytes of body (nil when empty)
+// and drains up to maxResponseDrained more, so the connection can be reused.
+func readResponse(body io.Reader) []byte {
+	buf := responseBufs.Get().(*[maxResponseKept]byte)
+	defer responseBufs.Put(buf)
+	n, _ := io.ReadFull(body, buf[:])
+	if n == 0 {
+		return nil
+	}
+	if n < maxResponseKept {
+		// The body ended; reading on would only find EOF again.
+		return bytes.Clone(buf[:n:n])
+	}
+	_, _ = io.CopyN(io.Discard, body, maxResponseDrained)
+	return bytes.Clone(buf[:])
+}
+
+var (
+	hContentType      = http.CanonicalHeaderKey("Content-Type")
+	hUserAgent        = http.CanonicalHeaderKey("User-Agent")
+	hSignature        = http.CanonicalHeaderKey(webhook.HeaderSignature)
+	hWebhookID        = http.CanonicalHeaderKey(webhook.HeaderWebhookID)
+	hWebhookTimestamp = http.CanonicalHeaderKey(webhook.HeaderWebhookTimestamp)
+	hWebhookSignature = http.CanonicalHeaderKey(webhook.HeaderWebhookSignature)
+)
 
 // errorText is the recorded text of a transport error, without the request URL
 // (which may carry a token in its query) and bounded in length.
