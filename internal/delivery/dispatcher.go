@@ -32,6 +32,7 @@ type Dispatcher struct {
 	handoffCh chan handoff   // faster path: deliveries committed already leased to us
 	finishCh  chan finishReq // attempts to record, in groups (recorder.go)
 	wake      chan struct{}  // asks the poller to run now
+	room      chan struct{}  // tells the poller that parked deliveries have room
 	sem       chan struct{}  // global concurrency
 	stopCh    chan struct{}  // closed when Run stops taking work
 	running   atomic.Bool
@@ -49,6 +50,7 @@ type Dispatcher struct {
 	failingSince map[int64]time.Time
 	held         map[int64]*item // delivery id -> its latest claim
 	queued       int
+	parked       int    // ids in the endpoints' parked lists
 	seq          uint64 // dispatch sequence number of the last item queued
 
 	dropped atomic.Int64 // claims not taken up (queue full or lease too short)
@@ -67,6 +69,7 @@ func New(st store.Store, opts Options) *Dispatcher {
 		handoffCh:    make(chan handoff, 1024),
 		finishCh:     make(chan finishReq, 1024),
 		wake:         make(chan struct{}, 1),
+		room:         make(chan struct{}, 1),
 		sem:          make(chan struct{}, opts.Workers),
 		stopCh:       make(chan struct{}),
 		sendCtx:      ctx,
@@ -132,9 +135,17 @@ func (d *Dispatcher) pokePoller() {
 	}
 }
 
+func (d *Dispatcher) pokeUnpark() {
+	select {
+	case d.room <- struct{}{}:
+	default:
+	}
+}
+
 // Stats is a snapshot for metrics.
 type Stats struct {
 	Queued    int   // claimed deliveries waiting in memory
+	Parked    int   // leased deliveries waiting for room, by id
 	InFlight  int   // attempts under way
 	Endpoints int   // webhooks with deliveries queued or in flight (or disabled here lately)
 	Dropped   int64 // claims given back to the store since start (queue full or lease too short)
@@ -144,7 +155,7 @@ type Stats struct {
 func (d *Dispatcher) Stats() Stats {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return Stats{Queued: d.queued, InFlight: len(d.sem), Endpoints: len(d.endpoints), Dropped: d.dropped.Load()}
+	return Stats{Queued: d.queued, Parked: d.parked, InFlight: len(d.sem), Endpoints: len(d.endpoints), Dropped: d.dropped.Load()}
 }
 
 // Run delivers until ctx is done. Then it stops claiming, drops what is queued
@@ -222,19 +233,85 @@ func (d *Dispatcher) notifyLoop(ctx context.Context) {
 	}
 }
 
-// pollLoop claims due deliveries every PollInterval, or sooner when poked.
+// pollLoop claims due deliveries every PollInterval, or sooner when poked; told
+// of room, it takes back parked deliveries, and searches the outbox only when
+// none are left (a search walks every leased row, parked ones included).
 func (d *Dispatcher) pollLoop(ctx context.Context) {
 	t := time.NewTicker(d.opts.PollInterval)
 	defer t.Stop()
 	for {
+		d.unpark(ctx)
 		d.poll(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-d.wake:
+		for waiting := true; waiting; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				waiting = false
+			case <-d.wake:
+				waiting = false
+			case <-d.room:
+				waiting = !d.unpark(ctx)
+			}
 		}
 	}
+}
+
+// unpark claims parked deliveries back by id, their leases renewed, as far as
+// their endpoints' queues and the global one have room, and queues them. It
+// reports whether none are left parked.
+func (d *Dispatcher) unpark(ctx context.Context) (empty bool) {
+	for ctx.Err() == nil {
+		ids := d.takeParked(d.opts.PollBatch)
+		if len(ids) == 0 {
+			break
+		}
+		now := d.clock()
+		claimed, err := d.st.ClaimDeliveries(ctx, store.Claim{
+			Owner: d.opts.Owner, Now: now, Lease: d.opts.Lease, Limit: len(ids), IDs: ids, Reclaim: true,
+		})
+		if err != nil {
+			// Their leases run out and a search claims them then.
+			if ctx.Err() == nil {
+				d.opts.Logger.Warn("delivery: claim parked deliveries", "err", err, "count", len(ids))
+			}
+			break
+		}
+		d.dispatch(claimed, now)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.parked == 0
+}
+
+// takeParked removes up to n parked ids that have room to be queued, leaving
+// out any queued or in flight meanwhile (claimed again by a search after their
+// lease ran out: one copy is enough).
+func (d *Dispatcher) takeParked(n int) []int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var ids []int64
+	free := min(n, d.opts.MaxQueued-d.queued)
+	for _, ep := range d.endpoints {
+		k := min(len(ep.parked), d.opts.PerEndpointQueue-len(ep.queue), free-len(ids))
+		if k <= 0 {
+			continue
+		}
+		for _, id := range ep.parked[:k] {
+			if d.held[id] == nil {
+				ids = append(ids, id)
+			}
+		}
+		ep.parked = ep.parked[k:]
+		if len(ep.parked) == 0 {
+			ep.parked = nil
+		}
+		d.parked -= k
+		if len(ids) >= free {
+			break
+		}
+	}
+	return ids
 }
 
 // poll claims batches while they come back full, leaving out the webhooks whose

@@ -14,8 +14,12 @@ const leaseMargin = 5 * time.Second
 // endpoint is the in-memory queue of one webhook, with its own workers, so its
 // speed affects no other webhook.
 type endpoint struct {
-	id     int64
-	queue  []*item
+	id    int64
+	queue []*item
+	// parked are deliveries still leased to this dispatcher that found the queue
+	// full: only their ids are kept, and unpark claims them back by id when
+	// there is room (no release, no search through the outbox).
+	parked []int64
 	active int // workers running for this endpoint
 	// failures counts consecutive failed attempts, seeded from the store's
 	// counter when the endpoint is set up; exact within this process even with
@@ -38,9 +42,10 @@ type item struct {
 }
 
 // dispatch queues claimed deliveries on their endpoints and starts workers as
-// the per-endpoint limit allows. A delivery whose endpoint queue is full is given
-// back to the store at once (its lease released), to be claimed again when the
-// queue has room. It returns how many were queued.
+// the per-endpoint limit allows. A delivery that finds its endpoint's queue or
+// the global one full is parked (its id kept, its lease held) for unpark; past
+// MaxParked it is given back to the store at once (its lease released), to be
+// claimed again when there is room. It returns how many were queued or parked.
 func (d *Dispatcher) dispatch(claimed []store.ClaimedDelivery, claimedAt time.Time) int {
 	var back []int64
 	defer func() { d.release(back) }()
@@ -60,7 +65,13 @@ func (d *Dispatcher) dispatch(claimed []store.ClaimedDelivery, claimedAt time.Ti
 			d.endpoints[ep.id] = ep
 		}
 		if len(ep.queue) >= d.opts.PerEndpointQueue || d.queued >= d.opts.MaxQueued {
-			back = append(back, cd.Delivery.ID)
+			if d.parked < d.opts.MaxParked {
+				ep.parked = append(ep.parked, cd.Delivery.ID)
+				d.parked++
+				accepted++
+			} else {
+				back = append(back, cd.Delivery.ID)
+			}
 			continue
 		}
 		d.seq++
@@ -108,8 +119,12 @@ func (d *Dispatcher) next(ep *endpoint) *item {
 		ep.queue[0] = nil
 		ep.queue = ep.queue[1:]
 		d.queued--
-		if len(ep.queue) == d.opts.PerEndpointQueue/2 {
-			d.pokePoller() // its rows were left out of claims while it was full
+		if len(ep.queue) == d.opts.PerEndpointQueue/2 || d.queued == d.opts.MaxQueued/2 {
+			if d.parked > 0 {
+				d.pokeUnpark()
+			} else {
+				d.pokePoller() // rows may have been left out of claims while it was full
+			}
 		}
 		if !it.stale {
 			return it
@@ -124,7 +139,7 @@ func (d *Dispatcher) next(ep *endpoint) *item {
 	ep.queue = nil
 	ep.active--
 	remember := ep.disabledSeq > 0 && (ep.disabledUntil.IsZero() || d.clock().Before(ep.disabledUntil))
-	if ep.active == 0 && !remember {
+	if ep.active == 0 && !remember && len(ep.parked) == 0 {
 		delete(d.endpoints, ep.id)
 	}
 	return nil

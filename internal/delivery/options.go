@@ -45,14 +45,19 @@ type Options struct {
 	// Default 4.
 	PerEndpointConcurrency int
 	// PerEndpointQueue is how many claimed deliveries one webhook may have waiting
-	// in memory; more are given back to the store and claimed again when there
-	// is room. Default 5000.
+	// in memory; more are parked (their ids kept, their leases held) and claimed
+	// again by id when there is room. Default 5000.
 	PerEndpointQueue int
+	// MaxParked bounds the parked delivery ids (8 bytes each) over all webhooks;
+	// beyond it deliveries are given back to the store at once (their leases
+	// released) and claimed again by a search of the outbox when there is room.
+	// Default 1<<20; negative: none are parked.
+	MaxParked int
 	// Workers bounds the attempts in flight over all webhooks. Default 256.
 	Workers int
 	// MaxQueued bounds the deliveries waiting in memory over all webhooks: the
 	// poller stops claiming at it, and deliveries handed over beyond it are
-	// given back to the store. Default 20000.
+	// parked like those of a full endpoint. Default 20000.
 	MaxQueued int
 	// PollInterval is how often the store is searched for due deliveries:
 	// retries, rows left by a crash, rows committed by other replicas. New
@@ -114,6 +119,7 @@ func (o *Options) setDefaults() {
 	setDefault(&o.PerEndpointQueue, 5000)
 	setDefault(&o.Workers, 256)
 	setDefault(&o.MaxQueued, 20000)
+	setDefault(&o.MaxParked, 1<<20)
 	setDefault(&o.PollBatch, 256)
 	setDefault(&o.AutoDisableAfter, 20)
 	if o.PollInterval <= 0 {

@@ -301,6 +301,10 @@ type Claim struct {
 	Lease time.Duration
 	Limit int
 	IDs   []int64 // optional: only these
+	// Reclaim, with IDs, also claims the rows Owner leases already, renewing
+	// their lease: a dispatcher whose queue was full keeps the ids of
+	// deliveries leased to it and takes them back this way.
+	Reclaim bool
 	// ExcludeWebhooks leaves out deliveries to these webhooks (due claims only):
 	// the dispatcher's queues for them are full, and claiming their rows would
 	// starve other webhooks' retries behind them.

@@ -25,7 +25,7 @@ import (
 // orphan, $6 in claimIDs the ids, in claimDue the webhooks to leave out.
 const claim = `WITH c AS (
 		SELECT d.id, d.webhook_id FROM deliveries d
-		WHERE d.state = 'pending' AND d.lease_until <= $1 AND %s
+		WHERE d.state = 'pending' AND %s
 		ORDER BY d.next_attempt_at, d.id
 		LIMIT $4
 		FOR UPDATE SKIP LOCKED
@@ -41,8 +41,10 @@ const claim = `WITH c AS (
 // Two statements rather than one with a CASE, so that each gets a plan that
 // uses its index.
 var (
-	claimDue = fmt.Sprintf(claim, "d.next_attempt_at <= $1 AND NOT (d.webhook_id = ANY ($6))") + sqlutil.ClaimedColumns
-	claimIDs = fmt.Sprintf(claim, "d.id = ANY ($6)") + sqlutil.ClaimedColumns
+	claimDue = fmt.Sprintf(claim, "d.lease_until <= $1 AND d.next_attempt_at <= $1 AND NOT (d.webhook_id = ANY ($6))") +
+		sqlutil.ClaimedColumns
+	claimIDs   = fmt.Sprintf(claim, "d.lease_until <= $1 AND d.id = ANY ($6)") + sqlutil.ClaimedColumns
+	reclaimIDs = fmt.Sprintf(claim, "(d.lease_until <= $1 OR d.lease_owner = $3) AND d.id = ANY ($6)") + sqlutil.ClaimedColumns
 )
 
 // ClaimDeliveries implements store.Store.
@@ -54,6 +56,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Cla
 		sqlutil.Limit(c.Limit, false), sqlutil.WebhookDeleted}
 	if len(c.IDs) > 0 {
 		q, args = claimIDs, append(args, c.IDs)
+		if c.Reclaim {
+			q = reclaimIDs
+		}
 	} else {
 		args = append(args, append([]int64{}, c.ExcludeWebhooks...))
 	}

@@ -20,12 +20,19 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Cla
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = nil
 		var a sqlutil.Args
-		q := `SELECT d.id, w.id IS NULL FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id
-			WHERE d.state = 'pending' AND d.lease_until <= ` + a.Add(now)
+		q := `SELECT d.id, w.id IS NULL FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id WHERE `
 		if len(c.IDs) > 0 {
+			// "+": the ids are looked up by rowid; on the state the planner
+			// would rather walk every pending row in the claim index.
+			q += "+d.state = 'pending'"
+			if c.Reclaim {
+				q += " AND (d.lease_until <= " + a.Add(now) + " OR d.lease_owner = " + a.Add(c.Owner) + ")"
+			} else {
+				q += " AND d.lease_until <= " + a.Add(now)
+			}
 			q += " AND d.id IN (" + a.AddInts(c.IDs) + ")"
 		} else {
-			q += " AND d.next_attempt_at <= " + a.Add(now)
+			q += "d.state = 'pending' AND d.lease_until <= " + a.Add(now) + " AND d.next_attempt_at <= " + a.Add(now)
 			if len(c.ExcludeWebhooks) > 0 {
 				q += " AND d.webhook_id NOT IN (" + a.AddInts(c.ExcludeWebhooks) + ")"
 			}

@@ -78,6 +78,23 @@ func testClaimIDs(t *testing.T, s store.Store) {
 	if got := claim(t, s, "r2", t0, 10); !slices.Equal(claimIDs(got), []int64{b}) {
 		t.Fatalf("polling claim = %v, want %d", claimIDs(got), b)
 	}
+	// With Reclaim an owner takes back by id what it leases already, its lease
+	// renewed; without it, by id or polling, it never does.
+	if got := claim(t, s, "r1", t0.Add(20*time.Second), 10); len(got) != 0 {
+		t.Fatalf("polling claim by the owner took its own leased rows %v", claimIDs(got))
+	}
+	if got := claim(t, s, "r1", t0.Add(20*time.Second), 10, a); len(got) != 0 {
+		t.Fatalf("claim by id without Reclaim took the owner's leased row %v", claimIDs(got))
+	}
+	got, err := s.ClaimDeliveries(ctx(t), store.Claim{Owner: "r1", Now: t0.Add(20 * time.Second), Lease: 30 * time.Second,
+		Limit: 10, IDs: []int64{a, b}, Reclaim: true})
+	must(t, err)
+	if !slices.Equal(claimIDs(got), []int64{a}) {
+		t.Fatalf("r1 reclaiming %v = %v, want only its own %d", []int64{a, b}, claimIDs(got), a)
+	}
+	if got := claim(t, s, "r2", t0.Add(31*time.Second), 10, a); len(got) != 0 {
+		t.Fatalf("r2 took %d by id while r1's renewed lease runs", a)
+	}
 }
 
 // testClaimLease: a second claimer gets nothing until the lease expires; then
