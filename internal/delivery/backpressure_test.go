@@ -50,50 +50,78 @@ func TestBackpressure(t *testing.T) {
 }
 
 // TestParked: deliveries handed over beyond a full queue keep their leases (no
-// other claimer can take them) and only their ids in memory; they are claimed
-// back by id and sent as the queue drains, each exactly once.
+// other claimer can take them) and only their ids in memory; they are taken back
+// by id and sent as the queue drains, each exactly once: read back while their
+// leases are young, claimed again (leases renewed) once half a lease has gone.
 func TestParked(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Options{PerEndpointConcurrency: 1, PerEndpointQueue: 2, MaxQueued: 3})
-	release := make(chan struct{})
-	rc := newReceiver(t, func(_ http.ResponseWriter, r *http.Request, n int64) {
-		if n == 1 {
-			select {
-			case <-release:
-			case <-r.Context().Done():
+	for _, tc := range []struct {
+		name              string
+		wait              time.Duration // on the dispatcher's clock, before the queue drains
+		reread, reclaimed int64
+	}{
+		{"young leases read back", 0, 4, 0},
+		{"old leases claimed again", 31 * time.Second, 1, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, Options{PerEndpointConcurrency: 1, PerEndpointQueue: 2, MaxQueued: 3})
+			release := make(chan struct{})
+			rc := newReceiver(t, func(_ http.ResponseWriter, r *http.Request, _ int64) {
+				select {
+				case <-release:
+				case <-r.Context().Done():
+				}
+			})
+			wh := h.webhook(rc.srv.URL, PolicyExponential)
+			other := h.webhook(rc.srv.URL, PolicyExponential)
+			var ids []int64
+			for range 6 {
+				_, id := h.event(0, nil, wh)
+				ids = append(ids, id...)
 			}
-		}
-	})
-	wh := h.webhook(rc.srv.URL, PolicyExponential)
-	other := h.webhook(rc.srv.URL, PolicyExponential)
-	var ids []int64
-	for range 6 {
-		_, id := h.event(0, nil, wh)
-		ids = append(ids, id...)
-	}
-	_, id := h.event(0, nil, other) // may be parked by the global limit, not its own
-	ids = append(ids, id...)
-	h.start()
-	h.d.Notify(ids)
-	// One in flight, at most three queued (two for wh), the rest parked.
-	rc.next(t)
-	waitFor(t, "three parked", func() bool { return h.d.Stats().Parked >= 3 })
-	if st := h.d.Stats(); st.Dropped != 0 || st.Queued > 3 {
-		t.Fatalf("stats %+v: want at most 3 queued and nothing given back", st)
-	}
-	got, err := h.st.ClaimDeliveries(context.Background(), store.Claim{Owner: "someone else", Now: h.clock.Now(),
-		Lease: time.Minute, Limit: 10})
-	if err != nil || len(got) != 0 {
-		t.Fatalf("another claimer took %d parked deliveries (err %v)", len(got), err)
-	}
-	close(release)
-	for _, id := range ids {
-		h.waitState(id, store.DeliverySucceeded)
-	}
-	if n := rc.n.Load(); n != int64(len(ids)) {
-		t.Fatalf("%d requests for %d deliveries", n, len(ids))
-	}
-	if st := h.d.Stats(); st.Parked != 0 || st.Dropped != 0 {
-		t.Fatalf("stats %+v after all were sent", st)
+			_, id := h.event(0, nil, other)
+			ids = append(ids, id...)
+			// Committed leased to the dispatcher and handed over, as the pipeline does.
+			now := h.clock.Now()
+			claimed, err := h.st.Store.ClaimDeliveries(context.Background(), store.Claim{Owner: h.d.Owner(), Now: now,
+				Lease: h.d.Lease(), Limit: len(ids), IDs: ids})
+			if err != nil || len(claimed) != len(ids) {
+				t.Fatalf("claimed %d of %d: %v", len(claimed), len(ids), err)
+			}
+			h.start()
+			h.d.Handoff(claimed, now)
+			// wh: #1 in flight, #2 queued, #3-#6 parked, of which #3 is read back as
+			// soon as #1 leaves the queue; other: in flight (the global limit is 3).
+			rc.next(t)
+			rc.next(t)
+			waitFor(t, "two queued, three parked", func() bool {
+				st := h.d.Stats()
+				return st.Queued == 2 && st.Parked == 3 && h.st.reread.Load() == 1
+			})
+			if st := h.d.Stats(); st.Dropped != 0 {
+				t.Fatalf("stats %+v: nothing should be given back", st)
+			}
+			got, err := h.st.ClaimDeliveries(context.Background(), store.Claim{Owner: "someone else", Now: h.clock.Now(),
+				Lease: time.Minute, Limit: 10})
+			if err != nil || len(got) != 0 {
+				t.Fatalf("another claimer took %d parked deliveries (err %v)", len(got), err)
+			}
+			h.clock.Advance(tc.wait)
+			close(release)
+			for _, id := range ids {
+				h.waitState(id, store.DeliverySucceeded)
+			}
+			if n := rc.n.Load(); n != int64(len(ids)) {
+				t.Fatalf("%d requests for %d deliveries", n, len(ids))
+			}
+			if st := h.d.Stats(); st.Parked != 0 || st.Dropped != 0 {
+				t.Fatalf("stats %+v after all were sent", st)
+			}
+			if reread, reclaimed := h.st.reread.Load(), h.st.reclaimed.Load(); reread != tc.reread || reclaimed != tc.reclaimed {
+				t.Fatalf("%d parked deliveries read back and %d claimed again, want %d and %d",
+					reread, reclaimed, tc.reread, tc.reclaimed)
+			}
+		})
 	}
 }

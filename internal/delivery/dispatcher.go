@@ -257,49 +257,69 @@ func (d *Dispatcher) pollLoop(ctx context.Context) {
 	}
 }
 
-// unpark claims parked deliveries back by id, their leases renewed, as far as
-// their endpoints' queues and the global one have room, and queues them. It
-// reports whether none are left parked.
+// unpark takes parked deliveries back by id, as far as their endpoints' queues
+// and the global one have room, and queues them: those with more than half their
+// lease left are only read back (no write, no wait for SQLite's writer), the
+// others claimed again with their leases renewed. It reports whether none are
+// left parked.
 func (d *Dispatcher) unpark(ctx context.Context) (empty bool) {
 	for ctx.Err() == nil {
-		ids := d.takeParked(d.opts.PollBatch)
-		if len(ids) == 0 {
+		taken := d.takeParked(d.opts.PollBatch)
+		if len(taken) == 0 {
 			break
 		}
 		now := d.clock()
-		claimed, err := d.st.ClaimDeliveries(ctx, store.Claim{
-			Owner: d.opts.Owner, Now: now, Lease: d.opts.Lease, Limit: len(ids), IDs: ids, Reclaim: true,
-		})
-		if err != nil {
-			// Their leases run out and a search claims them then.
-			if ctx.Err() == nil {
-				d.opts.Logger.Warn("delivery: claim parked deliveries", "err", err, "count", len(ids))
+		var fresh, stale []int64
+		oldest := now.UnixNano()
+		for _, p := range taken {
+			if time.Duration(now.UnixNano()-p.leasedAt) < d.opts.Lease/2 {
+				fresh = append(fresh, p.id)
+				oldest = min(oldest, p.leasedAt)
+			} else {
+				stale = append(stale, p.id)
 			}
-			break
 		}
-		d.dispatch(claimed, now)
+		if len(fresh) > 0 {
+			got, err := d.st.LeasedDeliveries(ctx, d.opts.Owner, fresh)
+			if err != nil {
+				// Their leases run out and a search claims them then.
+				d.opts.Logger.Warn("delivery: read parked deliveries", "err", err, "count", len(fresh))
+				break
+			}
+			d.dispatch(got, time.Unix(0, oldest)) // the lease runs from its start
+		}
+		if len(stale) > 0 {
+			claimed, err := d.st.ClaimDeliveries(ctx, store.Claim{
+				Owner: d.opts.Owner, Now: now, Lease: d.opts.Lease, Limit: len(stale), IDs: stale, Reclaim: true,
+			})
+			if err != nil {
+				d.opts.Logger.Warn("delivery: claim parked deliveries", "err", err, "count", len(stale))
+				break
+			}
+			d.dispatch(claimed, now)
+		}
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.parked == 0
 }
 
-// takeParked removes up to n parked ids that have room to be queued, leaving
-// out any queued or in flight meanwhile (claimed again by a search after their
-// lease ran out: one copy is enough).
-func (d *Dispatcher) takeParked(n int) []int64 {
+// takeParked removes up to n parked deliveries that have room to be queued,
+// leaving out any queued or in flight meanwhile (claimed again by a search after
+// their lease ran out: one copy is enough).
+func (d *Dispatcher) takeParked(n int) []parkedID {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var ids []int64
+	var out []parkedID
 	free := min(n, d.opts.MaxQueued-d.queued)
 	for _, ep := range d.endpoints {
-		k := min(len(ep.parked), d.opts.PerEndpointQueue-len(ep.queue), free-len(ids))
+		k := min(len(ep.parked), d.opts.PerEndpointQueue-len(ep.queue), free-len(out))
 		if k <= 0 {
 			continue
 		}
-		for _, id := range ep.parked[:k] {
-			if d.held[id] == nil {
-				ids = append(ids, id)
+		for _, p := range ep.parked[:k] {
+			if d.held[p.id] == nil {
+				out = append(out, p)
 			}
 		}
 		ep.parked = ep.parked[k:]
@@ -307,11 +327,11 @@ func (d *Dispatcher) takeParked(n int) []int64 {
 			ep.parked = nil
 		}
 		d.parked -= k
-		if len(ids) >= free {
+		if len(out) >= free {
 			break
 		}
 	}
-	return ids
+	return out
 }
 
 // poll claims batches while they come back full, leaving out the webhooks whose

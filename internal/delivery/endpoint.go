@@ -17,9 +17,9 @@ type endpoint struct {
 	id    int64
 	queue []*item
 	// parked are deliveries still leased to this dispatcher that found the queue
-	// full: only their ids are kept, and unpark claims them back by id when
+	// full: only their ids are kept, and unpark takes them back by id when
 	// there is room (no release, no search through the outbox).
-	parked []int64
+	parked []parkedID
 	active int // workers running for this endpoint
 	// failures counts consecutive failed attempts, seeded from the store's
 	// counter when the endpoint is set up; exact within this process even with
@@ -32,6 +32,9 @@ type endpoint struct {
 	disabledSeq   uint64
 	disabledUntil time.Time
 }
+
+// parkedID is a parked delivery and when its lease began (Unix ns).
+type parkedID struct{ id, leasedAt int64 }
 
 // item is one claimed delivery waiting for or under its attempt.
 type item struct {
@@ -66,7 +69,7 @@ func (d *Dispatcher) dispatch(claimed []store.ClaimedDelivery, claimedAt time.Ti
 		}
 		if len(ep.queue) >= d.opts.PerEndpointQueue || d.queued >= d.opts.MaxQueued {
 			if d.parked < d.opts.MaxParked {
-				ep.parked = append(ep.parked, cd.Delivery.ID)
+				ep.parked = append(ep.parked, parkedID{cd.Delivery.ID, claimedAt.UnixNano()})
 				d.parked++
 				accepted++
 			} else {

@@ -46,12 +46,24 @@ func (c *fakeClock) Advance(d time.Duration) {
 // countingStore observes the dispatcher's claims.
 type countingStore struct {
 	store.Store
-	claims atomic.Int64
+	claims    atomic.Int64
+	reclaimed atomic.Int64 // deliveries taken back with Claim.Reclaim
+	reread    atomic.Int64 // deliveries taken back with LeasedDeliveries
 }
 
 func (s *countingStore) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.ClaimedDelivery, error) {
 	defer s.claims.Add(1)
-	return s.Store.ClaimDeliveries(ctx, c)
+	got, err := s.Store.ClaimDeliveries(ctx, c)
+	if c.Reclaim {
+		s.reclaimed.Add(int64(len(got)))
+	}
+	return got, err
+}
+
+func (s *countingStore) LeasedDeliveries(ctx context.Context, owner string, ids []int64) ([]store.ClaimedDelivery, error) {
+	got, err := s.Store.LeasedDeliveries(ctx, owner, ids)
+	s.reread.Add(int64(len(got)))
+	return got, err
 }
 
 // harness is one store, one clock and one dispatcher.

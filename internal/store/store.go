@@ -98,6 +98,11 @@ type Store interface {
 	// LastError "webhook deleted" (so fewer than limit may come back while more
 	// work remains).
 	ClaimDeliveries(ctx context.Context, c Claim) ([]ClaimedDelivery, error)
+	// LeasedDeliveries reads back the deliveries among ids that owner leases and
+	// that are still pending, with their event and webhook as ClaimDeliveries
+	// returns them, oldest due first, and writes nothing: a dispatcher takes back
+	// what it parked while its leases have long to run.
+	LeasedDeliveries(ctx context.Context, owner string, ids []int64) ([]ClaimedDelivery, error)
 	// FinishAttempt records one attempt (none when Attempt.N is 0, e.g. a delivery
 	// skipped because its webhook is disabled) and the delivery's new state, and
 	// releases the lease. The delivery is Attempt.DeliveryID (set it also when N is

@@ -73,6 +73,19 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Cla
 	return out, nil
 }
 
+// LeasedDeliveries implements store.Store.
+func (s *Store) LeasedDeliveries(ctx context.Context, owner string, ids []int64) ([]store.ClaimedDelivery, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, "SELECT "+sqlutil.ClaimedColumns+` FROM deliveries d
+		JOIN events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id
+		WHERE d.id = ANY ($1) AND d.lease_owner = $2 AND d.state = 'pending'
+		ORDER BY d.next_attempt_at, d.id`, ids, owner)
+	out, err := collect(rows, err, sqlutil.ScanClaimed)
+	return out, wrap("leased deliveries", err)
+}
+
 // finishDelivery releases the lease if owner holds it and, when an attempt was
 // made ($5 > 0), records it; it returns the webhook (no row: the lease was lost).
 // The webhooks' bookkeeping comes after every delivery of the batch, once per

@@ -67,6 +67,22 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Cla
 	return out, wrap("claim deliveries", err)
 }
 
+// LeasedDeliveries implements store.Store, on the read connections: it does not
+// wait for the writer.
+func (s *Store) LeasedDeliveries(ctx context.Context, owner string, ids []int64) ([]store.ClaimedDelivery, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	a := sqlutil.Args{List: []any{owner}}
+	// "+": by rowid, not by walking the pending rows of the claim index.
+	rows, err := s.read.QueryContext(ctx, "SELECT "+sqlutil.ClaimedColumns+` FROM deliveries d
+		JOIN events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id
+		WHERE d.lease_owner = ? AND +d.state = 'pending' AND d.id IN (`+a.AddInts(ids)+`)
+		ORDER BY d.next_attempt_at, d.id`, a.List...)
+	out, err := collect(rows, err, sqlutil.ScanClaimed)
+	return out, wrap("leased deliveries", err)
+}
+
 // pickIDs splits the candidates into those to lease and those whose webhook is gone.
 func pickIDs(rows *sql.Rows, err error) (leased, orphans []int64, _ error) {
 	if err != nil {

@@ -95,6 +95,26 @@ func testClaimIDs(t *testing.T, s store.Store) {
 	if got := claim(t, s, "r2", t0.Add(31*time.Second), 10, a); len(got) != 0 {
 		t.Fatalf("r2 took %d by id while r1's renewed lease runs", a)
 	}
+
+	// Reading back what an owner leases changes nothing.
+	for _, tc := range []struct {
+		owner string
+		want  []int64
+	}{{"r1", []int64{a}}, {"r2", []int64{b}}, {"r3", nil}} {
+		got, err := s.LeasedDeliveries(ctx(t), tc.owner, []int64{a, b, b + 1000})
+		must(t, err)
+		if !slices.Equal(claimIDs(got), tc.want) {
+			t.Fatalf("LeasedDeliveries(%s) = %v, want %v", tc.owner, claimIDs(got), tc.want)
+		}
+		for _, cd := range got {
+			if cd.Event.ID == "" || cd.Webhook.ID != w.ID || len(cd.Event.Body) == 0 {
+				t.Fatalf("LeasedDeliveries(%s): incomplete %+v", tc.owner, cd)
+			}
+		}
+	}
+	if got := claim(t, s, "r2", t0.Add(31*time.Second), 10, a); len(got) != 0 {
+		t.Fatalf("r2 took %d after a read: the read changed its lease", a)
+	}
 }
 
 // testClaimLease: a second claimer gets nothing until the lease expires; then
