@@ -37,6 +37,7 @@ type options struct {
 	events    int
 	database  string
 	profile   string
+	memprof   string
 }
 
 func main() {
@@ -58,6 +59,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.events, "events", 20000, "deliveries per throughput run")
 	fs.StringVar(&o.database, "database", "", "postgres://… to measure PostgreSQL instead of SQLite")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the whole run (service and load) to this file")
+	fs.StringVar(&o.memprof, "memprofile", "", "write an allocation profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -73,6 +75,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if o.memprof != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			if f, err := os.Create(o.memprof); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
 	}
 	for _, s := range strings.Split(eps, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
