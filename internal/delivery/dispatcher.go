@@ -59,11 +59,15 @@ type Dispatcher struct {
 // New returns a Dispatcher working on st.
 func New(st store.Store, opts Options) *Dispatcher {
 	opts.setDefaults()
+	// Each attempt carries its deadline (AttemptTimeout) in its context; the
+	// client's own Timeout would set up a second timer per request for it.
+	client := *opts.Client
+	client.Timeout = 0
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Dispatcher{
 		st:           st,
 		opts:         opts,
-		client:       opts.Client,
+		client:       &client,
 		clock:        opts.Clock,
 		notifyCh:     make(chan []int64, 1024),
 		handoffCh:    make(chan handoff, 1024),

@@ -23,8 +23,9 @@ type ClientOptions struct {
 	// ConnectTimeout bounds the TCP connect (per address tried) and, separately,
 	// the TLS handshake. Default 5 s.
 	ConnectTimeout time.Duration
-	// Timeout bounds a whole request: connect, send, headers and body read.
-	// Default 15 s.
+	// Timeout bounds a whole request: connect, send, headers and body read (so
+	// no separate response-header timeout, which would start one more timer
+	// per request). Default 15 s.
 	Timeout time.Duration
 	// MaxIdleConnsPerHost is how many keep-alive connections to one host are kept:
 	// size it to the per-endpoint concurrency. Default 8.
@@ -74,7 +75,6 @@ func NewClient(opts ClientOptions) *http.Client {
 		MaxIdleConns:           opts.MaxIdleConns,
 		MaxIdleConnsPerHost:    opts.MaxIdleConnsPerHost,
 		IdleConnTimeout:        90 * time.Second,
-		ResponseHeaderTimeout:  opts.Timeout,
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
 	}

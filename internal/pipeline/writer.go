@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -107,6 +108,15 @@ func (w *writer) flush(ctx context.Context) error {
 	ids, err := w.tx.InsertEvents(ctx, w.evs)
 	if err != nil {
 		return fmt.Errorf("insert %d events: %w", len(w.evs), err)
+	}
+	n := 0
+	for i := range ids {
+		n += len(ids[i])
+	}
+	if w.p.opts.Handoff != nil {
+		w.res.handoff = slices.Grow(w.res.handoff, n)
+	} else {
+		w.res.pending = slices.Grow(w.res.pending, n)
 	}
 	for i, e := range w.evs {
 		w.res.events++

@@ -28,8 +28,12 @@ func (t *sqlTx) InsertEvent(ctx context.Context, ev store.Event, deliveries []st
 func (t *sqlTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int64, error) {
 	now := sqlutil.Now()
 	seen := make(map[string]bool, len(evs))
-	var evArgs, dArgs []any
-	var ds []store.Delivery
+	n := 0
+	for i := range evs {
+		n += len(evs[i].Deliveries)
+	}
+	evArgs := make([]any, 0, len(evs)*eventColumns)
+	ds := make([]store.Delivery, 0, n)
 	for i := range evs {
 		ev := evs[i].Event
 		if seen[ev.ID] {
@@ -59,9 +63,10 @@ func (t *sqlTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int
 	if err := t.tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM deliveries").Scan(&last); err != nil {
 		return nil, wrap("insert deliveries", err)
 	}
+	dArgs := make([]any, 0, len(ds)*deliveryColumns)
 	for i := range ds {
 		dArgs = append(dArgs, last+1+int64(i))
-		dArgs = append(dArgs, sqlutil.DeliveryValues(&ds[i])...)
+		dArgs = sqlutil.AppendDeliveryValues(dArgs, &ds[i])
 	}
 	if err := t.insertRows(ctx, insertDeliveryRows, deliveryColumns, dArgs); err != nil {
 		return nil, wrap("insert deliveries", err)

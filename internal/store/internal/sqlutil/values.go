@@ -71,15 +71,15 @@ func EventValues(ev *store.Event) ([]any, error) {
 		h, body, Micros(ev.CreatedAt)}, nil
 }
 
-// DeliveryWriteColumns are the delivery columns InsertEvent sets, in DeliveryValues order.
+// DeliveryWriteColumns are the delivery columns InsertEvent sets, in AppendDeliveryValues order.
 const DeliveryWriteColumns = "event_id, account_id, webhook_id, event_type, event_name, state, attempts, " +
 	"next_attempt_at, last_status, last_error, created_at, updated_at, lease_owner, lease_until"
 
-// DeliveryValues are d's values for DeliveryWriteColumns.
-func DeliveryValues(d *store.Delivery) []any {
-	return []any{d.EventID, d.AccountID, d.WebhookID, d.EventType, d.EventName, string(d.State),
+// AppendDeliveryValues appends d's values for DeliveryWriteColumns to args.
+func AppendDeliveryValues(args []any, d *store.Delivery) []any {
+	return append(args, d.EventID, d.AccountID, d.WebhookID, d.EventType, d.EventName, string(d.State),
 		d.Attempts, Micros(d.NextAttemptAt), d.LastStatus, d.LastError, Micros(d.CreatedAt), Micros(d.UpdatedAt),
-		d.LeaseOwner, Micros(d.LeaseUntil)}
+		d.LeaseOwner, Micros(d.LeaseUntil))
 }
 
 // PrepareEvent fills in InsertEvent's defaults: the event's creation time and,
