@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -58,6 +59,7 @@ func throughputOnce(ctx context.Context, o options, n int, out io.Writer) error 
 			return err
 		}
 	}
+	cpu0 := cpuTime()
 	events := max(1, o.events/n)
 	want := int64(events * n)
 	for i := 0; i < events; i += 200 {
@@ -88,14 +90,22 @@ func throughputOnce(ctx context.Context, o options, n int, out io.Writer) error 
 	mu.Unlock()
 	received := got.Load()
 	rate := float64(received) / span.Seconds()
+	cpuHookcast := cpuTime() - cpu0
 
 	conc := min(4*n, 256) // the dispatcher's per-endpoint limit (4) times n, capped by its workers
+	cpu1 := cpuTime()
 	bare, err := bareClient(rc.url, sample, sampleHeader, int(want), conc)
 	if err != nil {
 		return err
 	}
+	cpuBare := cpuTime() - cpu1
 	fmt.Fprintf(out, "throughput: %d endpoints, %d deliveries received of %d: %.0f deliveries/s; bare client (%d concurrent): %.0f posts/s; ratio %.0f%%\n",
 		n, received, want, rate, conc, bare, 100*rate/bare)
+	// CPU time of the whole process (service, receiver and load) per request:
+	// steadier than rates on a shared machine, and the reason for the ratio.
+	fmt.Fprintf(out, "  cpu: %.0f µs a delivery (ingest, store, dispatch, receiver); %.0f µs a bare post (client, receiver); ratio %.0f%%\n",
+		cpuHookcast.Seconds()*1e6/float64(received), cpuBare.Seconds()*1e6/float64(want),
+		100*cpuBare.Seconds()/float64(want)/(cpuHookcast.Seconds()/float64(received)))
 	return nil
 }
 
@@ -133,4 +143,13 @@ func bareClient(url string, body []byte, h http.Header, count, conc int) (float6
 		return 0, fmt.Errorf("bare client: %d posts failed", failed.Load())
 	}
 	return float64(count) / time.Since(start).Seconds(), nil
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
