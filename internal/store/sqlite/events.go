@@ -49,7 +49,7 @@ func (t *sqlTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int
 		}
 		evArgs = append(evArgs, args...)
 	}
-	if err := t.insertRows(ctx, insertEventRows, eventColumns, evArgs); err != nil {
+	if err := t.s.execRows(ctx, t.tx, insertEventRows, eventColumns, evArgs); err != nil {
 		if isConstraint(err) {
 			err = t.eventConflict(ctx, evs, err)
 		}
@@ -68,7 +68,7 @@ func (t *sqlTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int
 		dArgs = append(dArgs, last+1+int64(i))
 		dArgs = sqlutil.AppendDeliveryValues(dArgs, &ds[i])
 	}
-	if err := t.insertRows(ctx, insertDeliveryRows, deliveryColumns, dArgs); err != nil {
+	if err := t.s.execRows(ctx, t.tx, insertDeliveryRows, deliveryColumns, dArgs); err != nil {
 		return nil, wrap("insert deliveries", err)
 	}
 	next := last + 1
@@ -95,24 +95,6 @@ func insertEventRows(n int) string {
 
 func insertDeliveryRows(n int) string {
 	return "INSERT INTO deliveries (id, " + sqlutil.DeliveryWriteColumns + ") " + valuesRows(n, deliveryColumns)
-}
-
-// insertRows runs stmt(size) over args, cols values a row, in chunks of chunkSizes.
-func (t *sqlTx) insertRows(ctx context.Context, stmt func(int) string, cols int, args []any) error {
-	rows := len(args) / cols
-	for _, size := range chunkSizes {
-		for ; rows >= size; rows -= size {
-			st, err := t.stmt(ctx, stmt(size))
-			if err != nil {
-				return err
-			}
-			if _, err := st.ExecContext(ctx, args[:size*cols]...); err != nil {
-				return err
-			}
-			args = args[size*cols:]
-		}
-	}
-	return nil
 }
 
 // eventConflict names the event whose id already existed, which made the insert

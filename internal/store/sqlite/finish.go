@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hookcast/hookcast/internal/store"
@@ -12,11 +13,12 @@ import (
 
 // FinishAttempts implements store.Store: one write transaction for the batch and
 // a few statements per chunk of results, whatever its size: the results of a
-// chunk are one VALUES list, so the attempts are inserted and the deliveries
-// released row by row inside SQLite, without a round trip through database/sql
-// per result (that per-call cost was most of the dispatcher's). The statements
-// come in a few fixed sizes, prepared once (chunkSizes). Each webhook touched is
-// written once at the end. A result whose lease was lost gets ErrNotFound and
+// chunk are one VALUES list, so the deliveries are released row by row inside
+// SQLite, without a round trip through database/sql per result (that per-call
+// cost was most of the dispatcher's). An attempt is written in its delivery's
+// row (migration 0002); the one it replaces there, if any, moves to attempts. The statements
+// come in a few fixed sizes, prepared once (chunkSizes). The webhooks touched
+// are written at the end, once each, the same way. A result whose lease was lost gets ErrNotFound and
 // writes nothing; a database failure fails them all.
 func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []error {
 	errs, valid := sqlutil.CheckResults("sqlite", rs)
@@ -25,12 +27,15 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 		args := make([]any, 0, finishColumns*chunkSizes[0])
 		for _, part := range finishChunks(rs, valid) {
 			args = appendResults(args[:0], rs, part)
-			ins, err := s.txStmt(ctx, tx, insertAttempts(len(part)))
-			if err != nil {
-				return err
-			}
-			if _, err := ins.ExecContext(ctx, args...); err != nil {
-				return err
+			if slices.ContainsFunc(part, func(i int) bool { return rs[i].Attempt.N != 1 }) {
+				// A first attempt (n 1) has no attempt before it to move.
+				mv, err := s.txStmt(ctx, tx, moveLatestAttempts(len(part)))
+				if err != nil {
+					return err
+				}
+				if _, err := mv.ExecContext(ctx, args...); err != nil {
+					return err
+				}
 			}
 			upd, err := s.txStmt(ctx, tx, releaseFinished(len(part)))
 			if err != nil {
@@ -49,18 +54,33 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 				hooks.Add(wh, rs[i])
 			}
 		}
-		fw, err := s.txStmt(ctx, tx, finishWebhook)
-		if err != nil {
-			return err
+		effects := hooks.Sorted()
+		wargs := make([]any, 0, len(effects)*webhookColumns)
+		for _, e := range effects {
+			wargs = append(wargs, e.ID, e.Reset, e.N, e.Disable, sqlutil.Micros(e.Until), e.Reason)
 		}
-		for _, e := range hooks.Sorted() {
-			if _, err := fw.ExecContext(ctx, e.ID, e.Reset, e.N, e.Disable, sqlutil.Micros(e.Until), e.Reason); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.execRows(ctx, tx, finishWebhooks, webhookColumns, wargs)
 	})
 	return sqlutil.FinishErrors(errs, valid, err, wrap)
+}
+
+// execRows runs stmt(size), prepared, over args, cols values a row, in chunks of
+// chunkSizes.
+func (s *Store) execRows(ctx context.Context, tx *sql.Tx, stmt func(int) string, cols int, args []any) error {
+	rows := len(args) / cols
+	for _, size := range chunkSizes {
+		for ; rows >= size; rows -= size {
+			st, err := s.txStmt(ctx, tx, stmt(size))
+			if err != nil {
+				return err
+			}
+			if _, err := st.ExecContext(ctx, args[:size*cols]...); err != nil {
+				return err
+			}
+			args = args[size*cols:]
+		}
+	}
+	return nil
 }
 
 // chunkSizes are the row counts the multi-row statements of the hot paths
@@ -73,21 +93,25 @@ var chunkSizes = []int{64, 16, 4, 1}
 // latency (µs), response, owner (column1 … column11).
 const finishColumns = 11
 
-// insertAttempts records the attempts of n results. It runs first, while the
-// leases still say who holds them: an attempt is recorded only with its owner's
-// lease, and only when one was made (n > 0; a skipped delivery has none).
-func insertAttempts(n int) string {
+// moveLatestAttempts moves the latest attempt kept in the rows of n results'
+// deliveries to attempts, before releaseFinished writes theirs there (or, for a
+// skip, clears it). It runs first, while the leases still say who holds them:
+// only a result's owner writes.
+func moveLatestAttempts(n int) string {
 	return `INSERT INTO attempts (` + sqlutil.AttemptColumns + `)
-		SELECT d.id, v.column8, v.column7, v.column5, v.column9, v.column6, v.column10
+		SELECT d.id, d.last_n, d.last_at, d.last_status, d.last_latency_us, d.last_error, d.last_response
 		FROM (` + valuesRows(n, finishColumns) + `) v JOIN deliveries d ON d.id = v.column1
-		WHERE d.lease_owner = v.column11 AND v.column8 > 0`
+		WHERE d.lease_owner = v.column11 AND d.last_at > 0 AND v.column8 <> 1`
 }
 
 // releaseFinished writes the outcome of n results on the deliveries whose lease
-// the result's owner holds, frees the lease, and says which rows it wrote.
+// the result's owner holds, with the attempt made (none for a skip, n 0), frees
+// the lease, and says which rows it wrote.
 func releaseFinished(n int) string {
 	return `UPDATE deliveries SET state = v.column2, next_attempt_at = v.column3,
 		attempts = attempts + v.column4, last_status = v.column5, last_error = v.column6,
+		last_n = v.column8, last_at = CASE WHEN v.column8 > 0 THEN v.column7 ELSE 0 END,
+		last_latency_us = v.column9, last_response = v.column10,
 		lease_owner = '', lease_until = 0, updated_at = v.column7
 		FROM (` + valuesRows(n, finishColumns) + `) v WHERE deliveries.id = v.column1 AND deliveries.lease_owner = v.column11
 		RETURNING id, webhook_id`
@@ -99,15 +123,23 @@ func valuesRows(n, cols int) string {
 	return "VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
-// finishWebhook applies a batch's effect on one webhook: the failure count
-// restarts at ?3 after a success (?2), else grows by ?3; ?4 disables it until ?5
-// for reason ?6. A row already as wanted is not written.
-const finishWebhook = `UPDATE webhooks SET
-		consecutive_failures = CASE WHEN ?2 THEN ?3 ELSE consecutive_failures + ?3 END,
-		disabled = disabled OR ?4,
-		disabled_until = CASE WHEN ?4 THEN ?5 ELSE disabled_until END,
-		disabled_reason = CASE WHEN ?4 THEN ?6 ELSE disabled_reason END
-	WHERE id = ?1 AND (?4 OR ?3 > 0 OR (?2 AND consecutive_failures <> 0))`
+// webhookColumns is the width of a webhook's row in finishWebhooks: id, reset,
+// failures, disable, disabled until (µs), reason (column1 … column6).
+const webhookColumns = 6
+
+// finishWebhooks applies a batch's effect on n webhooks: the failure count
+// restarts at column3 after a success (column2), else grows by column3; column4
+// disables it until column5 for reason column6. A row already as wanted is not
+// written.
+func finishWebhooks(n int) string {
+	return `UPDATE webhooks SET
+		consecutive_failures = CASE WHEN v.column2 THEN v.column3 ELSE consecutive_failures + v.column3 END,
+		disabled = disabled OR v.column4,
+		disabled_until = CASE WHEN v.column4 THEN v.column5 ELSE disabled_until END,
+		disabled_reason = CASE WHEN v.column4 THEN v.column6 ELSE disabled_reason END
+		FROM (` + valuesRows(n, webhookColumns) + `) v
+		WHERE webhooks.id = v.column1 AND (v.column4 OR v.column3 > 0 OR (v.column2 AND consecutive_failures <> 0))`
+}
 
 // finishChunks splits the valid results into chunks of chunkSizes in batch
 // order, also starting a new chunk where a delivery comes again: within one

@@ -22,8 +22,13 @@ func (s *Store) GetDelivery(ctx context.Context, accountID string, id int64) (st
 	if err != nil {
 		return d, nil, wrap("get delivery", err)
 	}
-	rows, err := s.read.QueryContext(ctx, "SELECT "+sqlutil.AttemptColumns+
-		" FROM attempts WHERE delivery_id = ? ORDER BY n, rowid", id)
+	// The earlier attempts, then the latest, kept in the delivery's row.
+	rows, err := s.read.QueryContext(ctx, "SELECT "+sqlutil.AttemptColumns+` FROM (
+		SELECT `+sqlutil.AttemptColumns+`, 0 AS latest, rowid AS seq FROM attempts WHERE delivery_id = ?1
+		UNION ALL
+		SELECT id, last_n, last_at, last_status, last_latency_us, last_error, last_response, 1, 0
+		FROM deliveries WHERE id = ?1 AND last_at > 0
+	) ORDER BY latest, n, seq`, id)
 	attempts, err := collect(rows, err, sqlutil.ScanAttempt)
 	return d, attempts, wrap("get delivery attempts", err)
 }

@@ -12,9 +12,9 @@ import (
 // transaction. They cannot be prepared lazily: inside a transaction the one
 // write connection is taken, and preparing on the pool would wait for it forever.
 var hotStatements = func() []string {
-	qs := []string{finishWebhook}
+	var qs []string
 	for _, n := range chunkSizes {
-		qs = append(qs, insertAttempts(n), releaseFinished(n), insertEventRows(n), insertDeliveryRows(n))
+		qs = append(qs, moveLatestAttempts(n), releaseFinished(n), finishWebhooks(n), insertEventRows(n), insertDeliveryRows(n))
 	}
 	return qs
 }()

@@ -13,27 +13,8 @@ import (
 // first statement (BEGIN IMMEDIATE), which already keeps every stream from other
 // transactions: LockStreams and DueStreams need no locks of their own.
 type sqlTx struct {
-	s     *Store
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt // prepared in this transaction, for statements run once per event
-}
-
-// stmt returns q prepared once per store (stmtCache), bound to this transaction
-// once: a group commit inserts many events and deliveries with the same
-// statements, and parsing them was a good part of its cost.
-func (t *sqlTx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	if s, ok := t.stmts[q]; ok {
-		return s, nil
-	}
-	s, err := t.s.txStmt(ctx, t.tx, q)
-	if err != nil {
-		return nil, err
-	}
-	if t.stmts == nil {
-		t.stmts = map[string]*sql.Stmt{}
-	}
-	t.stmts[q] = s
-	return s, nil
+	s  *Store
+	tx *sql.Tx
 }
 
 // chunk bounds how many rows one statement reads or writes: few statements for a

@@ -54,6 +54,39 @@ func testFinishAttempt(t *testing.T, s store.Store) {
 		t.Fatalf("attempts after success = %+v", attempts)
 	}
 
+	// Resent, then skipped (N = 0), then resent and sent again: every attempt
+	// stays in the log, in order, with all it recorded.
+	resend := func(at time.Time) {
+		t.Helper()
+		got, err := s.Resend(c, "A", []int64{id}, store.DeliveryQuery{}, at)
+		must(t, err)
+		if !slices.Equal(got, []int64{id}) {
+			t.Fatalf("resent %v, want [%d]", got, id)
+		}
+		claim(t, s, "r3", at, 10, id)
+	}
+	resend(t0.Add(time.Minute))
+	must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r3", State: store.DeliverySkipped,
+		Attempt: store.Attempt{DeliveryID: id, At: t0.Add(time.Minute)}}))
+	resend(t0.Add(2 * time.Minute))
+	third := store.Attempt{DeliveryID: id, N: 3, At: t0.Add(2*time.Minute + time.Second), Status: 200,
+		Latency: 2 * time.Millisecond, Response: []byte("ok")}
+	must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r3", Attempt: third, State: store.DeliverySucceeded, Success: true}))
+	d, attempts, err = s.GetDelivery(c, "A", id)
+	must(t, err)
+	if d.State != store.DeliverySucceeded || d.Attempts != 3 || d.LastStatus != 200 {
+		t.Fatalf("after resends: %+v", d)
+	}
+	for i, want := range []store.Attempt{first, second, third} {
+		if i >= len(attempts) || attempts[i].N != want.N || !attempts[i].At.Equal(want.At) || attempts[i].Status != want.Status ||
+			attempts[i].Latency != want.Latency || attempts[i].Error != want.Error || !bytes.Equal(attempts[i].Response, want.Response) {
+			t.Fatalf("attempts after resends = %+v, want %+v", attempts, []store.Attempt{first, second, third})
+		}
+	}
+	if len(attempts) != 3 {
+		t.Fatalf("%d attempts after resends, want 3", len(attempts))
+	}
+
 	// N = 0: the state changes, no attempt is recorded.
 	skip := insert(t, s, newEvent("A", 0), t0, w)[0]
 	claim(t, s, "r1", t0, 10, skip)
