@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
@@ -68,19 +69,66 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Cla
 }
 
 // LeasedDeliveries implements store.Store, on the read connections: it does not
-// wait for the writer.
+// wait for the writer. It reads the deliveries, then each event and webhook they
+// name once: parked deliveries are often many of a few events (one event to a
+// hundred webhooks), and the joined rows would read and decode each event again
+// for every one of them.
 func (s *Store) LeasedDeliveries(ctx context.Context, owner string, ids []int64) ([]store.ClaimedDelivery, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	a := sqlutil.Args{List: []any{owner}}
 	// "+": by rowid, not by walking the pending rows of the claim index.
-	rows, err := s.read.QueryContext(ctx, "SELECT "+sqlutil.ClaimedColumns+` FROM deliveries d
-		JOIN events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id
-		WHERE d.lease_owner = ? AND +d.state = 'pending' AND d.id IN (`+a.AddInts(ids)+`)
-		ORDER BY d.next_attempt_at, d.id`, a.List...)
-	out, err := collect(rows, err, sqlutil.ScanClaimed)
-	return out, wrap("leased deliveries", err)
+	rows, err := s.read.QueryContext(ctx, "SELECT "+sqlutil.DeliveryColumns+` FROM deliveries
+		WHERE lease_owner = ? AND +state = 'pending' AND id IN (`+a.AddInts(ids)+`)
+		ORDER BY next_attempt_at, id`, a.List...)
+	ds, err := collect(rows, err, sqlutil.ScanDelivery)
+	if err != nil || len(ds) == 0 {
+		return nil, wrap("leased deliveries", err)
+	}
+	events := make(map[string]store.Event)
+	hooks := make(map[int64]store.Webhook)
+	var ea, wa sqlutil.Args
+	var ein, win []string
+	for _, d := range ds {
+		if _, ok := events[d.EventID]; !ok {
+			events[d.EventID] = store.Event{}
+			ein = append(ein, ea.Add(d.EventID))
+		}
+		if _, ok := hooks[d.WebhookID]; !ok {
+			hooks[d.WebhookID] = store.Webhook{}
+			win = append(win, wa.Add(d.WebhookID))
+		}
+	}
+	rows, err = s.read.QueryContext(ctx, "SELECT "+sqlutil.EventColumns+" FROM events WHERE id IN ("+
+		strings.Join(ein, ", ")+")", ea.List...)
+	evs, err := collect(rows, err, sqlutil.ScanEvent)
+	if err != nil {
+		return nil, wrap("leased deliveries: events", err)
+	}
+	rows, err = s.read.QueryContext(ctx, "SELECT "+sqlutil.WebhookColumns+" FROM webhooks WHERE id IN ("+
+		strings.Join(win, ", ")+")", wa.List...)
+	whs, err := collect(rows, err, sqlutil.ScanWebhook)
+	if err != nil {
+		return nil, wrap("leased deliveries: webhooks", err)
+	}
+	clear(events)
+	clear(hooks)
+	for _, e := range evs {
+		events[e.ID] = e
+	}
+	for _, w := range whs {
+		hooks[w.ID] = w
+	}
+	out := make([]store.ClaimedDelivery, 0, len(ds))
+	for _, d := range ds {
+		e, eok := events[d.EventID]
+		w, wok := hooks[d.WebhookID]
+		if eok && wok { // a webhook deleted since: its claim fails the delivery
+			out = append(out, store.ClaimedDelivery{Delivery: d, Event: e, Webhook: w})
+		}
+	}
+	return out, nil
 }
 
 // pickIDs splits the candidates into those to lease and those whose webhook is gone.

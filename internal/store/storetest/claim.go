@@ -310,3 +310,45 @@ func testInsertLeased(t *testing.T, s store.Store) {
 		t.Fatalf("state %s", d.State)
 	}
 }
+
+// testLeasedDeliveries: each delivery comes back with its own event and webhook
+// (the stores may read each once for many deliveries); a deleted webhook's are
+// left out, and nothing is written.
+func testLeasedDeliveries(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	w1, w2 := newWebhook(t, s, "A"), newWebhook(t, s, "A")
+	var ids []int64
+	bodies := map[int64]string{}
+	for i := range 3 {
+		ev := newEvent("A", time.Duration(i)*time.Second)
+		ev.Body = fmt.Appendf(nil, `{"n":%d}`, i)
+		for _, id := range insert(t, s, ev, t0.Add(time.Duration(i)*time.Second), w1, w2) {
+			ids = append(ids, id)
+			bodies[id] = string(ev.Body)
+		}
+	}
+	claim(t, s, "r1", t0.Add(time.Minute), 10, ids...)
+	got, err := s.LeasedDeliveries(c, "r1", ids)
+	must(t, err)
+	if !slices.Equal(claimIDs(got), ids) {
+		t.Fatalf("LeasedDeliveries = %v, want %v (oldest due first)", claimIDs(got), ids)
+	}
+	for _, cd := range got {
+		if string(cd.Event.Body) != bodies[cd.Delivery.ID] || cd.Event.ID != cd.Delivery.EventID ||
+			cd.Webhook.ID != cd.Delivery.WebhookID || cd.Webhook.URL == "" {
+			t.Fatalf("delivery %d came back with event %q (%s) and webhook %d", cd.Delivery.ID, cd.Event.ID, cd.Event.Body, cd.Webhook.ID)
+		}
+	}
+	must(t, s.DeleteWebhook(c, "A", w2.ID))
+	got, err = s.LeasedDeliveries(c, "r1", ids)
+	must(t, err)
+	for _, cd := range got {
+		if cd.Webhook.ID != w1.ID {
+			t.Fatalf("a deleted webhook's delivery %d came back", cd.Delivery.ID)
+		}
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d deliveries of the remaining webhook, want 3", len(got))
+	}
+}

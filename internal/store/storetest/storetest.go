@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListEvents", testListEvents},
 		{"Claim", testClaim},
 		{"ClaimIDs", testClaimIDs},
+		{"LeasedDeliveries", testLeasedDeliveries},
 		{"ClaimLease", testClaimLease},
 		{"ClaimCurrentWebhook", testClaimCurrentWebhook},
 		{"ClaimDeletedWebhook", testClaimDeletedWebhook},
