@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -36,17 +35,13 @@ func (d *Dispatcher) send(ctx context.Context, cd *store.ClaimedDelivery, now ti
 		att.Error = errorText(err)
 		return att, Response{Err: err}
 	}
-	signer, err := d.signers.get(cd.Webhook.ID, cd.Webhook.Secret)
+	t, err := d.signers.get(cd.Webhook.ID, cd.Webhook.Secret, cd.Webhook.URL)
 	if err != nil {
-		return fail(permanentError{errors.New("invalid webhook secret")})
+		return fail(permanentError{err})
 	}
 	ev := &cd.Event
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cd.Webhook.URL, bytes.NewReader(ev.Body))
-	if err != nil {
-		return fail(permanentError{errors.New("invalid webhook URL")})
-	}
 	h := make(http.Header, len(ev.Headers)+7)
-	req.Header = h
+	req := newPost(ctx, t.url, h, ev.Body)
 	for k, v := range ev.Headers {
 		if validHeader(k, v) {
 			h.Set(k, v)
@@ -61,10 +56,10 @@ func (d *Dispatcher) send(ctx context.Context, cd *store.ClaimedDelivery, now ti
 	// (and allocate) the lower-case Standard Webhooks names on every attempt.
 	h[hContentType] = []string{ct}
 	h[hUserAgent] = []string{d.opts.UserAgent}
-	h[hSignature] = []string{signer.Millicast(ev.Body)}
+	h[hSignature] = []string{t.signer.Millicast(ev.Body)}
 	h[hWebhookID] = []string{ev.ID}
 	h[hWebhookTimestamp] = []string{strconv.FormatInt(ts, 10)}
-	h[hWebhookSignature] = []string{signer.Standard(ev.ID, ts, ev.Body)}
+	h[hWebhookSignature] = []string{t.signer.Standard(ev.ID, ts, ev.Body)}
 
 	start := time.Now()
 	resp, err := d.client.Do(req)
@@ -109,6 +104,24 @@ var (
 	hWebhookSignature = http.CanonicalHeaderKey(webhook.HeaderWebhookSignature)
 )
 
+// newPost is what http.NewRequestWithContext(ctx, "POST", u.String(),
+// bytes.NewReader(body)) returns, from a URL parsed once per webhook rather than
+// once per attempt.
+func newPost(ctx context.Context, u *url.URL, h http.Header, body []byte) *http.Request {
+	uc := *u // the transport only reads it; a copy all the same
+	req := &http.Request{
+		Method: http.MethodPost, URL: &uc, Host: uc.Host, Header: h,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Body: http.NoBody, GetBody: func() (io.ReadCloser, error) { return http.NoBody, nil },
+	}
+	if len(body) > 0 {
+		req.ContentLength = int64(len(body))
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	return req.WithContext(ctx)
+}
+
 // errorText is the recorded text of a transport error, without the request URL
 // (which may carry a token in its query) and bounded in length.
 func errorText(err error) string {
@@ -151,35 +164,44 @@ func validHeader(name, value string) bool {
 	return true
 }
 
-// signerCache keeps one Signer per webhook so a secret is decoded once, not on
-// every attempt; an entry is replaced when the webhook's secret changes.
+// signerCache keeps, per webhook, its Signer and parsed URL, so a secret is
+// decoded and a URL parsed once, not on every attempt; an entry is replaced when
+// the webhook's secret or URL changes.
 type signerCache struct {
 	mu sync.Mutex
-	m  map[int64]signerEntry
+	m  map[int64]*target
 }
 
-type signerEntry struct {
-	secret string
-	signer *webhook.Signer
+// target is what an attempt needs of its webhook, prepared.
+type target struct {
+	secret, rawURL string
+	signer         *webhook.Signer
+	url            *url.URL
 }
 
 // maxSigners bounds the cache; when full it starts over (deleted webhooks would
 // otherwise stay forever).
 const maxSigners = 10000
 
-func (c *signerCache) get(id int64, secret string) (*webhook.Signer, error) {
+func (c *signerCache) get(id int64, secret, rawURL string) (*target, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.m[id]; ok && subtle.ConstantTimeCompare([]byte(e.secret), []byte(secret)) == 1 {
-		return e.signer, nil
+	if t, ok := c.m[id]; ok && t.rawURL == rawURL && subtle.ConstantTimeCompare([]byte(t.secret), []byte(secret)) == 1 {
+		return t, nil
 	}
 	s, err := webhook.NewSigner(secret)
 	if err != nil {
-		return nil, fmt.Errorf("webhook %d: %w", id, err)
+		return nil, errors.New("invalid webhook secret")
 	}
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("invalid webhook URL")
+	}
+	u.Host = strings.TrimSuffix(u.Host, ":") // as http.NewRequest does
 	if c.m == nil || len(c.m) >= maxSigners {
-		c.m = make(map[int64]signerEntry)
+		c.m = make(map[int64]*target)
 	}
-	c.m[id] = signerEntry{secret: secret, signer: s}
-	return s, nil
+	t := &target{secret: secret, rawURL: rawURL, signer: s, url: u}
+	c.m[id] = t
+	return t, nil
 }
