@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -123,5 +124,33 @@ func TestParked(t *testing.T) {
 					reread, reclaimed, tc.reread, tc.reclaimed)
 			}
 		})
+	}
+}
+
+// TestTakeParkedFair: parked deliveries come back oldest first and in equal
+// shares from every endpoint with room, up to the global room.
+func TestTakeParkedFair(t *testing.T) {
+	d := New(nil, Options{MaxQueued: 6, PerEndpointQueue: 100})
+	for e := range int64(3) {
+		ep := &endpoint{id: e}
+		for i := range int64(10) {
+			ep.parked = append(ep.parked, parkedID{id: e*100 + i})
+		}
+		d.endpoints[e] = ep
+		d.parked += 10
+	}
+	d.endpoints[3] = &endpoint{id: 3, parked: []parkedID{{id: 300}}, queue: make([]*item, 100)} // full
+	d.parked++
+	got := d.takeParked(256)
+	var ids []int64
+	for _, p := range got {
+		ids = append(ids, p.id)
+	}
+	slices.Sort(ids)
+	if want := []int64{0, 1, 100, 101, 200, 201}; !slices.Equal(ids, want) {
+		t.Fatalf("took %v, want %v", ids, want)
+	}
+	if d.parked != 25 {
+		t.Fatalf("%d left parked, want 25", d.parked)
 	}
 }

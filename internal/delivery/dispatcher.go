@@ -309,31 +309,47 @@ func (d *Dispatcher) unpark(ctx context.Context) (empty bool) {
 }
 
 // takeParked removes up to n parked deliveries that have room to be queued,
-// leaving out any queued or in flight meanwhile (claimed again by a search after
-// their lease ran out: one copy is enough).
+// oldest first and a fair share from each endpoint: one event's deliveries to
+// many webhooks are parked side by side, so a batch taken across the endpoints
+// names few events. It leaves out any delivery queued or in flight meanwhile
+// (claimed again by a search after its lease ran out: one copy is enough).
 func (d *Dispatcher) takeParked(n int) []parkedID {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var out []parkedID
 	free := min(n, d.opts.MaxQueued-d.queued)
+	type source struct {
+		ep   *endpoint
+		room int
+	}
+	var srcs []source
 	for _, ep := range d.endpoints {
-		k := min(len(ep.parked), d.opts.PerEndpointQueue-len(ep.queue), free-len(out))
-		if k <= 0 {
-			continue
+		if room := d.opts.PerEndpointQueue - len(ep.queue); len(ep.parked) > 0 && room > 0 {
+			srcs = append(srcs, source{ep, room})
 		}
-		for _, p := range ep.parked[:k] {
-			if d.held[p.id] == nil {
-				out = append(out, p)
+	}
+	var out []parkedID
+	for taken := 0; taken < free && len(srcs) > 0; {
+		share := max(1, (free-taken)/len(srcs))
+		more := srcs[:0]
+		for _, s := range srcs {
+			ep := s.ep
+			k := min(len(ep.parked), s.room, share, free-taken)
+			for _, p := range ep.parked[:k] {
+				if d.held[p.id] == nil {
+					out = append(out, p)
+				}
+			}
+			ep.parked = ep.parked[k:]
+			if len(ep.parked) == 0 {
+				ep.parked = nil
+			}
+			d.parked -= k
+			taken += k
+			if s.room -= k; len(ep.parked) > 0 && s.room > 0 && k > 0 {
+				more = append(more, s)
 			}
 		}
-		ep.parked = ep.parked[k:]
-		if len(ep.parked) == 0 {
-			ep.parked = nil
-		}
-		d.parked -= k
-		if len(out) >= free {
-			break
-		}
+		srcs = more
 	}
 	return out
 }

@@ -90,6 +90,9 @@ func EncodeHeaders(h map[string]string) (string, error) {
 
 // DecodeHeaders reverses EncodeHeaders; an empty object becomes a nil map.
 func DecodeHeaders(s string) (map[string]string, error) {
+	if s == "{}" { // most events: no JSON decoding (a claim reads many)
+		return nil, nil
+	}
 	var h map[string]string
 	if err := json.Unmarshal([]byte(s), &h); err != nil {
 		return nil, fmt.Errorf("decode headers: %w", err)
