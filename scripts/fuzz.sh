@@ -9,6 +9,11 @@
 # A failing input is written by `go test` under the package's testdata/fuzz/ and
 # the script exits 1 after running the other targets; commit that file with the
 # fix, so it stays a regression test.
+#
+# Go 1.26's fuzzing coordinator can fail a target with a bare "context deadline
+# exceeded" when -fuzztime runs out, having found nothing (go.dev/issue/75804,
+# fixed in Go 1.27): such a run, with no failing input written, counts as passed
+# and is marked "ok*".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,8 +40,13 @@ start=$SECONDS
 for t in "${targets[@]}"; do
 	read -r pkg name <<<"$t"
 	log=$(mktemp)
+	corpus="$pkg/testdata/fuzz/$name"
+	before=$(ls "$corpus" 2>/dev/null | sort || true)
 	if "$GO" test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "$pkg" >"$log" 2>&1; then
 		status=ok
+	elif [[ $(ls "$corpus" 2>/dev/null | sort || true) == "$before" ]] &&
+		grep -qx '    context deadline exceeded' "$log" && ! grep -qiE 'failing input|panic:' "$log"; then
+		status='ok*' # go.dev/issue/75804: the deadline race, nothing found
 	else
 		status=FAIL
 		failed+=("$pkg $name")
