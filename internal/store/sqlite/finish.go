@@ -15,11 +15,12 @@ import (
 // a few statements per chunk of results, whatever its size: the results of a
 // chunk are one VALUES list, so the deliveries are released row by row inside
 // SQLite, without a round trip through database/sql per result (that per-call
-// cost was most of the dispatcher's). An attempt is written in its delivery's
-// row (migration 0002); the one it replaces there, if any, moves to attempts. The statements
-// come in a few fixed sizes, prepared once (chunkSizes). The webhooks touched
-// are written at the end, once each, the same way. A result whose lease was lost gets ErrNotFound and
-// writes nothing; a database failure fails them all.
+// cost was most of the dispatcher's). The statements come in a few fixed sizes,
+// prepared once (chunkSizes). An attempt is written in its delivery's row
+// (migration 0002); the one it replaces there, if any, moves to attempts. The
+// webhooks touched are written at the end, once each, the same way. A result
+// whose lease was lost gets ErrNotFound and writes nothing; a database failure
+// fails them all.
 func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []error {
 	errs, valid := sqlutil.CheckResults("sqlite", rs)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
