@@ -26,7 +26,7 @@ type Dispatcher struct {
 	opts    Options
 	client  *http.Client
 	clock   func() time.Time
-	signers signerCache
+	targets targetCache
 
 	notifyCh  chan []int64   // fast path: ids committed a moment ago
 	handoffCh chan handoff   // faster path: deliveries committed already leased to us
@@ -376,7 +376,8 @@ func (d *Dispatcher) poll(ctx context.Context) {
 			}
 			return
 		}
-		if d.dispatch(claimed, now); len(claimed) < n {
+		d.dispatch(claimed, now)
+		if len(claimed) < n {
 			return
 		}
 	}

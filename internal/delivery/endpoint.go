@@ -48,8 +48,8 @@ type item struct {
 // the per-endpoint limit allows. A delivery that finds its endpoint's queue or
 // the global one full is parked (its id kept, its lease held) for unpark; past
 // MaxParked it is given back to the store at once (its lease released), to be
-// claimed again when there is room. It returns how many were queued or parked.
-func (d *Dispatcher) dispatch(claimed []store.ClaimedDelivery, claimedAt time.Time) int {
+// claimed again when there is room.
+func (d *Dispatcher) dispatch(claimed []store.ClaimedDelivery, claimedAt time.Time) {
 	var back []int64
 	defer func() { d.release(back) }()
 	d.mu.Lock()
@@ -93,7 +93,6 @@ func (d *Dispatcher) dispatch(claimed []store.ClaimedDelivery, claimedAt time.Ti
 		}
 	}
 	d.dropped.Add(int64(len(claimed) - accepted))
-	return accepted
 }
 
 // work runs attempts for one endpoint until its queue is empty.

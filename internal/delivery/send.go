@@ -35,7 +35,7 @@ func (d *Dispatcher) send(ctx context.Context, cd *store.ClaimedDelivery, now ti
 		att.Error = errorText(err)
 		return att, Response{Err: err}
 	}
-	t, err := d.signers.get(cd.Webhook.ID, cd.Webhook.Secret, cd.Webhook.URL)
+	t, err := d.targets.get(cd.Webhook.ID, cd.Webhook.Secret, cd.Webhook.URL)
 	if err != nil {
 		return fail(permanentError{err})
 	}
@@ -164,10 +164,10 @@ func validHeader(name, value string) bool {
 	return true
 }
 
-// signerCache keeps, per webhook, its Signer and parsed URL, so a secret is
+// targetCache keeps, per webhook, its Signer and parsed URL, so a secret is
 // decoded and a URL parsed once, not on every attempt; an entry is replaced when
 // the webhook's secret or URL changes.
-type signerCache struct {
+type targetCache struct {
 	mu sync.Mutex
 	m  map[int64]*target
 }
@@ -179,11 +179,11 @@ type target struct {
 	url            *url.URL
 }
 
-// maxSigners bounds the cache; when full it starts over (deleted webhooks would
+// maxTargets bounds the cache; when full it starts over (deleted webhooks would
 // otherwise stay forever).
-const maxSigners = 10000
+const maxTargets = 10000
 
-func (c *signerCache) get(id int64, secret, rawURL string) (*target, error) {
+func (c *targetCache) get(id int64, secret, rawURL string) (*target, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t, ok := c.m[id]; ok && t.rawURL == rawURL && subtle.ConstantTimeCompare([]byte(t.secret), []byte(secret)) == 1 {
@@ -198,7 +198,7 @@ func (c *signerCache) get(id int64, secret, rawURL string) (*target, error) {
 		return nil, errors.New("invalid webhook URL")
 	}
 	u.Host = strings.TrimSuffix(u.Host, ":") // as http.NewRequest does
-	if c.m == nil || len(c.m) >= maxSigners {
+	if c.m == nil || len(c.m) >= maxTargets {
 		c.m = make(map[int64]*target)
 	}
 	t := &target{secret: secret, rawURL: rawURL, signer: s, url: u}

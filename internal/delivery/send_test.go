@@ -25,7 +25,7 @@ func TestNewPost(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var c signerCache
+		var c targetCache
 		tg, err := c.get(1, newSecret(t), tc.url)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.url, err)
@@ -48,7 +48,7 @@ func TestNewPost(t *testing.T) {
 			t.Fatalf("%s: NoBody %v, want %v", tc.url, got.Body == http.NoBody, want.Body == http.NoBody)
 		}
 	}
-	var c signerCache
+	var c targetCache
 	for _, bad := range []string{"ftp://example.com/", "/relative", "http://", "http://[::1"} {
 		if _, err := c.get(2, newSecret(t), bad); err == nil {
 			t.Errorf("%q accepted as a webhook URL", bad)

@@ -3,6 +3,7 @@ package server
 import (
 	"os"
 	"runtime/debug"
+	"strconv"
 )
 
 // GCPercent is the garbage collector's target serve runs with unless the
@@ -21,5 +22,5 @@ func TuneGC() string {
 		return v
 	}
 	debug.SetGCPercent(GCPercent)
-	return "400"
+	return strconv.Itoa(GCPercent)
 }
