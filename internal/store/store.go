@@ -134,6 +134,16 @@ type Store interface {
 	// CountDeliveries reports how many deliveries are in each state, and the
 	// creation time of the oldest pending one (zero when none), for metrics.
 	CountDeliveries(ctx context.Context) (map[DeliveryState]int64, time.Time, error)
+
+	// Stats reads the rollups FinishAttempts keeps (per webhook per minute, in the
+	// same transaction as the attempts): the account's results from q.From to
+	// q.To, summed per webhook and per q.Step, ordered by webhook then start. It
+	// reads the rollups only, never the log, so a week costs the same however many
+	// deliveries it saw.
+	Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error)
+	// Backlog reports, per webhook of the account that has any, how many
+	// deliveries are pending and when the oldest of them was created.
+	Backlog(ctx context.Context, accountID string) ([]Backlog, error)
 }
 
 // Tx is the work of one transaction of the signal path (ingest and timers).
@@ -338,6 +348,62 @@ type AttemptResult struct {
 	Disable       bool
 	DisableUntil  time.Time
 	DisableReason string
+}
+
+// LatencyBounds are the upper bounds of the attempt latency histogram that the
+// stats rollups keep: fixed buckets, so that rollups of any minutes and
+// webhooks add up and percentiles can still be estimated from the sums. The last
+// bucket (LatencyBuckets-1) holds everything above the last bound.
+var LatencyBounds = [LatencyBuckets - 1]time.Duration{
+	5 * time.Millisecond, 10 * time.Millisecond, 25 * time.Millisecond, 50 * time.Millisecond,
+	100 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond, time.Second,
+	2500 * time.Millisecond, 5 * time.Second, 10 * time.Second,
+}
+
+// LatencyBuckets is the number of buckets of the latency histogram.
+const LatencyBuckets = 12
+
+// LatencyBucket is the bucket of the histogram that a latency falls in.
+func LatencyBucket(d time.Duration) int {
+	for i, b := range LatencyBounds {
+		if d <= b {
+			return i
+		}
+	}
+	return LatencyBuckets - 1
+}
+
+// StatsQuery asks Stats for an account's rollups (of one webhook when
+// WebhookID is set) from From (inclusive) to To (exclusive), both rounded down
+// to the minute, summed per Step (a whole number of minutes, at least one)
+// counted from From.
+type StatsQuery struct {
+	AccountID string
+	WebhookID int64
+	From, To  time.Time
+	Step      time.Duration
+}
+
+// StatsRow is what a webhook's recorded results were over one step. Each
+// result counts once, by the state it left the delivery in: Succeeded, Failed
+// (for good), Retried (an attempt failed and another is due) or Skipped (the
+// webhook was disabled; no attempt, so no latency).
+type StatsRow struct {
+	WebhookID int64
+	Start     time.Time
+	Succeeded int64
+	Failed    int64
+	Retried   int64
+	Skipped   int64
+	// Latency counts the attempts by LatencyBucket.
+	Latency [LatencyBuckets]int64
+}
+
+// Backlog is a webhook's pending deliveries (Store.Backlog).
+type Backlog struct {
+	WebhookID int64
+	Pending   int64
+	Oldest    time.Time // creation time of the oldest pending delivery
 }
 
 // DeliveryQuery filters ListDeliveries and Resend. Empty fields match everything

@@ -87,7 +87,8 @@ func (s *Store) LeasedDeliveries(ctx context.Context, owner string, ids []int64)
 }
 
 // finishDelivery releases the lease if owner holds it and, when an attempt was
-// made ($5 > 0), records it; it returns the webhook (no row: the lease was lost).
+// made ($5 > 0), records it; it returns the webhook and account (no row: the
+// lease was lost).
 // The webhooks' bookkeeping comes after every delivery of the batch, once per
 // webhook in id order, so that replicas recording attempts for the same webhooks
 // never lock them in opposite orders.
@@ -99,12 +100,12 @@ const finishDelivery = `WITH d AS (
 			attempts = attempts + CASE WHEN $5::int > 0 THEN 1 ELSE 0 END,
 			last_status = $7, last_error = $9, lease_owner = '', lease_until = 0, updated_at = $6
 		WHERE id = $1 AND lease_owner = $2
-		RETURNING id, webhook_id
+		RETURNING id, webhook_id, account_id
 	), a AS (
 		INSERT INTO attempts (` + sqlutil.AttemptColumns + `)
 		SELECT d.id, $5, $6, $7, $8, $9, $10 FROM d WHERE $5::int > 0
 	)
-	SELECT webhook_id FROM d`
+	SELECT webhook_id, account_id FROM d`
 
 // finishWebhook applies a batch's effect on one webhook: the failure count
 // restarts at $3 after a success ($2), else grows by $3; $4 disables it until $5
@@ -122,7 +123,8 @@ func (s *Store) FinishAttempt(ctx context.Context, f store.AttemptResult) error 
 }
 
 // FinishAttempts implements store.Store: one transaction, retried on a deadlock
-// or serialization failure; the deliveries' statements go in one round trip.
+// or serialization failure; the deliveries' statements go in one round trip,
+// then the webhooks' bookkeeping and the stats rollups (webhook_stats).
 func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []error {
 	errs, valid := sqlutil.CheckResults("postgres", rs)
 	if len(valid) == 0 {
@@ -139,9 +141,11 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 		}
 		br := tx.SendBatch(ctx, b)
 		hooks := sqlutil.WebhookEffects{}
+		rollups := sqlutil.Rollups{}
 		for _, i := range valid {
 			var wh int64
-			err := br.QueryRow().Scan(&wh)
+			var acct string
+			err := br.QueryRow().Scan(&wh, &acct)
 			switch {
 			case errors.Is(err, pgx.ErrNoRows):
 				errs[i] = fmt.Errorf("delivery %d leased by %q: %w", rs[i].Attempt.DeliveryID, rs[i].Owner, store.ErrNotFound)
@@ -151,6 +155,7 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 			default:
 				errs[i] = nil
 				hooks.Add(wh, rs[i])
+				rollups.Add(acct, wh, rs[i])
 			}
 		}
 		if err := br.Close(); err != nil {
@@ -161,7 +166,7 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 				return err
 			}
 		}
-		return nil
+		return writeRollups(ctx, tx, rollups.Sorted())
 	})
 	return sqlutil.FinishErrors(errs, valid, err, wrap)
 }

@@ -16,7 +16,8 @@ import (
 // chunk are one VALUES list, so the deliveries are released row by row inside
 // SQLite, without a round trip through database/sql per result (that per-call
 // cost was most of the dispatcher's). The statements come in a few fixed sizes,
-// prepared once (chunkSizes). An attempt is written in its delivery's row
+// prepared once (chunkSizes). The stats rollups (webhook_stats) grow in the
+// same transaction, one row per webhook and minute of the batch. An attempt is written in its delivery's row
 // (migration 0002); the one it replaces there, if any, moves to attempts. The
 // webhooks touched are written at the end, once each, the same way. A result
 // whose lease was lost gets ErrNotFound and writes nothing; a database failure
@@ -25,6 +26,7 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 	errs, valid := sqlutil.CheckResults("sqlite", rs)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		hooks := sqlutil.WebhookEffects{}
+		rollups := sqlutil.Rollups{}
 		args := make([]any, 0, finishColumns*chunkSizes[0])
 		for _, part := range finishChunks(rs, valid) {
 			args = appendResults(args[:0], rs, part)
@@ -47,12 +49,13 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 				return err
 			}
 			for _, i := range part {
-				wh, ok := webhookOf[rs[i].Attempt.DeliveryID]
+				of, ok := webhookOf[rs[i].Attempt.DeliveryID]
 				if !ok {
 					errs[i] = fmt.Errorf("delivery %d leased by %q: %w", rs[i].Attempt.DeliveryID, rs[i].Owner, store.ErrNotFound)
 					continue
 				}
-				hooks.Add(wh, rs[i])
+				hooks.Add(of.webhook, rs[i])
+				rollups.Add(of.account, of.webhook, rs[i])
 			}
 		}
 		effects := hooks.Sorted()
@@ -60,7 +63,15 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 		for _, e := range effects {
 			wargs = append(wargs, e.ID, e.Reset, e.N, e.Disable, sqlutil.Micros(e.Until), e.Reason)
 		}
-		return s.execRows(ctx, tx, finishWebhooks, webhookColumns, wargs)
+		if err := s.execRows(ctx, tx, finishWebhooks, webhookColumns, wargs); err != nil {
+			return err
+		}
+		sorted := rollups.Sorted()
+		sargs := make([]any, 0, len(sorted)*sqlutil.StatsWidth)
+		for _, r := range sorted {
+			sargs = r.Args(sargs)
+		}
+		return s.execRows(ctx, tx, upsertStats, sqlutil.StatsWidth, sargs)
 	})
 	return sqlutil.FinishErrors(errs, valid, err, wrap)
 }
@@ -115,7 +126,14 @@ func releaseFinished(n int) string {
 		last_latency_us = v.column9, last_response = v.column10,
 		lease_owner = '', lease_until = 0, updated_at = v.column7
 		FROM (` + valuesRows(n, finishColumns) + `) v WHERE deliveries.id = v.column1 AND deliveries.lease_owner = v.column11
-		RETURNING id, webhook_id`
+		RETURNING id, webhook_id, account_id`
+}
+
+// upsertStats adds n rows of a batch's rollups (sqlutil.Rollup.Args) to
+// webhook_stats.
+func upsertStats(n int) string {
+	return `INSERT INTO webhook_stats (` + sqlutil.StatsColumns + `) ` + valuesRows(n, sqlutil.StatsWidth) +
+		` ON CONFLICT (webhook_id, minute) DO UPDATE SET ` + sqlutil.StatsAdd
 }
 
 // valuesRows is a VALUES list of n rows of cols placeholders.
@@ -186,19 +204,26 @@ func appendResults(args []any, rs []store.AttemptResult, idx []int) []any {
 	return args
 }
 
-// released reads releaseFinished's rows: delivery id → its webhook.
-func released(rows *sql.Rows, err error) (map[int64]int64, error) {
+// releasedRow is the webhook and account of a released delivery.
+type releasedRow struct {
+	webhook int64
+	account string
+}
+
+// released reads releaseFinished's rows: delivery id → its webhook and account.
+func released(rows *sql.Rows, err error) (map[int64]releasedRow, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := make(map[int64]int64)
+	out := make(map[int64]releasedRow)
 	for rows.Next() {
-		var id, wh int64
-		if err := rows.Scan(&id, &wh); err != nil {
+		var id int64
+		var o releasedRow
+		if err := rows.Scan(&id, &o.webhook, &o.account); err != nil {
 			return nil, err
 		}
-		out[id] = wh
+		out[id] = o
 	}
 	return out, rows.Err()
 }

@@ -14,7 +14,7 @@ import (
 var hotStatements = func() []string {
 	var qs []string
 	for _, n := range chunkSizes {
-		qs = append(qs, moveLatestAttempts(n), releaseFinished(n), finishWebhooks(n), insertEventRows(n), insertDeliveryRows(n))
+		qs = append(qs, moveLatestAttempts(n), releaseFinished(n), finishWebhooks(n), insertEventRows(n), insertDeliveryRows(n), upsertStats(n))
 	}
 	return qs
 }()

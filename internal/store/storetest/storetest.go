@@ -57,6 +57,8 @@ func Run(t *testing.T, open Opener) {
 		{"ResendIDs", testResendIDs},
 		{"ResendSince", testResendSince},
 		{"CountDeliveries", testCountDeliveries},
+		{"Stats", testStats},
+		{"Backlog", testBacklog},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
