@@ -71,6 +71,9 @@ func (d *Dispatcher) send(ctx context.Context, cd *store.ClaimedDelivery, now ti
 	resp.Body.Close()
 	att.Latency = time.Since(start)
 	att.Status = resp.StatusCode
+	if att.Status < 200 || att.Status > 299 {
+		att.Error = httpErrorText(att.Status, att.Response)
+	}
 	return att, Response{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
 }
 
@@ -134,6 +137,32 @@ func errorText(err error) string {
 		s = s[:maxErrorText]
 	}
 	return s
+}
+
+// maxBodyInError is how much of a refusing receiver's body the attempt's error
+// text quotes (the whole start of it stays in the attempt's response).
+const maxBodyInError = 200
+
+// httpErrorText is the error recorded for an answer that is not 2xx: the status
+// and the start of the body on one line, so the delivery log says why
+// ("HTTP 400 Bad Request: missing field x") without opening the attempt.
+func httpErrorText(status int, body []byte) string {
+	s := "HTTP " + strconv.Itoa(status)
+	if t := http.StatusText(status); t != "" {
+		s += " " + t
+	}
+	cut := len(body) > 4*maxBodyInError // at most 4 bytes a character
+	text := strings.Join(strings.Fields(strings.ToValidUTF8(string(body[:min(len(body), 4*maxBodyInError)]), "?")), " ")
+	if text == "" {
+		return s
+	}
+	if r := []rune(text); len(r) > maxBodyInError {
+		text, cut = string(r[:maxBodyInError]), true
+	}
+	if cut {
+		text += "…"
+	}
+	return s + ": " + text
 }
 
 // reservedHeaders cannot be set by an event's own headers: they describe the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -52,6 +53,28 @@ func TestNewPost(t *testing.T) {
 	for _, bad := range []string{"ftp://example.com/", "/relative", "http://", "http://[::1"} {
 		if _, err := c.get(2, newSecret(t), bad); err == nil {
 			t.Errorf("%q accepted as a webhook URL", bad)
+		}
+	}
+}
+
+// TestHTTPErrorText: a refusal is recorded as its status and the start of its
+// body on one line, bounded, valid UTF-8.
+func TestHTTPErrorText(t *testing.T) {
+	long := bytes.Repeat([]byte("é"), 300)
+	for _, tc := range []struct {
+		status int
+		body   []byte
+		want   string
+	}{
+		{400, []byte("{\"error\":\n  \"missing field x\"}\n"), `HTTP 400 Bad Request: {"error": "missing field x"}`},
+		{503, nil, "HTTP 503 Service Unavailable"},
+		{599, []byte("  \n"), "HTTP 599"},
+		{500, []byte{'a', 0xff, 'b'}, "HTTP 500 Internal Server Error: a?b"},
+		{500, long, "HTTP 500 Internal Server Error: " + string(long[:2*maxBodyInError]) + "…"},
+		{500, bytes.Repeat([]byte("ab "), 10), "HTTP 500 Internal Server Error: " + strings.TrimSpace(strings.Repeat("ab ", 10))},
+	} {
+		if got := httpErrorText(tc.status, tc.body); got != tc.want {
+			t.Errorf("httpErrorText(%d, %q) = %q, want %q", tc.status, tc.body, got, tc.want)
 		}
 	}
 }
