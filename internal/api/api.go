@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hookcast/hookcast/internal/store"
@@ -35,11 +36,9 @@ type Deps struct {
 	// Logger receives server-side failures (default: discarded). Never secrets.
 	Logger *slog.Logger
 
-	// SendTest creates one sample event of webhookType for every webhook of the
-	// account that has the type enabled. webhookType is the payload type as sent
-	// ("feeds", "viewerConnection", "media", "recordings", "transcoder",
-	// "thumbnail"). Nil: POST /api/webhooks/test/{type} answers 501.
-	SendTest func(ctx context.Context, accountID, webhookType string) error
+	// SendTest creates one sample event for every webhook of the account that has
+	// the type enabled. Nil: POST /api/webhooks/test/{type} answers 501.
+	SendTest func(ctx context.Context, req TestRequest) error
 	// Streams returns the live view of the account's streams, encoded as the data
 	// of GET /api/streams. Nil: 501.
 	Streams func(ctx context.Context, accountID string) (any, error)
@@ -52,6 +51,20 @@ type Deps struct {
 	// Session, when set, authenticates a request without a bearer token by its
 	// dashboard session (cookie, and the CSRF header for unsafe methods).
 	Session func(r *http.Request) (accountID string, ok bool)
+}
+
+// TestRequest is what POST /api/webhooks/test/{webhookType} asks SendTest for.
+type TestRequest struct {
+	// AccountID is the caller's account: the sample names it, so a receiver
+	// checking account ids accepts the test as it would a real event.
+	AccountID string
+	// Type is the payload type as sent ("feeds", "viewerConnection", "media",
+	// "recordings", "transcoder", "thumbnail").
+	Type string
+	// StreamName and TranscoderName come from the request body (Dolby's Node
+	// client sends both); empty keeps the sample's own.
+	StreamName     string
+	TranscoderName string
 }
 
 // API serves the REST API. Build it with New; it is safe for concurrent use.
@@ -206,4 +219,23 @@ func (e *envelopeWriter) Write(b []byte) (int, error) {
 		return len(b), nil // the mux's plain-text error body, already replaced
 	}
 	return e.ResponseWriter.Write(b)
+}
+
+// TrailingSlash lets every /api/... route answer with or without one trailing
+// slash: Dolby's Node client adds webhooks with POST /api/webhooks/, and
+// Millicast's ASP.NET routing ignores the slash. It wraps the whole router (the
+// ingest routes are under /api/ too), so no route needs a second pattern. Only
+// one slash is taken off: /api/webhooks// still names nothing.
+func TrailingSlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if len(p) > len("/api/") && strings.HasPrefix(p, "/api/") && strings.HasSuffix(p, "/") {
+			u := *r.URL
+			u.Path = p[:len(p)-1]
+			u.RawPath = strings.TrimSuffix(u.RawPath, "/")
+			r = r.WithContext(r.Context()) // a shallow copy, so the caller's request is left alone
+			r.URL = &u
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -104,6 +105,12 @@ func (o *object) value(name string) json.RawMessage {
 	return v
 }
 
+// null reports whether the member is present with the value null.
+func (o *object) null(name string) bool {
+	v, ok := o.raw[name]
+	return ok && string(bytes.TrimSpace(v)) == "null"
+}
+
 // has reports whether the member is present and not null.
 func (o *object) has(name string) bool { return o.value(name) != nil }
 
@@ -165,4 +172,36 @@ func (o *object) err() error {
 		return nil
 	}
 	return &FailError{Fields: o.fail}
+}
+
+// queryParam is the query parameter name, or any of its aliases, matched without
+// regard to case like a body member. Empty when absent; giving it under two
+// spellings with different values is a fail recorded under name.
+func queryParam(q url.Values, fail map[string]string, name string, aliases ...string) string {
+	names := append([]string{name}, aliases...)
+	var val string
+	found := false
+	for key, vs := range q {
+		if canonical(key, names) == "" || len(vs) == 0 || vs[0] == "" {
+			continue
+		}
+		if found && vs[0] != val {
+			fail[name] = "given more than once (as " + strings.Join(names, " or ") + "), with different values"
+			return ""
+		}
+		val, found = vs[0], true
+	}
+	return val
+}
+
+// queryBool reads a boolean query parameter as the clients write them:
+// true/false in any case (.NET and Python write True/False) or 1/0.
+func queryBool(s string) (v, ok bool) {
+	switch {
+	case strings.EqualFold(s, "true") || s == "1":
+		return true, true
+	case strings.EqualFold(s, "false") || s == "0":
+		return false, true
+	}
+	return false, false
 }

@@ -64,10 +64,14 @@ func setup(t testing.TB, opts ...func(*Deps)) *bundle {
 		Store:      st,
 		AdminToken: httpx.TokenChecker(testAdminToken),
 		Now:        b.clock.Now,
-		SendTest: func(ctx context.Context, accountID, typ string) error {
+		SendTest: func(ctx context.Context, req TestRequest) error {
 			b.mu.Lock()
 			defer b.mu.Unlock()
-			b.tests = append(b.tests, accountID+"/"+typ)
+			call := req.AccountID + "/" + req.Type
+			if req.StreamName != "" || req.TranscoderName != "" {
+				call += "(" + req.StreamName + "," + req.TranscoderName + ")"
+			}
+			b.tests = append(b.tests, call)
 			return nil
 		},
 		Notify: func(ids []int64) {

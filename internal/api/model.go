@@ -25,7 +25,9 @@ const (
 	RetryExponential = "exponential"
 )
 
-// webhookJSON is Millicast's WebhookModel plus this project's filter and retryPolicy.
+// webhookJSON is Millicast's WebhookModel plus this project's filter and retryPolicy,
+// and isClipHooks, which Millicast's official clients read and write (it is kept,
+// but no event of this service is a clip event).
 // disabled is always present, null unless the webhook is disabled, so clients can
 // read it without checking for the key (the reference marks it nullable).
 type webhookJSON struct {
@@ -38,6 +40,7 @@ type webhookJSON struct {
 	IsTranscoderHooks       bool          `json:"isTranscoderHooks"`
 	IsMediaHooks            bool          `json:"isMediaHooks"`
 	IsViewerConnectionHooks bool          `json:"isViewerConnectionHooks"`
+	IsClipHooks             bool          `json:"isClipHooks"`
 	Filter                  string        `json:"filter"`
 	RetryPolicy             string        `json:"retryPolicy"`
 	Disabled                *disabledJSON `json:"disabled"`
@@ -58,7 +61,7 @@ func (a *API) toJSON(w store.Webhook) webhookJSON {
 		IsFeedHooks: w.IsFeedHooks, IsRecordingHooks: w.IsRecordingHooks,
 		IsThumbnailHooks: w.IsThumbnailHooks, IsTranscoderHooks: w.IsTranscoderHooks,
 		IsMediaHooks: w.IsMediaHooks, IsViewerConnectionHooks: w.IsViewerConnectionHooks,
-		Filter: w.Filter, RetryPolicy: w.RetryPolicy,
+		IsClipHooks: w.IsClipHooks, Filter: w.Filter, RetryPolicy: w.RetryPolicy,
 	}
 	if out.RetryPolicy == "" {
 		out.RetryPolicy = RetryExponential
@@ -91,9 +94,11 @@ func optTime(t time.Time) *string {
 	return &s
 }
 
-// hookFields are the six type switches, in Millicast's names.
+// hookFields are the type switches, in Millicast's names: the six event types,
+// and isClipHooks, which Dolby's Node and Python clients send on every create
+// and update (it is stored and returned; no event here is a clip event).
 var hookFields = []string{"isFeedHooks", "isRecordingHooks", "isThumbnailHooks",
-	"isTranscoderHooks", "isMediaHooks", "isViewerConnectionHooks"}
+	"isTranscoderHooks", "isMediaHooks", "isViewerConnectionHooks", "isClipHooks"}
 
 func hookField(w *store.Webhook, name string) *bool {
 	switch name {
@@ -109,6 +114,8 @@ func hookField(w *store.Webhook, name string) *bool {
 		return &w.IsMediaHooks
 	case "isViewerConnectionHooks":
 		return &w.IsViewerConnectionHooks
+	case "isClipHooks":
+		return &w.IsClipHooks
 	}
 	panic("api: unknown hook field " + name)
 }
@@ -119,6 +126,11 @@ func applyCommon(o *object, w *store.Webhook) {
 		if b := o.bool(name); b != nil {
 			*hookField(w, name) = *b
 		}
+	}
+	// Unlike the other members, a null filter is not "unchanged": Millicast's
+	// clients document null as the way to clear it.
+	if o.null("filter") {
+		w.Filter = ""
 	}
 	if f := o.string("filter", maxFilterBytes); f != nil {
 		if _, err := regexp.Compile(*f); err != nil {

@@ -20,12 +20,12 @@ var (
 )
 
 // listWebhooks is GET /api/webhooks/list?startingId=&itemCount=&isDescending=.
-// Empty parameters take their defaults (Millicast's are nullable).
+// Empty parameters take their defaults (Millicast's are nullable). itemCount may
+// be spelled item_count, as Dolby's Python client sends it.
 func (a *API) listWebhooks(r *http.Request, acct string) (any, error) {
-	q := r.URL.Query()
-	fail := map[string]string{}
+	q, fail := r.URL.Query(), map[string]string{}
 	var start int64
-	if s := q.Get("startingId"); s != "" {
+	if s := queryParam(q, fail, "startingId"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
 			fail["startingId"] = "must be a non-negative integer"
@@ -33,7 +33,7 @@ func (a *API) listWebhooks(r *http.Request, acct string) (any, error) {
 		start = n
 	}
 	count := defaultItemCount
-	if s := q.Get("itemCount"); s != "" {
+	if s := queryParam(q, fail, "itemCount", "item_count"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxItemCount {
 			fail["itemCount"] = "must be an integer from 1 to " + strconv.Itoa(maxItemCount)
@@ -41,10 +41,10 @@ func (a *API) listWebhooks(r *http.Request, acct string) (any, error) {
 		count = n
 	}
 	desc := false
-	if s := q.Get("isDescending"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			fail["isDescending"] = "must be true or false"
+	if s := queryParam(q, fail, "isDescending"); s != "" {
+		b, ok := queryBool(s)
+		if !ok {
+			fail["isDescending"] = "must be true or false (or 1 or 0)"
 		}
 		desc = b
 	}
@@ -156,18 +156,36 @@ func (a *API) deleteWebhook(r *http.Request, acct string) (any, error) {
 	return true, nil
 }
 
-// testWebhook is POST /api/webhooks/test/{webhookType}: a sample event of that
-// type to every webhook of the account that has it enabled.
+// testWebhook is POST /api/webhooks/test/{webhookType} {"streamName"?,
+// "transcoderName"?}: a sample event of that type, naming the caller's account
+// and the names given, to every webhook of the account that has the type enabled.
+// The body is optional: Millicast's reference defines none.
 func (a *API) testWebhook(r *http.Request, acct string) (any, error) {
+	o, err := readObject(r, true, "streamName", "transcoderName")
+	if err != nil {
+		return nil, err
+	}
 	typ, ok := payloadType(r.PathValue("webhookType"))
 	if !ok {
-		return nil, failf("webhookType",
-			"must be one of Feeds, ViewerConnection, Media, Recordings, Transcoder, Thumbnail")
+		o.setFail("webhookType", "must be one of Feeds, ViewerConnection, Media, Recordings, Transcoder, Thumbnail")
+	}
+	req := TestRequest{AccountID: acct, Type: typ}
+	for name, dst := range map[string]*string{"streamName": &req.StreamName, "transcoderName": &req.TranscoderName} {
+		if s := o.string(name, 64); s != nil {
+			if !ValidName(*s) {
+				o.setFail(name, "must be 1 to 64 letters, digits, '_', '-' or '.'")
+			} else {
+				*dst = *s
+			}
+		}
+	}
+	if err := o.err(); err != nil {
+		return nil, err
 	}
 	if a.d.SendTest == nil {
 		return nil, httpErr(http.StatusNotImplemented, "test events are not available")
 	}
-	if err := a.d.SendTest(r.Context(), acct, typ); err != nil {
+	if err := a.d.SendTest(r.Context(), req); err != nil {
 		return nil, fmt.Errorf("send test event: %w", err)
 	}
 	return true, nil

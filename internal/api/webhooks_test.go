@@ -190,7 +190,7 @@ func TestUpdate(t *testing.T) {
 			}
 			return ""
 		}, 7},
-		{"nulls change nothing", `{"url": null, "isFeedHooks": null, "filter": null, "retryPolicy": null, "refreshSecret": null}`, false, func(x, y webhookJSON) string {
+		{"nulls change nothing", `{"url": null, "isFeedHooks": null, "isClipHooks": null, "retryPolicy": null, "refreshSecret": null}`, false, func(x, y webhookJSON) string {
 			if !reflect.DeepEqual(y, x) {
 				return "changed"
 			}

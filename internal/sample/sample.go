@@ -66,10 +66,38 @@ func resolve(typ, event string) (string, string, bool) {
 	return "", "", false
 }
 
+// Subject is the account, stream and transcoder a sample names. An empty field
+// keeps the sample's own (AccountID, StreamName, "test_webhooks").
+type Subject struct {
+	AccountID      string
+	StreamName     string
+	TranscoderName string
+}
+
+func (n Subject) withDefaults() Subject {
+	if n.AccountID == "" {
+		n.AccountID = AccountID
+	}
+	if n.StreamName == "" {
+		n.StreamName = StreamName
+	}
+	if n.TranscoderName == "" {
+		n.TranscoderName = "test_webhooks"
+	}
+	return n
+}
+
 // Event returns the sample of typ.event (any letter case) as it would happen at
 // now: the Content-Type, the body, and the extra headers the body needs (the
 // X-Millicast-* ones of a thumbnail; none for JSON). Signatures are the caller's.
 func Event(typ, event string, now time.Time) (contentType string, body []byte, headers map[string]string, err error) {
+	return EventFor(typ, event, now, Subject{})
+}
+
+// EventFor is Event naming n's account, stream and transcoder, as the API's test
+// endpoint sends them: the caller's account, and the names its body gives.
+func EventFor(typ, event string, now time.Time, n Subject) (contentType string, body []byte, headers map[string]string, err error) {
+	n = n.withDefaults()
 	t, e, ok := resolve(typ, event)
 	if !ok {
 		return "", nil, nil, fmt.Errorf("%w %q; valid: %s", ErrUnknown, typ+"."+event, strings.Join(Names(), ", "))
@@ -79,11 +107,11 @@ func Event(typ, event string, now time.Time) (contentType string, body []byte, h
 	if t == webhook.TypeThumbnail {
 		headers[webhook.HeaderTimestamp] = strconv.FormatInt(ms, 10)
 		headers[webhook.HeaderFeedID] = FeedID
-		headers[webhook.HeaderStreamID] = StreamID
+		headers[webhook.HeaderStreamID] = n.AccountID + "/" + n.StreamName
 		headers[webhook.HeaderTokenID] = TokenID
 		return webhook.ContentTypeJPEG, JPEG(), headers, nil
 	}
-	body, err = json.Marshal(jsonEvent(t, e, now))
+	body, err = json.Marshal(jsonEvent(t, e, now, n))
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("sample: encode %s.%s: %w", t, e, err)
 	}
@@ -91,11 +119,12 @@ func Event(typ, event string, now time.Time) (contentType string, body []byte, h
 }
 
 // jsonEvent builds the typed event; t and e are canonical.
-func jsonEvent(t, e string, now time.Time) webhook.Event {
+func jsonEvent(t, e string, now time.Time, n Subject) webhook.Event {
 	ms := now.UnixMilli()
+	streamID := n.AccountID + "/" + n.StreamName
 	switch t {
 	case webhook.TypeFeeds:
-		d := webhook.FeedData{FeedID: FeedID, AccountID: AccountID, Name: StreamName, StreamID: StreamID,
+		d := webhook.FeedData{FeedID: FeedID, AccountID: n.AccountID, Name: n.StreamName, StreamID: streamID,
 			Started: ms - 130, Active: true}
 		if e == webhook.FeedEnded {
 			d.Started, d.Active, d.Ended = ms-14_716, false, ms-112
@@ -103,16 +132,16 @@ func jsonEvent(t, e string, now time.Time) webhook.Event {
 		return &webhook.FeedsEvent{Type: t, Event: e, Timestamp: ms, Data: d}
 	case webhook.TypeViewerConnection:
 		return &webhook.ViewerConnectionEvent{Type: t, Event: e, Timestamp: ms,
-			Data: webhook.ViewerConnectionData{Name: StreamName, AccountID: AccountID, StreamID: StreamID}}
+			Data: webhook.ViewerConnectionData{Name: n.StreamName, AccountID: n.AccountID, StreamID: streamID}}
 	case webhook.TypeMedia:
 		d := webhook.MediaData{MediaAssetID: MediaAssetID, Type: "recording", StartTime: ms - 60_000,
-			StreamName: StreamName, StreamID: StreamID, TokenID: TokenID, Metadata: json.RawMessage(`{}`)}
+			StreamName: n.StreamName, StreamID: streamID, TokenID: TokenID, Metadata: json.RawMessage(`{}`)}
 		if e == webhook.MediaProcessing || e == webhook.MediaCompleted {
 			d.Expiration = now.Add(30 * 24 * time.Hour).UnixMilli()
 		}
 		return &webhook.MediaEvent{Type: t, Event: e, Timestamp: ms, Data: d}
 	case webhook.TypeRecordings:
-		d := webhook.RecordingData{RecordFileID: RecordFileID, TokenID: TokenID, StreamName: StreamName,
+		d := webhook.RecordingData{RecordFileID: RecordFileID, TokenID: TokenID, StreamName: n.StreamName,
 			RecordedOn: ms - 60_000}
 		switch e {
 		case webhook.RecordingCompleted:
@@ -125,7 +154,7 @@ func jsonEvent(t, e string, now time.Time) webhook.Event {
 		status := map[string]string{webhook.TranscoderActive: "Active", webhook.TranscoderStopped: "Shutdown",
 			webhook.TranscoderDeleted: "Deleted"}[e]
 		return &webhook.TranscoderEvent{Type: t, Event: e, Timestamp: ms, Data: webhook.TranscoderData{
-			TranscoderID: TranscoderID, TranscoderName: "test_webhooks", Cluster: "lon-1",
+			TranscoderID: TranscoderID, TranscoderName: n.TranscoderName, Cluster: "lon-1",
 			CreatedOn: now.Add(-24 * time.Hour).UTC().Format(time.RFC3339), Status: status}}
 	}
 }

@@ -100,3 +100,54 @@ func TestJPEGIsACopy(t *testing.T) {
 		t.Fatal("JPEG returned shared bytes")
 	}
 }
+
+// EventFor names the given account, stream and transcoder wherever a sample
+// names them (the test endpoint sends the caller's account, not ZG6NWV), and
+// nothing of the defaults is left.
+func TestEventForNamesTheSubject(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	sub := Subject{AccountID: "ACC123", StreamName: "cam_7", TranscoderName: "tx_9"}
+	for _, name := range Names() {
+		typ, event, _ := strings.Cut(name, ".")
+		ct, body, hdrs, err := EventFor(typ, event, now, sub)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		h := http.Header{"Content-Type": {ct}}
+		for k, v := range hdrs {
+			h.Set(k, v)
+		}
+		e, err := webhook.Decode(h, body)
+		if err != nil {
+			t.Fatalf("%s: Decode: %v", name, err)
+		}
+		var got []string
+		switch e := e.(type) {
+		case *webhook.FeedsEvent:
+			got = []string{e.Data.AccountID, e.Data.Name, e.Data.StreamID}
+		case *webhook.ViewerConnectionEvent:
+			got = []string{e.Data.AccountID, e.Data.Name, e.Data.StreamID}
+		case *webhook.MediaEvent:
+			got = []string{e.Data.StreamName, e.Data.StreamID}
+		case *webhook.RecordingsEvent:
+			got = []string{e.Data.StreamName}
+		case *webhook.TranscoderEvent:
+			got = []string{e.Data.TranscoderName}
+		case *webhook.ThumbnailEvent:
+			got = []string{h.Get(webhook.HeaderStreamID)}
+		default:
+			t.Fatalf("%s: decoded as %T", name, e)
+		}
+		for _, v := range got {
+			if !strings.Contains(v, "ACC123") && !strings.Contains(v, "cam_7") && v != "tx_9" {
+				t.Errorf("%s: %q names none of the subject", name, v)
+			}
+		}
+		for _, def := range []string{AccountID, StreamName, "test_webhooks"} {
+			if bytes.Contains(body, []byte(def)) || strings.Contains(h.Get(webhook.HeaderStreamID), def) {
+				t.Errorf("%s still names the sample's %s", name, def)
+			}
+		}
+	}
+}

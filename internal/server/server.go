@@ -193,7 +193,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux, s.ingest = mux, ing
-	s.handler = s.metrics.instrument(mux)
+	s.handler = s.metrics.instrument(api.TrailingSlash(mux))
 	built = true
 	return s, nil
 }

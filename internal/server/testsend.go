@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/api"
 	"github.com/hookcast/hookcast/internal/sample"
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/webhook"
@@ -22,20 +23,22 @@ var testEvents = map[string][2]string{
 	"thumbnail":        {webhook.TypeThumbnail, ""},
 }
 
-// sendTest stores one sample event of the type for every webhook of the account
+// sendTest stores one sample event of the type, naming the caller's account and
+// the stream or transcoder the request gave, for every webhook of the account
 // that has the type enabled; the dispatcher sends them like any other.
-func (s *Server) sendTest(ctx context.Context, accountID, webhookType string) error {
-	te, ok := testEvents[strings.ToLower(webhookType)]
+func (s *Server) sendTest(ctx context.Context, req api.TestRequest) error {
+	te, ok := testEvents[strings.ToLower(req.Type)]
 	if !ok {
-		return fmt.Errorf("unknown webhook type %q", webhookType)
+		return fmt.Errorf("unknown webhook type %q", req.Type)
 	}
 	now := time.Now()
-	ct, body, headers, err := sample.Event(te[0], te[1], now)
+	ct, body, headers, err := sample.EventFor(te[0], te[1], now, sample.Subject{
+		AccountID: req.AccountID, StreamName: req.StreamName, TranscoderName: req.TranscoderName})
 	if err != nil {
 		return fmt.Errorf("sample %s event: %w", te[0], err)
 	}
 	return s.pipe.SubmitTest(ctx, []store.Event{{
-		AccountID:   accountID,
+		AccountID:   req.AccountID,
 		Type:        te[0],
 		Event:       te[1],
 		Timestamp:   now.UnixMilli(),

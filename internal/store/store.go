@@ -214,6 +214,10 @@ type Webhook struct {
 	IsTranscoderHooks       bool
 	IsMediaHooks            bool
 	IsViewerConnectionHooks bool
+	// IsClipHooks is Millicast's clip switch, which its official clients send on
+	// every create and update. It is kept and returned so they work unchanged;
+	// hookcast has no clip events, so it never selects a delivery.
+	IsClipHooks bool
 
 	Filter      string // regular expression on the stream name; empty matches all
 	RetryPolicy string // "none" or "exponential"

@@ -15,7 +15,7 @@ func testWebhooks(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 
 	w := newWebhook(t, s, "A", func(w *store.Webhook) {
-		w.IsRecordingHooks, w.IsMediaHooks = false, false
+		w.IsRecordingHooks, w.IsMediaHooks, w.IsClipHooks = false, false, true
 		w.Filter, w.RetryPolicy = "^cam", "none"
 		w.Disabled, w.DisabledUntil, w.DisabledReason = true, t0, "410 Gone"
 		w.ConsecutiveFailures = 3
@@ -34,6 +34,7 @@ func testWebhooks(t *testing.T, s store.Store) {
 	upd.URL, upd.Secret = "http://127.0.0.1:9/new", "bmV3"
 	upd.IsFeedHooks, upd.IsRecordingHooks, upd.IsThumbnailHooks = false, true, false
 	upd.IsTranscoderHooks, upd.IsMediaHooks, upd.IsViewerConnectionHooks = false, true, false
+	upd.IsClipHooks = false
 	upd.Filter, upd.RetryPolicy = "", "exponential"
 	upd.Disabled, upd.DisabledUntil, upd.DisabledReason, upd.ConsecutiveFailures = false, time.Time{}, "", 0
 	upd.CreatedAt = time.Time{}

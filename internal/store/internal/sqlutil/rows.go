@@ -12,8 +12,8 @@ const (
 	AccountColumns = "id, name, created_at"
 	SecretColumns  = "id, account_id, label, created_at, revoked_at"
 	WebhookColumns = "id, account_id, url, secret, is_feed_hooks, is_recording_hooks, is_thumbnail_hooks, " +
-		"is_transcoder_hooks, is_media_hooks, is_viewer_connection_hooks, filter, retry_policy, disabled, " +
-		"disabled_until, disabled_reason, consecutive_failures, created_at, updated_at"
+		"is_transcoder_hooks, is_media_hooks, is_viewer_connection_hooks, is_clip_hooks, filter, retry_policy, " +
+		"disabled, disabled_until, disabled_reason, consecutive_failures, created_at, updated_at"
 	StreamColumns   = "account_id, name, state, due_at"
 	EventColumns    = "id, account_id, type, event, stream_name, timestamp, content_type, headers, body, created_at"
 	DeliveryColumns = "id, event_id, account_id, webhook_id, event_type, event_name, state, attempts, " +
@@ -75,7 +75,7 @@ func (r *webhookRow) dest() []any {
 	w := &r.w
 	return []any{&w.ID, &w.AccountID, &w.URL, &w.Secret, &w.IsFeedHooks, &w.IsRecordingHooks,
 		&w.IsThumbnailHooks, &w.IsTranscoderHooks, &w.IsMediaHooks, &w.IsViewerConnectionHooks,
-		&w.Filter, &w.RetryPolicy, &w.Disabled, &r.until, &w.DisabledReason, &w.ConsecutiveFailures,
+		&w.IsClipHooks, &w.Filter, &w.RetryPolicy, &w.Disabled, &r.until, &w.DisabledReason, &w.ConsecutiveFailures,
 		&r.created, &r.updated}
 }
 
