@@ -44,6 +44,10 @@ type Options struct {
 	Logger    *slog.Logger
 	// Observe, when set, is told of every committed group (for metrics).
 	Observe func(signals, events, deliveries int, took time.Duration)
+	// KeepUnwanted stores events that no webhook wants. Off, such an event
+	// still changes stream state (that is committed) but is not written: it
+	// would only take space until retention removed it.
+	KeepUnwanted bool
 }
 
 // Pipeline applies signals and timers. Submit may be called from any goroutine;

@@ -35,7 +35,10 @@ type bundle struct {
 	handoff []store.ClaimedDelivery
 }
 
-func setup(t *testing.T) *bundle {
+func setup(t *testing.T) *bundle { return setupWith(t, Options{}) }
+
+// setupWith is setup with opts (its Owner, Lease and Handoff are the bundle's).
+func setupWith(t *testing.T, opts Options) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	sl, err := sqlite.Open(ctx, t.TempDir())
@@ -47,14 +50,13 @@ func setup(t *testing.T) *bundle {
 		t.Fatal(err)
 	}
 	b := &bundle{st: &faultStore{Store: sl}}
-	b.p = New(b.st, engine.New(engine.DefaultConfig()), Options{
-		Owner: "test", Lease: time.Minute,
-		Handoff: func(cs []store.ClaimedDelivery, _ time.Time) {
-			b.mu.Lock()
-			b.handoff = append(b.handoff, cs...)
-			b.mu.Unlock()
-		},
-	})
+	opts.Owner, opts.Lease = "test", time.Minute
+	opts.Handoff = func(cs []store.ClaimedDelivery, _ time.Time) {
+		b.mu.Lock()
+		b.handoff = append(b.handoff, cs...)
+		b.mu.Unlock()
+	}
+	b.p = New(b.st, engine.New(engine.DefaultConfig()), opts)
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = b.p.Run(runCtx); close(done) }()
@@ -166,5 +168,33 @@ func TestConcurrentSubmits(t *testing.T) {
 	views, err := b.p.Streams(context.Background(), "A")
 	if err != nil || len(views) != 1 || views[0].Viewers != n {
 		t.Fatalf("views %+v (%v), want one stream with %d viewers", views, err, n)
+	}
+}
+
+// TestUnwantedEvents: an event no webhook wants changes stream state but is not
+// stored, unless KeepUnwanted asks for it.
+func TestUnwantedEvents(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
+			b := setupWith(t, Options{KeepUnwanted: keep})
+			b.webhook(t, func(w *store.Webhook) { w.IsFeedHooks, w.IsViewerConnectionHooks = false, true })
+			if err := b.p.Submit(context.Background(), []engine.Signal{feedStarted("cam1", "f1")}); err != nil {
+				t.Fatal(err)
+			}
+			evs, err := b.st.ListEvents(context.Background(), store.EventQuery{AccountID: "A"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[bool]int{false: 0, true: 1}[keep]; len(evs) != want {
+				t.Fatalf("%d events stored, want %d", len(evs), want)
+			}
+			streams, err := b.p.Streams(context.Background(), "A")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(streams) != 1 || streams[0].Name != "cam1" {
+				t.Fatalf("streams = %+v, want cam1 live", streams)
+			}
+		})
 	}
 }

@@ -94,6 +94,9 @@ func (w *writer) event(ctx context.Context, ev store.Event, receipt time.Time) e
 		ds = append(ds, d)
 		ws = append(ws, h)
 	}
+	if len(ds) == 0 && !w.p.opts.KeepUnwanted {
+		return nil
+	}
 	w.evs = append(w.evs, store.NewEvent{Event: ev, Deliveries: ds})
 	w.webhooks = append(w.webhooks, ws)
 	return nil

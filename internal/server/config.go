@@ -51,6 +51,15 @@ type Config struct {
 	// MediaMTXAPI, when set, is MediaMTX's control API (e.g. http://127.0.0.1:9997),
 	// polled to repair feeds whose hooks were missed.
 	MediaMTXAPI string
+	// Retention is how long events, deliveries and attempts are kept (default
+	// 720h; 0 keeps them forever). Pending deliveries are kept whatever their age.
+	Retention time.Duration
+	// ThumbnailRetention is how long image bodies (thumbnails) are kept (default
+	// 24h; 0: as long as their event).
+	ThumbnailRetention time.Duration
+	// KeepUnwantedEvents stores events that no webhook wants (off: they are
+	// applied to stream state but not written).
+	KeepUnwantedEvents bool
 }
 
 // ErrUsage marks configuration errors: the command prints them and exits with 2.
@@ -74,6 +83,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.StringVar(&c.ThumbnailSource, "thumbnail-source", "", "URL template to capture thumbnails from with ffmpeg, e.g. rtmp://127.0.0.1/live/{name} (empty: off)")
 	fs.DurationVar(&c.ThumbnailInterval, "thumbnail-interval", 30*time.Second, "time between two thumbnails of a live stream")
 	fs.StringVar(&c.MediaMTXAPI, "mediamtx-api", "", "MediaMTX control API to poll for missed feeds, e.g. http://127.0.0.1:9997 (empty: off)")
+	fs.DurationVar(&c.Retention, "retention", 720*time.Hour, "keep events, deliveries and attempts this long (0: forever; pending deliveries always stay)")
+	fs.DurationVar(&c.ThumbnailRetention, "thumbnail-retention", 24*time.Hour, "keep thumbnail images this long (0: as long as their event)")
+	fs.BoolVar(&c.KeepUnwantedEvents, "keep-unwanted-events", false, "store events that no webhook wants (until retention removes them)")
 
 	// Environment first, so that flags on the command line override it.
 	var envErr error
@@ -118,6 +130,9 @@ func (c Config) validate() error {
 	}
 	if c.FeedTimeout < 0 {
 		return bad("--feed-timeout must not be negative")
+	}
+	if c.Retention < 0 || c.ThumbnailRetention < 0 {
+		return bad("--retention and --thumbnail-retention must not be negative")
 	}
 	if c.ThumbnailSource != "" {
 		if err := thumbnail.CheckSource(c.ThumbnailSource); err != nil {

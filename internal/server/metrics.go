@@ -24,6 +24,8 @@ type metrics struct {
 	attempts    *prometheus.CounterVec
 	attemptTime prometheus.Histogram
 	requests    *prometheus.CounterVec
+	pruned      *prometheus.CounterVec
+	prunePass   prometheus.Histogram
 }
 
 func newMetrics(st store.Store) *metrics {
@@ -36,7 +38,9 @@ func newMetrics(st store.Store) *metrics {
 	m.attempts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hookcast_delivery_attempts_total", Help: "Delivery attempts by outcome."}, []string{"outcome"})
 	m.attemptTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hookcast_delivery_attempt_duration_seconds", Help: "Latency of delivery attempts.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)})
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hookcast_http_requests_total", Help: "HTTP requests served, by status class."}, []string{"code"})
-	for _, c := range []prometheus.Collector{m.signals, m.events, m.deliveries, m.commit, m.attempts, m.attemptTime, m.requests,
+	m.pruned = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hookcast_pruned_total", Help: "Rows removed by retention, by kind (images: bodies emptied)."}, []string{"kind"})
+	m.prunePass = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hookcast_prune_pass_duration_seconds", Help: "Time of one retention pass, pauses between batches included.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)})
+	for _, c := range []prometheus.Collector{m.signals, m.events, m.deliveries, m.commit, m.attempts, m.attemptTime, m.requests, m.pruned, m.prunePass,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), &queueCollector{st: st}} {
 		f(c)
 	}
@@ -52,6 +56,14 @@ func (m *metrics) commitObserved(signals, events, deliveries int, took time.Dura
 	m.events.Add(float64(events))
 	m.deliveries.Add(float64(deliveries))
 	m.commit.Observe(took.Seconds())
+}
+
+func (m *metrics) pruneObserved(r store.PruneResult, took time.Duration) {
+	m.pruned.WithLabelValues("deliveries").Add(float64(r.Deliveries))
+	m.pruned.WithLabelValues("attempts").Add(float64(r.Attempts))
+	m.pruned.WithLabelValues("events").Add(float64(r.Events))
+	m.pruned.WithLabelValues("images").Add(float64(r.Images))
+	m.prunePass.Observe(took.Seconds())
 }
 
 // OnAttempt implements delivery.Metrics.

@@ -21,6 +21,7 @@ import (
 	"github.com/hookcast/hookcast/internal/ingest"
 	"github.com/hookcast/hookcast/internal/netguard"
 	"github.com/hookcast/hookcast/internal/pipeline"
+	"github.com/hookcast/hookcast/internal/retention"
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/thumbnail"
 )
@@ -115,13 +116,21 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		committers = 4
 	}
 	s.pipe = pipeline.New(st, eng, pipeline.Options{
-		Handoff:    s.disp.Handoff,
-		Owner:      s.disp.Owner(),
-		Lease:      s.disp.Lease(),
-		Committers: committers,
-		Logger:     log.With("part", "pipeline"),
-		Observe:    s.metrics.commitObserved,
+		Handoff:      s.disp.Handoff,
+		Owner:        s.disp.Owner(),
+		Lease:        s.disp.Lease(),
+		Committers:   committers,
+		Logger:       log.With("part", "pipeline"),
+		Observe:      s.metrics.commitObserved,
+		KeepUnwanted: cfg.KeepUnwantedEvents,
 	})
+	pruner := retention.New(st, retention.Options{
+		Retention:      cfg.Retention,
+		ImageRetention: cfg.ThumbnailRetention,
+		Observe:        s.metrics.pruneObserved,
+		Logger:         log.With("part", "retention"),
+	})
+	s.workers = append(s.workers, pruner.Run)
 
 	mux := http.NewServeMux()
 	key, err := sessionKey(ctx, st)

@@ -144,6 +144,45 @@ type Store interface {
 	// Backlog reports, per webhook of the account that has any, how many
 	// deliveries are pending and when the oldest of them was created.
 	Backlog(ctx context.Context, accountID string) ([]Backlog, error)
+
+	// Prune does one small batch of retention work in one short transaction, so
+	// the signal path never waits on it long. It looks at up to Limit deliveries
+	// with ids above AfterID, by id, and deletes, with their attempts, those that
+	// are not pending and were created before Before; then deletes the events of
+	// those deliveries that have none left. When that scan reached deliveries
+	// created since Before (the rest are younger: ids grow with time), it also
+	// deletes up to Limit events created before Before that have no delivery
+	// (pending deliveries keep their event), and empties the bodies of up to Limit
+	// image events created before ImagesBefore that have no pending delivery. Zero
+	// times skip that part. A pass calls Prune from AfterID 0, then from each
+	// result's NextID, while the result is Full.
+	Prune(ctx context.Context, p PruneBatch) (PruneResult, error)
+}
+
+// PruneBatch is what one Prune call may remove.
+type PruneBatch struct {
+	Before       time.Time // deliveries and events created before this go
+	ImagesBefore time.Time // image bodies of events created before this go
+	AfterID      int64     // deliveries with ids up to this were looked at already
+	Limit        int       // rows of each kind per call (<= 0: DefaultPruneLimit)
+}
+
+// DefaultPruneLimit is PruneBatch.Limit when not given: a batch of this many
+// takes a few milliseconds of the writer.
+const DefaultPruneLimit = 500
+
+// PruneResult counts what one Prune call removed.
+type PruneResult struct {
+	Deliveries, Attempts, Events, Images int64
+	// Full is set when more may remain; call again from NextID.
+	Full   bool
+	NextID int64
+}
+
+// Add sums the counts of two results.
+func (r PruneResult) Add(o PruneResult) PruneResult {
+	return PruneResult{Deliveries: r.Deliveries + o.Deliveries, Attempts: r.Attempts + o.Attempts,
+		Events: r.Events + o.Events, Images: r.Images + o.Images}
 }
 
 // Tx is the work of one transaction of the signal path (ingest and timers).

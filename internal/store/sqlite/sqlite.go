@@ -126,6 +126,9 @@ func dsn(path string, write bool) string {
 	q.Add("_pragma", "cache_size(-65536)")
 	q.Add("_pragma", "temp_store(MEMORY)")
 	if write {
+		// Before any table exists (a new file) this makes the pruner's
+		// incremental vacuum possible (prune.go); on an older file it does nothing.
+		q.Add("_pragma", "auto_vacuum(INCREMENTAL)")
 		q.Add("_pragma", "journal_mode(WAL)")
 		// Checkpoints are the checkpointer's, beside the writer, so their fsyncs
 		// do not stall commits (checkpoint.go). The writer still checkpoints

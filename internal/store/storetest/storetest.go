@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"CountDeliveries", testCountDeliveries},
 		{"Stats", testStats},
 		{"Backlog", testBacklog},
+		{"Prune", testPrune},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

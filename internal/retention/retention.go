@@ -1,0 +1,145 @@
+// Package retention runs the pruner: a background loop that deletes what is
+// older than the retention settings, a small batch at a time, so the database
+// stays the same size however long hookcast runs and the signal path never
+// waits on it for long.
+package retention
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+// Store is what the pruner needs of the store.
+type Store interface {
+	Prune(ctx context.Context, p store.PruneBatch) (store.PruneResult, error)
+}
+
+// Options configure a Pruner. Zero values take the defaults noted.
+type Options struct {
+	// Retention is how long events, deliveries and attempts are kept (0: forever).
+	Retention time.Duration
+	// ImageRetention is how long image bodies (thumbnails) are kept (0: as long
+	// as their event).
+	ImageRetention time.Duration
+	// Interval is the time between two passes (default: a twentieth of the
+	// shorter retention, between 1s and 5m).
+	Interval time.Duration
+	// Batch is how many rows one transaction removes at most (default
+	// store.DefaultPruneLimit).
+	Batch int
+	// Pause is the rest between two batches of a pass, so the writer is free
+	// for the signal path most of the time (default 5ms).
+	Pause time.Duration
+	Now   func() time.Time // default time.Now
+	// Observe, when set, is told what each pass removed (for metrics).
+	Observe func(store.PruneResult, time.Duration)
+	Logger  *slog.Logger
+}
+
+// Pruner deletes what is past retention.
+type Pruner struct {
+	st   Store
+	opts Options
+}
+
+// New returns a pruner over st.
+func New(st Store, opts Options) *Pruner {
+	if opts.Interval <= 0 {
+		shortest := opts.Retention
+		if opts.ImageRetention > 0 && (shortest == 0 || opts.ImageRetention < shortest) {
+			shortest = opts.ImageRetention
+		}
+		opts.Interval = min(max(shortest/20, time.Second), 5*time.Minute)
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = store.DefaultPruneLimit
+	}
+	if opts.Pause <= 0 {
+		opts.Pause = 5 * time.Millisecond
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Pruner{st: st, opts: opts}
+}
+
+// Enabled reports whether there is anything to prune.
+func (p *Pruner) Enabled() bool { return p.opts.Retention > 0 || p.opts.ImageRetention > 0 }
+
+// Run prunes every Interval until ctx is done. A failed pass is logged and
+// tried again at the next one.
+func (p *Pruner) Run(ctx context.Context) error {
+	if !p.Enabled() {
+		<-ctx.Done()
+		return nil
+	}
+	t := time.NewTicker(p.opts.Interval)
+	defer t.Stop()
+	for {
+		if _, err := p.Pass(ctx); err != nil && ctx.Err() == nil {
+			p.opts.Logger.Error("prune failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Pass removes everything past retention now, batch after batch, and returns
+// what it removed.
+func (p *Pruner) Pass(ctx context.Context) (store.PruneResult, error) {
+	start := time.Now()
+	now := p.opts.Now()
+	b := store.PruneBatch{Limit: p.opts.Batch}
+	if p.opts.Retention > 0 {
+		b.Before = now.Add(-p.opts.Retention)
+	}
+	if p.opts.ImageRetention > 0 && (p.opts.Retention == 0 || p.opts.ImageRetention < p.opts.Retention) {
+		b.ImagesBefore = now.Add(-p.opts.ImageRetention)
+	}
+	var sum store.PruneResult
+	for first := true; ; first = false {
+		if !first {
+			if err := sleep(ctx, p.opts.Pause); err != nil {
+				return sum, err
+			}
+		}
+		r, err := p.st.Prune(ctx, b)
+		if err != nil {
+			return sum, fmt.Errorf("prune: %w", err)
+		}
+		sum = sum.Add(r)
+		if !r.Full {
+			break
+		}
+		b.AfterID = r.NextID
+	}
+	if p.opts.Observe != nil {
+		p.opts.Observe(sum, time.Since(start))
+	}
+	if sum.Deliveries+sum.Events+sum.Images > 0 {
+		p.opts.Logger.Debug("pruned", "deliveries", sum.Deliveries, "attempts", sum.Attempts,
+			"events", sum.Events, "images", sum.Images, "took", time.Since(start))
+	}
+	return sum, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,170 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/hookcast/hookcast/internal/store"
+	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
+)
+
+// vacuumPages is how many free pages one Prune call hands back to the file
+// system at most (4 MiB of 4 KiB pages: a few milliseconds of the writer).
+const vacuumPages = 1024
+
+// Prune implements store.Store in one write transaction. Delivery ids here come
+// from the largest id in the table (InsertEvents), so the newest delivery is
+// never deleted: ids are not given twice even when everything else is gone.
+// Deleted rows leave free pages that later inserts reuse, so the file stops
+// growing; on databases created with auto_vacuum=INCREMENTAL (every one since
+// retention came) the free pages beyond a quarter of the file also go back to
+// the file system, a little per call.
+func (s *Store) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResult, error) {
+	if p.Limit <= 0 {
+		p.Limit = store.DefaultPruneLimit
+	}
+	res := store.PruneResult{NextID: p.AfterID}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res = store.PruneResult{NextID: p.AfterID}
+		if p.Before.IsZero() {
+			return pruneImages(ctx, tx, p, &res)
+		}
+		before := sqlutil.Micros(p.Before)
+		rows, err := tx.QueryContext(ctx, `SELECT id, created_at < ?1 AND state <> 'pending'
+				AND id < (SELECT max(id) FROM deliveries), created_at < ?1
+			FROM deliveries WHERE id > ?2 ORDER BY id LIMIT ?3`, before, p.AfterID, p.Limit)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		n, reachedNew := 0, false
+		for rows.Next() {
+			var id int64
+			var del, old bool
+			if err := rows.Scan(&id, &del, &old); err != nil {
+				rows.Close()
+				return err
+			}
+			n++
+			if !old {
+				reachedNew = true
+				break
+			}
+			res.NextID = id
+			if del {
+				ids = append(ids, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		res.Full = n == p.Limit && !reachedNew
+		if len(ids) > 0 {
+			if err := pruneDeliveries(ctx, tx, ids, &res); err != nil {
+				return err
+			}
+		}
+		if res.Full {
+			return nil
+		}
+		r, err := tx.ExecContext(ctx, `DELETE FROM events WHERE id IN (SELECT id FROM events e WHERE created_at < ?
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id) ORDER BY created_at LIMIT ?)`, before, p.Limit)
+		if err != nil {
+			return fmt.Errorf("events without deliveries: %w", err)
+		}
+		k, _ := r.RowsAffected()
+		res.Events += k
+		res.Full = res.Full || k == int64(p.Limit)
+		return pruneImages(ctx, tx, p, &res)
+	})
+	if err != nil {
+		return res, wrap("prune", err)
+	}
+	if res.Deliveries+res.Events+res.Images > 0 {
+		err = s.vacuum(ctx)
+	}
+	return res, wrap("prune: vacuum", err)
+}
+
+// pruneDeliveries deletes ids (rechecked: a delivery resent meanwhile is
+// pending again) with their attempts, then their events left without any.
+func pruneDeliveries(ctx context.Context, tx *sql.Tx, ids []int64, res *store.PruneResult) error {
+	var a sqlutil.Args
+	in := a.AddInts(ids)
+	r, err := tx.ExecContext(ctx, "DELETE FROM attempts WHERE delivery_id IN ("+in+")", a.List...)
+	if err != nil {
+		return fmt.Errorf("attempts: %w", err)
+	}
+	res.Attempts, _ = r.RowsAffected()
+	rows, err := tx.QueryContext(ctx, "DELETE FROM deliveries WHERE id IN ("+in+") AND state <> 'pending' RETURNING event_id", a.List...)
+	events, err := collect(rows, err, func(sc sqlutil.Scanner) (string, error) {
+		var id string
+		err := sc.Scan(&id)
+		return id, err
+	})
+	if err != nil {
+		return fmt.Errorf("deliveries: %w", err)
+	}
+	res.Deliveries = int64(len(events))
+	var b sqlutil.Args
+	ph := make([]string, 0, len(events))
+	seen := make(map[string]bool, len(events))
+	for _, e := range events {
+		if !seen[e] {
+			seen[e] = true
+			ph = append(ph, b.Add(e))
+		}
+	}
+	if len(ph) == 0 {
+		return nil
+	}
+	r, err = tx.ExecContext(ctx, "DELETE FROM events WHERE id IN ("+strings.Join(ph, ", ")+
+		") AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)", b.List...)
+	if err != nil {
+		return fmt.Errorf("events: %w", err)
+	}
+	res.Events, _ = r.RowsAffected()
+	return nil
+}
+
+// pruneImages empties the bodies of old image events (events_images).
+func pruneImages(ctx context.Context, tx *sql.Tx, p store.PruneBatch, res *store.PruneResult) error {
+	if p.ImagesBefore.IsZero() {
+		return nil
+	}
+	r, err := tx.ExecContext(ctx, `UPDATE events SET body = x'' WHERE id IN (SELECT id FROM events e
+		WHERE content_type = 'image/jpeg' AND length(body) > 0 AND created_at < ?
+		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.state = 'pending')
+		ORDER BY created_at LIMIT ?)`, sqlutil.Micros(p.ImagesBefore), p.Limit)
+	if err != nil {
+		return fmt.Errorf("images: %w", err)
+	}
+	res.Images, _ = r.RowsAffected()
+	res.Full = res.Full || res.Images == int64(p.Limit)
+	return nil
+}
+
+// vacuum gives free pages beyond a quarter of the file back, vacuumPages at
+// most: the rest stays for the inserts to come.
+func (s *Store) vacuum(ctx context.Context) error {
+	var mode, free, total int64
+	conn := s.write
+	if err := conn.QueryRowContext(ctx, "PRAGMA auto_vacuum").Scan(&mode); err != nil || mode != 2 {
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&free); err != nil {
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA page_count").Scan(&total); err != nil {
+		return err
+	}
+	excess := min(free-total/4, vacuumPages)
+	if excess <= 0 {
+		return nil
+	}
+	_, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA incremental_vacuum(%d)", excess))
+	return err
+}
