@@ -114,7 +114,7 @@ func (e *Engine) AppendApply(dst []Event, st *State, sig *Signal, now int64) []E
 		}
 	case FeedEnded:
 		if i := st.feedIndex(sig.FeedID); i >= 0 {
-			dst = e.endFeed(dst, st, i, t)
+			dst = e.endFeed(dst, st, i, t, sig.ViewersClosed)
 		}
 	case ViewerConnected:
 		dst = e.viewerConnected(dst, st, sig.ViewerID, t)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	"github.com/hookcast/hookcast/webhook"
@@ -91,5 +92,77 @@ func TestFeedEventData(t *testing.T) {
 	}
 	if !st.Idle() {
 		t.Error("state with every feed ended and no viewer is not idle")
+	}
+}
+
+// closedEnd is the feed.ended of an adapter whose media server closed the stream's
+// viewers with the feed (MediaMTX's runOnUnavailable, nginx-rtmp idle_streams off).
+func closedEnd(f string) Signal {
+	s := end(f)
+	s.ViewersClosed = true
+	return s
+}
+
+// TestFeedEndedViewersClosed is the race of issue 12: the server closes its readers
+// when the publisher goes, and the readers' disconnects and the feed's end arrive in
+// either order. Neither order is a waiting viewer; the plain feed.ended (a server
+// that keeps its players, the conformance scenario stream-down-with-viewers) still is.
+func TestFeedEndedViewersClosed(t *testing.T) {
+	t.Parallel()
+	runRules(t, []rule{
+		{name: "feed end first, then the closed reader's disconnect",
+			steps: []step{{0, start("f1")}, {1000, conn("v1")}, {20000, closedEnd("f1")}, {20000, disc("v1")}}, until: 200000,
+			want: []string{"0 started f1", "1000 firstViewerConnection", "20000 ended f1", "80000 noActiveViewers"}},
+		{name: "the closed reader's disconnect first, then the feed end",
+			steps: []step{{0, start("f1")}, {1000, conn("v1")}, {20000, disc("v1")}, {20000, closedEnd("f1")}}, until: 200000,
+			want: []string{"0 started f1", "1000 firstViewerConnection", "20000 ended f1", "80000 noActiveViewers"}},
+		{name: "the disconnect arriving late changes nothing",
+			steps: []step{{0, start("f1")}, {1000, conn("v1")}, {1000, conn("v2")}, {20000, closedEnd("f1")}, {25000, disc("v2")}, {26000, disc("v1")}}, until: 200000,
+			want: []string{"0 started f1", "1000 firstViewerConnection", "20000 ended f1", "80000 noActiveViewers"}},
+		{name: "a viewer that asks again after the close is a genuine attempt",
+			steps: []step{{0, start("f1")}, {1000, conn("v1")}, {20000, closedEnd("f1")}, {22000, att()}}, until: 200000,
+			want: []string{"0 started f1", "1000 firstViewerConnection", "20000 ended f1", "22000 viewerAttempt", "82000 noActiveViewers"}},
+		{name: "a viewer connecting after the close waits",
+			steps: []step{{0, start("f1")}, {1000, conn("v1")}, {20000, closedEnd("f1")}, {23000, conn("v2")}}, until: 33000,
+			want: []string{"0 started f1", "1000 firstViewerConnection", "20000 ended f1", "23000 viewerAttempt", "33000 viewerAttempt"}},
+		{name: "while another feed keeps the stream live, viewers stay",
+			steps: []step{{0, start("f1")}, {0, start("f2")}, {1000, conn("v1")}, {20000, closedEnd("f1")}, {30000, end("f2")}}, until: 30000,
+			want: []string{"0 started f1", "0 started f2", "1000 firstViewerConnection", "20000 ended f1", "30000 ended f2", "30000 viewerAttempt"}},
+		{name: "without viewers it is a plain feed end",
+			steps: []step{{0, start("f1")}, {20000, closedEnd("f1")}}, until: 200000,
+			want: []string{"0 started f1", "20000 ended f1"}},
+		{name: "the next live session has no viewer until one connects",
+			steps: []step{{0, start("f1")}, {1000, conn("v1")}, {20000, closedEnd("f1")}, {21000, start("f2")}, {22000, conn("v2")}}, until: 30000,
+			want: []string{"0 started f1", "1000 firstViewerConnection", "20000 ended f1", "21000 started f2", "22000 firstViewerConnection"}},
+	})
+}
+
+func TestViewersClosedOnlyForFeedEnded(t *testing.T) {
+	t.Parallel()
+	for _, s := range []Signal{start("f1"), beat("f1"), conn("v1"), disc("v1"), att()} {
+		s.ViewersClosed = true
+		err := s.Validate()
+		var se *SignalError
+		if !errors.As(err, &se) || se.Field != "viewersClosed" {
+			t.Errorf("%s with ViewersClosed: got %v, want a viewersClosed error", s.Kind, err)
+		}
+	}
+	if s := closedEnd("f1"); s.Validate() != nil {
+		err := s.Validate()
+		t.Errorf("feed.ended with ViewersClosed: %v", err)
+	}
+}
+
+// TestViewersClosedNotInTheAPI: the ingest API cannot set the adapters' flag, so
+// the rules of events.md stay as written for every signal a client sends.
+func TestViewersClosedNotInTheAPI(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{
+		`{"kind":"feed.ended","accountId":"ACC","name":"show","feedId":"f1","viewersClosed":true}`,
+		`{"kind":"feed.ended","accountId":"ACC","name":"show","feedId":"f1","ViewersClosed":true}`,
+	} {
+		if sigs, err := DecodeSignals([]byte(body)); err == nil {
+			t.Errorf("%s: decoded as %+v, want an unknown field error", body, sigs)
+		}
 	}
 }

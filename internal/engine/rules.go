@@ -44,7 +44,10 @@ func (e *Engine) feedStarted(dst []Event, st *State, sig *Signal, t int64) []Eve
 
 // endFeed ends feed i at t, by its publisher or by timeout. When it was the last
 // feed, connected viewers are now waiting: that is an attempt (V1 at once, then V2).
-func (e *Engine) endFeed(dst []Event, st *State, i int, t int64) []Event {
+// Unless the media server closed them with the feed (viewersClosed, see
+// Signal.ViewersClosed): then they all leave at t, as if each had disconnected
+// (V5), and nobody is waiting.
+func (e *Engine) endFeed(dst []Event, st *State, i int, t int64, viewersClosed bool) []Event {
 	f := st.feeds[i]
 	copy(st.feeds[i:], st.feeds[i+1:])
 	st.feeds[len(st.feeds)-1] = feed{}
@@ -55,6 +58,11 @@ func (e *Engine) endFeed(dst []Event, st *State, i int, t int64) []Event {
 	st.feedsChanged()
 	dst = append(dst, st.feedEvent(&f, t, false))
 	if !st.live() && st.viewers.len() > 0 {
+		if viewersClosed {
+			st.viewers = viewerSet{}
+			st.quietDue = t + e.delay
+			return dst
+		}
 		dst = e.attempt(dst, st, t)
 	}
 	return dst

@@ -60,6 +60,18 @@ type Signal struct {
 	TranscoderName string `json:"transcoderName,omitempty"`
 	Cluster        string `json:"cluster,omitempty"`
 	CreatedOn      string `json:"createdOn,omitempty"` // ISO-8601, passed through
+
+	// ViewersClosed, on a feed.ended, says that the media server closed every
+	// viewer of the stream together with this feed: MediaMTX closes a path's
+	// readers when its source goes, nginx-rtmp its players with idle_streams off.
+	// Their own disconnects are then on their way, racing this signal, and those
+	// viewers are not waiting for the stream: when the feed was the stream's last,
+	// they leave at this instant instead of becoming waiting viewers (no
+	// viewerAttempt, V1/V2), and their disconnects change nothing when they arrive
+	// (V6). Only adapters set it, from what they know of their server; it is not
+	// part of the ingest API (the JSON decoder never sets it), so the rules of
+	// events.md stay as written for every signal a client sends.
+	ViewersClosed bool `json:"-"`
 }
 
 // StreamKey names one stream: an account and a stream name.

@@ -155,7 +155,7 @@ func (e *Engine) fire(dst []Event, st *State, t int64) []Event {
 		}
 		switch kind {
 		case TimerFeedTimeout:
-			dst = e.endFeed(dst, st, st.timedOut(due), due)
+			dst = e.endFeed(dst, st, st.timedOut(due), due, false)
 		case TimerViewerAttempt:
 			if missed := (t - due) / e.interval; missed >= maxCatchUp {
 				due += (missed - maxCatchUp + 1) * e.interval

@@ -141,6 +141,9 @@ func (s *Signal) Validate() error {
 			}
 		}
 	}
+	if s.ViewersClosed && s.Kind != FeedEnded {
+		return fieldErr("viewersClosed", "only for feed.ended")
+	}
 	switch s.Kind {
 	case MediaUpdated:
 		return s.validateMedia()

@@ -23,11 +23,20 @@ import (
 //     path that has no publisher is refused by MediaMTX, so it is the only place
 //     where refused viewers show: it becomes viewer.attempted. The engine ignores
 //     attempts while the stream is live, so reads of live paths cost nothing.
-//   - its runOnReady/runOnNotReady/runOnRead/runOnUnread (and
-//     runOnRecordSegmentComplete) hooks, commands that MediaMTX runs; the
+//   - its runOnAvailable/runOnUnavailable (runOnReady/runOnNotReady before
+//     v1.19.3), runOnOnline/runOnOffline, runOnRead/runOnUnread and
+//     runOnRecordSegmentComplete hooks, commands that MediaMTX runs; the
 //     documented lines run curl against /api/ingest/mediamtx/{hook} with the
 //     hook's environment (MTX_PATH, MTX_SOURCE_ID, MTX_READER_ID, …) as
 //     parameters, in the query or a form body.
+//
+// When a path's stream stops being available, MediaMTX closes every reader of
+// the path itself (path.setNotAvailable, HLS sessions with their muxer) and then
+// runs runOnUnavailable, while each reader runs its own runOnUnread: the two
+// curls race to hookcast. So unavailable (notready) is a feed.ended with
+// ViewersClosed: those readers are not waiting for the stream, whichever hook
+// lands first. offline is not: with alwaysAvailable, readers stay connected and
+// watch the offline segment until a publisher comes back, which is waiting.
 
 // mediamtxAuthRequest is the body of MediaMTX's HTTP authentication request.
 // Unknown fields are ignored: newer MediaMTX versions may add some.
@@ -90,8 +99,8 @@ func (h *Handler) mediamtxAuthSignals(ctx context.Context, req *mediamtxAuthRequ
 	switch req.Action {
 	case "read":
 	default:
-		// publish is reported by runOnReady; playback, api, metrics, pprof are not
-		// viewers of a live stream.
+		// publish is reported by runOnAvailable; playback, api, metrics, pprof are
+		// not viewers of a live stream.
 		return nil, req.Action + " is not reported here", nil
 	}
 	if hasMarker(req.Query) {
@@ -129,22 +138,47 @@ func (h *Handler) mediamtxHook(w http.ResponseWriter, r *http.Request) {
 	h.answer(w, sigs, err)
 }
 
+// mediamtxHooks maps the last segment of /api/ingest/mediamtx/{hook} to what the
+// hook reports.
+var mediamtxHooks = map[string]mediamtxHook{
+	"available":   hookFeedStart,
+	"ready":       hookFeedStart, // runOnReady, before MediaMTX v1.19.3
+	"online":      hookFeedStart,
+	"unavailable": hookFeedEndClosing,
+	"notready":    hookFeedEndClosing, // runOnNotReady, before MediaMTX v1.19.3
+	"offline":     hookFeedEnd,
+	"read":        hookRead,
+	"unread":      hookUnread,
+	"segment":     hookSegment,
+}
+
+type mediamtxHook int
+
+const (
+	hookFeedStart mediamtxHook = iota + 1
+	hookFeedEnd
+	hookFeedEndClosing // the stream is gone and MediaMTX closed the path's readers
+	hookRead
+	hookUnread
+	hookSegment
+)
+
 // mediamtxHookSignals translates one hook call. Parameters: path (MTX_PATH), and
-// source_id (MTX_SOURCE_ID) for ready/notready, reader_id (MTX_READER_ID) and
-// query (MTX_QUERY) for read/unread, segment_path (MTX_SEGMENT_PATH) and duration
-// (MTX_SEGMENT_DURATION) for segment; id stands for source_id or reader_id.
-// available/unavailable are the names newer MediaMTX versions give ready/notready.
-func (h *Handler) mediamtxHookSignals(ctx context.Context, hook string, form url.Values) ([]engine.Signal, string, error) {
-	switch hook {
-	case "ready", "available", "notready", "unavailable", "read", "unread", "segment":
-	default:
-		return nil, "", bad("hook", "unknown MediaMTX hook "+quote(hook)+": want ready, notready, read, unread or segment")
+// source_id (MTX_SOURCE_ID) for available/unavailable and online/offline,
+// reader_id (MTX_READER_ID) and query (MTX_QUERY) for read/unread, segment_path
+// (MTX_SEGMENT_PATH) and duration (MTX_SEGMENT_DURATION) for segment; id stands
+// for source_id or reader_id. ready/notready are the names MediaMTX gave
+// available/unavailable before v1.19.3.
+func (h *Handler) mediamtxHookSignals(ctx context.Context, name string, form url.Values) ([]engine.Signal, string, error) {
+	hook, ok := mediamtxHooks[name]
+	if !ok {
+		return nil, "", bad("hook", "unknown MediaMTX hook "+quote(name)+": want available, unavailable, online, offline, read, unread or segment (ready and notready before MediaMTX v1.19.3)")
 	}
 	p := form.Get("path")
 	if p == "" {
 		return nil, "", bad("path", "required (pass path=$MTX_PATH)")
 	}
-	if (hook == "read" || hook == "unread") && (markedQuery(form.Get("query")) || form.Get(thumbnail.MarkerKey) == thumbnail.MarkerValue) {
+	if (hook == hookRead || hook == hookUnread) && (markedQuery(form.Get("query")) || form.Get(thumbnail.MarkerKey) == thumbnail.MarkerValue) {
 		return nil, "the thumbnail capturer is not a viewer", nil
 	}
 	key, err := h.streamFor(ctx, p)
@@ -153,7 +187,7 @@ func (h *Handler) mediamtxHookSignals(ctx context.Context, hook string, form url
 	}
 	sig := engine.Signal{AccountID: key.AccountID, Name: key.Name}
 	switch hook {
-	case "ready", "available", "notready", "unavailable":
+	case hookFeedStart, hookFeedEnd, hookFeedEndClosing:
 		// A source without an id (some static sources) is the path's only feed.
 		src := firstOf(form, "source_id", "id")
 		if src == "" {
@@ -161,19 +195,20 @@ func (h *Handler) mediamtxHookSignals(ctx context.Context, hook string, form url
 		}
 		sig.FeedID = "mediamtx-" + src
 		sig.Kind = engine.FeedStarted
-		if hook == "notready" || hook == "unavailable" {
+		if hook != hookFeedStart {
 			sig.Kind, sig.Reason = engine.FeedEnded, engine.ReasonPublisher
+			sig.ViewersClosed = hook == hookFeedEndClosing
 		}
-	case "read", "unread":
+	case hookRead, hookUnread:
 		rid := firstOf(form, "reader_id", "id")
 		if rid == "" {
 			return nil, "", bad("reader_id", "required (pass reader_id=$MTX_READER_ID)")
 		}
 		sig.Kind, sig.ViewerID = engine.ViewerConnected, "mediamtx-"+rid
-		if hook == "unread" {
+		if hook == hookUnread {
 			sig.Kind = engine.ViewerDisconnected
 		}
-	case "segment":
+	case hookSegment:
 		var start int64
 		if d, ok := segmentDuration(form.Get("duration")); ok {
 			start = h.now().Add(-d).UnixMilli()

@@ -18,10 +18,10 @@ import (
 	"github.com/hookcast/hookcast/internal/thumbnail"
 )
 
-// MediaMTXPoller repairs the feeds of MediaMTX whose runOnReady or runOnNotReady
-// hook was lost (a curl killed with its path, hookcast restarting while retries
+// MediaMTXPoller repairs the feeds of MediaMTX whose runOnAvailable or
+// runOnUnavailable (runOnOnline, runOnOffline) hook was lost (a curl killed with its path, hookcast restarting while retries
 // ran out): every Interval it lists MediaMTX's paths (GET /v3/paths/list of its
-// control API) and compares the ready ones with hookcast's live feeds whose ids
+// control API) and compares the online ones with hookcast's live feeds whose ids
 // start with "mediamtx-". A difference seen in two polls in a row is repaired —
 // feed.started for a ready path hookcast does not know, feed.ended for a feed
 // MediaMTX no longer has — so a hook on its way is never raced: the signals are
@@ -55,6 +55,10 @@ type mediamtxPathList struct {
 		Name   string `json:"name"`
 		Ready  bool   `json:"ready"`
 		Legacy bool   `json:"sourceReady"` // before MediaMTX 1.0
+		// Online is whether a publisher or source provides the stream (v1.19.3+).
+		// With alwaysAvailable a path is ready (available) without one, playing
+		// its offline segment: that is no feed.
+		Online *bool `json:"online"`
 		Source *struct {
 			Type string `json:"type"`
 			ID   string `json:"id"`
@@ -140,7 +144,7 @@ func (p *MediaMTXPoller) readyFeeds(ctx context.Context) (map[string]engine.Sign
 			return nil, err
 		}
 		for _, it := range list.Items {
-			if !it.Ready && !it.Legacy {
+			if live := it.Ready || it.Legacy; it.Online != nil && !*it.Online || it.Online == nil && !live {
 				continue
 			}
 			key, err := p.Handler.streamFor(ctx, it.Name)

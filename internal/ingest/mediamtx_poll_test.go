@@ -110,3 +110,33 @@ func TestMediaMTXPollerRepairsLostHooks(t *testing.T) {
 		t.Fatalf("submitted %v", got)
 	}
 }
+
+// An alwaysAvailable path is ready (available) without a publisher, playing its
+// offline segment: the poller goes by online (MediaMTX v1.19.3+), so it neither
+// starts a feed for it nor keeps one that runOnOffline ended.
+func TestMediaMTXPollerAlwaysAvailable(t *testing.T) {
+	t.Parallel()
+	mtx := &fakeMediaMTX{}
+	api := httptest.NewServer(mtx)
+	defer api.Close()
+	rec := &recorder{}
+	h := &ingest.Handler{Token: httpx.TokenChecker(testToken), Submit: rec,
+		Accounts: accounts{"DEF": true}, DefaultAccount: "DEF"}
+	var live []thumbnail.Feed
+	p := &ingest.MediaMTXPoller{API: api.URL, Handler: h,
+		LiveFeeds: func(context.Context, string) ([]thumbnail.Feed, error) { return live, nil }}
+	offline := map[string]any{"name": "lobby", "ready": true, "available": true, "online": false, "source": nil}
+	online := readyPath("stage", "s9")
+	online["available"], online["online"] = true, true
+	mtx.set(offline, online)
+	live = []thumbnail.Feed{{AccountID: "DEF", Name: "lobby", FeedID: "mediamtx-s8"}} // its offline hook was lost
+	for _, step := range []string{"first", "second"} {
+		if _, err := p.Poll(t.Context()); err != nil {
+			t.Fatalf("%s poll: %v", step, err)
+		}
+	}
+	sameSignals(t, "repairs", rec.take(), []engine.Signal{
+		{Kind: engine.FeedStarted, AccountID: "DEF", Name: "stage", FeedID: "mediamtx-s9"},
+		{Kind: engine.FeedEnded, AccountID: "DEF", Name: "lobby", FeedID: "mediamtx-s8", Reason: "publisher"},
+	})
+}

@@ -73,11 +73,17 @@ func TestMediaMTXHookFixtures(t *testing.T) {
 		{{Kind: engine.ViewerConnected, AccountID: "DEF", Name: "mystream", ViewerID: "mediamtx-0b1d2d9f-5a3c-4e0b-9c55-0a6f8e4f1c2a"}},
 		nil, // the thumbnail capturer reading
 		{{Kind: engine.ViewerDisconnected, AccountID: "DEF", Name: "mystream", ViewerID: "mediamtx-0b1d2d9f-5a3c-4e0b-9c55-0a6f8e4f1c2a"}},
-		{{Kind: engine.FeedEnded, AccountID: "DEF", Name: "mystream", FeedID: "mediamtx-6c1e3a0e-8d4f-4f0a-b1a8-7d9c2b3e4f50", Reason: "publisher"}},
+		// MediaMTX closed the path's readers with the stream: they are not waiting.
+		{{Kind: engine.FeedEnded, AccountID: "DEF", Name: "mystream", FeedID: "mediamtx-6c1e3a0e-8d4f-4f0a-b1a8-7d9c2b3e4f50", Reason: "publisher", ViewersClosed: true}},
 		{{Kind: engine.MediaUpdated, AccountID: "ABC123", Event: "completed", MediaAssetID: "2024-05-01_10-00-00-000000.mp4",
 			Type: "recording", StreamName: "show", StartTime: now.Add(-60500 * time.Millisecond).UnixMilli()}},
 		{{Kind: engine.FeedStarted, AccountID: "ABC123", Name: "show", FeedID: "mediamtx-9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"}},
 		nil, // the capturer leaving, its query escaped twice
+		{{Kind: engine.FeedStarted, AccountID: "DEF", Name: "mystream", FeedID: "mediamtx-2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d"}},
+		{{Kind: engine.FeedEnded, AccountID: "DEF", Name: "mystream", FeedID: "mediamtx-2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d", Reason: "publisher", ViewersClosed: true}},
+		{{Kind: engine.FeedStarted, AccountID: "ABC123", Name: "lobby", FeedID: "mediamtx-3b4c5d6e-7f8a-4b9c-8d0e-2f3a4b5c6d7e"}},
+		// alwaysAvailable: the readers stay, on the offline segment; they wait.
+		{{Kind: engine.FeedEnded, AccountID: "ABC123", Name: "lobby", FeedID: "mediamtx-3b4c5d6e-7f8a-4b9c-8d0e-2f3a4b5c6d7e", Reason: "publisher"}},
 	}
 	fx := readFixtures(t, "mediamtx-hooks.txt")
 	if len(fx) != len(want) {
@@ -91,7 +97,7 @@ func TestMediaMTXHookFixtures(t *testing.T) {
 		got := rec.take()
 		sameSignals(t, fmt.Sprintf("line %d", i+1), got, want[i])
 		if len(got) == 1 && got[0].Kind == engine.MediaUpdated {
-			const m = `{"duration":"1m0.5s","path":"./recordings/ABC123/show/2024-05-01_10-00-00-000000.mp4"}`
+			const m = `{"duration":"60.5","path":"./recordings/ABC123/show/2024-05-01_10-00-00-000000.mp4"}`
 			if string(got[0].Metadata) != m {
 				t.Errorf("segment metadata %s", got[0].Metadata)
 			}

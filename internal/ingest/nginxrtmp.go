@@ -29,16 +29,43 @@ var nginxIgnored = map[string]string{
 	"update_play": "player updates are not reported",
 }
 
-// nginxRTMP serves POST /api/ingest/nginx-rtmp. The optional query parameter
-// server names the nginx instance, so that the client ids of several nginx
-// servers (which each count from 1) make distinct feed and viewer ids.
+// nginxOptions are the query parameters of the notification URL, which describe
+// the nginx server rather than the call.
+type nginxOptions struct {
+	// server names the nginx instance, so that the client ids of several nginx
+	// servers (which each count from 1) make distinct feed and viewer ids.
+	server string
+	// closesPlayers is idle_streams=off: the application has `idle_streams off`,
+	// so nginx closes every player of a stream when its publisher leaves
+	// (ngx_rtmp_live_close_stream finalizes their sessions) and their play_done
+	// races the publish_done. Those players are not waiting for the stream.
+	closesPlayers bool
+}
+
+func nginxOptionsFrom(q url.Values) (nginxOptions, error) {
+	o := nginxOptions{server: q.Get("server")}
+	if o.server != "" && !validName(o.server) {
+		return o, bad("server", "must be 1-64 characters of letters, digits, _ - .")
+	}
+	switch q.Get("idle_streams") {
+	case "", "on":
+	case "off":
+		o.closesPlayers = true
+	default:
+		return o, bad("idle_streams", "must be on or off, as in the application's idle_streams directive")
+	}
+	return o, nil
+}
+
+// nginxRTMP serves POST /api/ingest/nginx-rtmp. The optional query parameters
+// server and idle_streams describe the nginx server (nginxOptions).
 func (h *Handler) nginxRTMP(w http.ResponseWriter, r *http.Request) {
 	form, err := readForm(w, r)
 	if err != nil {
 		h.answer(w, nil, err)
 		return
 	}
-	sigs, why, err := h.nginxSignals(r.Context(), form, r.URL.Query().Get("server"))
+	sigs, why, err := h.nginxSignals(r.Context(), form, r.URL.Query())
 	if err == nil && why != "" {
 		ignored(w, why)
 		return
@@ -52,7 +79,7 @@ func (h *Handler) nginxRTMP(w http.ResponseWriter, r *http.Request) {
 
 // nginxSignals translates one notification. It returns the signals, or a reason
 // the call is ignored, or an error (*badInput for bad input).
-func (h *Handler) nginxSignals(ctx context.Context, form url.Values, server string) ([]engine.Signal, string, error) {
+func (h *Handler) nginxSignals(ctx context.Context, form url.Values, query url.Values) ([]engine.Signal, string, error) {
 	call := form.Get("call")
 	switch call {
 	case "":
@@ -64,8 +91,9 @@ func (h *Handler) nginxSignals(ctx context.Context, form url.Values, server stri
 		}
 		return nil, "", bad("call", "unknown nginx-rtmp call "+quote(call))
 	}
-	if server != "" && !validName(server) {
-		return nil, "", bad("server", "must be 1-64 characters of letters, digits, _ - .")
+	opt, err := nginxOptionsFrom(query)
+	if err != nil {
+		return nil, "", err
 	}
 	if (call == "play" || call == "play_done") && form.Get(thumbnail.MarkerKey) == thumbnail.MarkerValue {
 		return nil, "the thumbnail capturer is not a viewer", nil
@@ -86,8 +114,8 @@ func (h *Handler) nginxSignals(ctx context.Context, form url.Values, server stri
 		return nil, "", bad("clientid", "required")
 	}
 	id := "nginx-" + cid
-	if server != "" {
-		id = "nginx-" + server + "-" + cid
+	if opt.server != "" {
+		id = "nginx-" + opt.server + "-" + cid
 	}
 	sig := engine.Signal{AccountID: key.AccountID, Name: key.Name}
 	switch call {
@@ -95,6 +123,7 @@ func (h *Handler) nginxSignals(ctx context.Context, form url.Values, server stri
 		sig.Kind, sig.FeedID = engine.FeedStarted, id
 	case "publish_done":
 		sig.Kind, sig.FeedID, sig.Reason = engine.FeedEnded, id, engine.ReasonPublisher
+		sig.ViewersClosed = opt.closesPlayers
 	case "update_publish":
 		sig.Kind, sig.FeedID = engine.FeedHeartbeat, id
 	case "play":

@@ -66,6 +66,14 @@ func TestNginxRTMPCalls(t *testing.T) {
 		{"done is ignored", "", base + "&call=done&name=show", nil},
 		{"update_play is ignored", "", base + "&call=update_play&name=show", nil},
 		{"connect is ignored", "", "app=live&call=connect&epoch=1", nil},
+		{"publish_done with idle_streams on: players wait", "&idle_streams=on", base + "&call=publish_done&name=show",
+			[]engine.Signal{{Kind: engine.FeedEnded, AccountID: "DEF", Name: "show", FeedID: "nginx-7", Reason: "publisher"}}},
+		{"publish_done with idle_streams off: nginx closed the players", "&idle_streams=off", base + "&call=publish_done&name=show",
+			[]engine.Signal{{Kind: engine.FeedEnded, AccountID: "DEF", Name: "show", FeedID: "nginx-7", Reason: "publisher", ViewersClosed: true}}},
+		{"a player with idle_streams off is still a viewer", "&idle_streams=off", base + "&call=play&name=show&start=0",
+			[]engine.Signal{{Kind: engine.ViewerConnected, AccountID: "DEF", Name: "show", ViewerID: "nginx-7"}}},
+		{"a client's own idle_streams argument changes nothing", "", base + "&call=publish_done&name=show&idle_streams=off",
+			[]engine.Signal{{Kind: engine.FeedEnded, AccountID: "DEF", Name: "show", FeedID: "nginx-7", Reason: "publisher"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,6 +106,7 @@ func TestNginxRTMPBadInput(t *testing.T) {
 		{"missing clientid", "", "app=live&call=publish&name=show", "clientid"},
 		{"record_done without path", "", "app=live&call=record_done&name=show&clientid=1", "path"},
 		{"bad server label", "&server=a%20b", "app=live&call=publish&name=show&clientid=1", "server"},
+		{"idle_streams neither on nor off", "&idle_streams=no", "app=live&call=publish&name=show&clientid=1", "idle_streams"},
 		{"client id too long", "", "app=live&call=publish&name=show&clientid=" + strings.Repeat("9", 300), "feedId"},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/hookcast/hookcast/internal/engine"
@@ -52,7 +53,7 @@ func (h *Handler) srs(w http.ResponseWriter, r *http.Request) {
 		srsAnswer(w, h, nil, bad("body", "not an SRS callback: "+err.Error()))
 		return
 	}
-	sigs, why, err := h.srsSignals(r.Context(), &cb)
+	sigs, why, err := h.srsSignals(r.Context(), &cb, r.URL.Query())
 	if err == nil && why != "" {
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{"code": 0, "msg": "ignored: " + why})
 		return
@@ -83,7 +84,25 @@ func srsAnswer(w http.ResponseWriter, h *Handler, sigs []engine.Signal, err erro
 	}
 }
 
-func (h *Handler) srsSignals(ctx context.Context, cb *srsCallback) ([]engine.Signal, string, error) {
+// srsClosesPlayers reads the query parameter players of the callback URL. SRS
+// keeps an RTMP player of a stream whose publisher left, waiting for the next one
+// (its "standby" mode): a waiting viewer. But since 6.0.152 it disconnects
+// HTTP-FLV and HTTP-TS players when the publisher leaves (http_unmount expires
+// them), and their on_stop races the on_unpublish; the callbacks do not say which
+// protocol a player used (SRS builds an rtmp:// tcUrl for both). players=http says
+// that every player of this vhost is such an HTTP player, so an on_unpublish also
+// closes them; players=rtmp (or nothing) keeps the waiting.
+func srsClosesPlayers(q url.Values) (bool, error) {
+	switch q.Get("players") {
+	case "", "rtmp":
+		return false, nil
+	case "http":
+		return true, nil
+	}
+	return false, bad("players", "must be http (SRS closes them when the publisher leaves) or rtmp (they wait)")
+}
+
+func (h *Handler) srsSignals(ctx context.Context, cb *srsCallback, query url.Values) ([]engine.Signal, string, error) {
 	switch cb.Action {
 	case "on_publish", "on_unpublish", "on_play", "on_stop", "on_dvr":
 	case "":
@@ -93,6 +112,10 @@ func (h *Handler) srsSignals(ctx context.Context, cb *srsCallback) ([]engine.Sig
 			return nil, why, nil
 		}
 		return nil, "", bad("action", "unknown SRS action "+quote(cb.Action))
+	}
+	closesPlayers, err := srsClosesPlayers(query)
+	if err != nil {
+		return nil, "", err
 	}
 	if (cb.Action == "on_play" || cb.Action == "on_stop") && hasMarker(cb.Param) {
 		return nil, "the thumbnail capturer is not a viewer", nil
@@ -126,6 +149,7 @@ func (h *Handler) srsSignals(ctx context.Context, cb *srsCallback) ([]engine.Sig
 		sig.Kind, sig.FeedID = engine.FeedStarted, id
 	case "on_unpublish":
 		sig.Kind, sig.FeedID, sig.Reason = engine.FeedEnded, id, engine.ReasonPublisher
+		sig.ViewersClosed = closesPlayers
 	case "on_play":
 		// SRS keeps a player of a stream nobody publishes waiting: a waiting viewer.
 		sig.Kind, sig.ViewerID = engine.ViewerConnected, id

@@ -47,6 +47,26 @@ func TestSRSFixtures(t *testing.T) {
 
 // Failures: a non-zero code and a non-200 status, so every SRS version refuses
 // the client (on_publish, on_play) instead of letting it in unrecorded.
+// TestSRSPlayers: SRS keeps RTMP players waiting when the publisher leaves, but
+// disconnects HTTP-FLV/TS players (6.0.152+); players=http on the URL says which.
+func TestSRSPlayers(t *testing.T) {
+	t.Parallel()
+	const unpublish = `{"server_id":"vid-1","action":"on_unpublish","client_id":"c1","app":"live","stream":"s","param":""}`
+	ended := engine.Signal{Kind: engine.FeedEnded, AccountID: "DEF", Name: "s", FeedID: "srs-vid-1-c1", Reason: "publisher"}
+	closing := ended
+	closing.ViewersClosed = true
+	for _, tt := range []struct {
+		query string
+		want  engine.Signal
+	}{{"", ended}, {"&players=rtmp", ended}, {"&players=http", closing}} {
+		h, rec := setup(t)
+		if code, body := post(t, h, "/api/ingest/srs?token=abc"+tt.query, "application/json", unpublish); code != http.StatusOK {
+			t.Fatalf("%q: status %d %v", tt.query, code, body)
+		}
+		sameSignals(t, tt.query, rec.take(), []engine.Signal{tt.want})
+	}
+}
+
 func TestSRSBadInput(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, body string }{
@@ -75,6 +95,13 @@ func TestSRSBadInput(t *testing.T) {
 		})
 	}
 	h, rec := setup(t)
+	const unpublish = `{"action":"on_unpublish","client_id":"1","app":"live","stream":"s"}`
+	if code, body := post(t, h, "/api/ingest/srs?token=abc&players=flv", "application/json", unpublish); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(body["msg"]), "players") {
+		t.Fatalf("players=flv: status %d %v, want 400 naming players", code, body)
+	}
+	if got := rec.take(); len(got) != 0 {
+		t.Errorf("submitted %v", got)
+	}
 	rec.fail = errors.New("store down")
 	code, body := post(t, h, "/api/ingest/srs?token=abc", "application/json",
 		`{"action":"on_publish","client_id":"1","app":"live","stream":"s"}`)
