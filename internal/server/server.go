@@ -42,6 +42,7 @@ type Server struct {
 	Default  string // the default account
 	version  string
 	listener net.Listener
+	lock     *dirLock // the SQLite data directory's (nil on PostgreSQL)
 	// background work besides the pipeline and the dispatcher (thumbnail
 	// capturer, MediaMTX poller), run by Run.
 	workers []func(context.Context) error
@@ -55,9 +56,17 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	var lock *dirLock
+	if !cfg.IsPostgres() {
+		if lock, err = lockDataDir(cfg.DataDir); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
 	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		ln.Close()
+		lock.release()
 		return nil, err
 	}
 	built := false
@@ -65,11 +74,12 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		if !built {
 			ln.Close()
 			st.Close()
+			lock.release()
 		}
 	}()
-	s := &Server{cfg: cfg, st: st, log: log, version: version, listener: ln}
-	// One process serves a SQLite store: any delivery lease found at start is a
-	// dead process's, so free it rather than wait for it to run out.
+	s := &Server{cfg: cfg, st: st, log: log, version: version, listener: ln, lock: lock}
+	// One process serves a SQLite store (the lock above): any delivery lease found
+	// at start is a dead process's, so free it rather than wait for it to run out.
 	if rl, ok := st.(interface {
 		ReleaseLeases(context.Context) (int64, error)
 	}); ok && !cfg.IsPostgres() {
@@ -265,6 +275,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if e := s.st.Close(); e != nil && err == nil {
 		err = e
 	}
+	s.lock.release()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
