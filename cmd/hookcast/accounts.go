@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hookcast/hookcast/internal/api"
+	"github.com/hookcast/hookcast/internal/cliflag"
 	"github.com/hookcast/hookcast/internal/server"
 	"github.com/hookcast/hookcast/internal/store"
 )
@@ -18,21 +19,35 @@ import (
 // database as serve (which may be running: both stores allow it).
 func runAccounts(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || (args[0] != "create" && args[0] != "list") {
-		fmt.Fprintln(stderr, "usage: hookcast accounts create [--id ID] [--name NAME] | list   [--data-dir DIR | --database URL]")
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+			io.WriteString(stdout, accountsUsage)
+			cliflag.PrintFlags(stdout, accountsFlags("create"), envOf(accountsEnv))
+			return 0
+		}
+		fmt.Fprintln(stderr, "hookcast accounts: want create or list (see `hookcast accounts -h`)")
 		return 2
 	}
 	sub := args[0]
-	fs := flag.NewFlagSet("accounts "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", envOr("HOOKCAST_DATA_DIR", "./hookcast-data"), "directory of the embedded SQLite store")
-	database := fs.String("database", os.Getenv("HOOKCAST_DATABASE"), "postgres://… URL")
-	id := fs.String("id", "", "account id (create; default: generated)")
-	name := fs.String("name", "", "account name (create)")
-	if err := fs.Parse(args[1:]); err != nil {
+	fs := accountsFlags(sub)
+	if code, ok := parseFlags(fs, args[1:], accountsUsage, accountsEnv, stdout, stderr); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "hookcast accounts %s: unexpected argument %q (see `hookcast accounts -h`)\n", sub, fs.Arg(0))
 		return 2
 	}
+	// A flag on the command line wins over the environment.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	value := func(name string) string {
+		if v := os.Getenv(accountsEnv[name]); v != "" && !set[name] {
+			return v
+		}
+		return fs.Lookup(name).Value.String()
+	}
+	dataDir, database, id, name := value("data-dir"), value("database"), value("id"), value("name")
 	ctx := context.Background()
-	st, err := server.OpenStore(ctx, server.Config{DataDir: *dataDir, Database: *database})
+	st, err := server.OpenStore(ctx, server.Config{DataDir: dataDir, Database: database})
 	if err != nil {
 		fmt.Fprintf(stderr, "hookcast accounts: %v\n", err)
 		return 2
@@ -40,11 +55,11 @@ func runAccounts(args []string, stdout, stderr io.Writer) int {
 	defer st.Close()
 	switch sub {
 	case "create":
-		if *id != "" && !api.ValidName(*id) {
+		if id != "" && !api.ValidName(id) {
 			fmt.Fprintln(stderr, "hookcast accounts: --id must be 1-64 letters, digits, '_', '-' or '.'")
 			return 2
 		}
-		na, err := api.CreateAccount(ctx, st, store.Account{ID: *id, Name: *name, CreatedAt: time.Now()})
+		na, err := api.CreateAccount(ctx, st, store.Account{ID: id, Name: name, CreatedAt: time.Now()})
 		if err != nil {
 			fmt.Fprintf(stderr, "hookcast accounts: %v\n", err)
 			return 1
@@ -66,9 +81,24 @@ func runAccounts(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
+const accountsUsage = `usage: hookcast accounts create [--id ID] [--name NAME] [--data-dir DIR | --database URL]
+       hookcast accounts list [--data-dir DIR | --database URL]
+
+Creates an account (and prints its API secret, once) or lists the accounts,
+offline: against the same data directory or database as serve, which may be
+running.
+
+flags:
+`
+
+// accountsEnv names the environment variables the accounts flags share with serve.
+var accountsEnv = map[string]string{"data-dir": "HOOKCAST_DATA_DIR", "database": "HOOKCAST_DATABASE"}
+
+func accountsFlags(sub string) *flag.FlagSet {
+	fs := cliflag.New("accounts " + sub)
+	fs.String("data-dir", "./hookcast-data", "`directory` of the embedded SQLite store")
+	fs.String("database", "", "a postgres:// `URL`: the PostgreSQL database instead")
+	fs.String("id", "", "the new account's `id` (create; default: generated)")
+	fs.String("name", "", "the new account's `name` (create)")
+	return fs
 }

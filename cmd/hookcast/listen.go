@@ -3,8 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +16,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/hookcast/hookcast/internal/cliflag"
 	"github.com/hookcast/hookcast/webhook"
 )
 
@@ -39,22 +38,15 @@ flags:
 `
 
 func runListen(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("listen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	secret := fs.String("secret", "", "webhook secret, standard base64 (env HOOKCAST_SECRET)")
-	addr := fs.String("listen", "127.0.0.1:9000", "address to listen on")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), listenUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	fs := cliflag.New("listen")
+	secret := fs.String("secret", "", "the webhook's `secret` (standard base64), as its creation answered")
+	addr := fs.String("listen", "127.0.0.1:9000", "`host:port` to receive webhooks on")
+	env := map[string]string{"secret": "HOOKCAST_SECRET"}
+	if code, ok := parseFlags(fs, args, listenUsage, env, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "hookcast listen: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "hookcast listen: unexpected argument %q (see `hookcast listen -h`)\n", fs.Arg(0))
 		return 2
 	}
 	cfg := listenConfig{secret: *secret, addr: *addr}

@@ -20,10 +20,7 @@ var commands = map[string]command{
 	"listen":   runListen,
 	"trigger":  runTrigger,
 	"accounts": runAccounts,
-	"version": func(_ []string, stdout, _ io.Writer) int {
-		fmt.Fprintln(stdout, "hookcast", version)
-		return 0
-	},
+	"version":  runVersion,
 }
 
 const usage = `usage: hookcast <command> [flags]
@@ -33,7 +30,9 @@ commands:
   listen     a local receiver that verifies and prints webhooks
   trigger    send one signed sample event (e.g. feeds.started) to a URL
   accounts   create or list accounts offline (create | list)
-  version    print the version
+  version    print the version (also: hookcast --version)
+
+Each command's flags: hookcast <command> -h
 `
 
 func main() {
@@ -66,11 +65,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
 			fmt.Fprint(stdout, usage)
 			return 0
+		case "-version", "--version":
+			return runVersion(args[1:], stdout, stderr)
 		}
-		fmt.Fprintf(stderr, "hookcast: unknown command %q\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "hookcast: unknown command %q (see `hookcast -h`)\n", args[0])
 		return 2
 	}
 	return cmd(args[1:], stdout, stderr)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +14,11 @@ import (
 )
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	cfg, err := server.ParseConfig(args, os.Getenv, stderr)
+	cfg, err := server.ParseConfig(args, os.Getenv)
+	if errors.Is(err, server.ErrHelp) {
+		server.Usage(stdout)
+		return 0
+	}
 	if err != nil {
 		return configError(stderr, err)
 	}
@@ -33,9 +38,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// configError prints a configuration error in one line; the exit status is 2.
+// configError prints a configuration error in one line that points at the
+// help; the exit status is 2.
 func configError(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "hookcast: %v\n", strings.TrimPrefix(err.Error(), server.ErrUsage.Error()+": "))
+	fmt.Fprintf(stderr, "hookcast serve: %s (see `hookcast serve -h`)\n", strings.TrimPrefix(err.Error(), server.ErrUsage.Error()+": "))
 	return 2
 }
 

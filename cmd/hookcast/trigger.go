@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/hookcast/hookcast/internal/cliflag"
 	"github.com/hookcast/hookcast/internal/sample"
 	"github.com/hookcast/hookcast/webhook"
 )
@@ -43,25 +43,24 @@ flags:
 `
 
 func runTrigger(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("trigger", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	target := fs.String("url", "", "receiver URL (env HOOKCAST_URL; default http://127.0.0.1:9000/, where hookcast listen is)")
-	secret := fs.String("secret", "", "webhook secret, standard base64 (env HOOKCAST_SECRET)")
-	timeout := fs.Duration("timeout", 10*time.Second, "give up on the receiver after this long")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), triggerUsage, strings.Join(sample.Names(), ", "))
-		fs.PrintDefaults()
-	}
+	fs := cliflag.New("trigger")
+	target := fs.String("url", "", "receiver `URL` (default http://127.0.0.1:9000/, where hookcast listen is)")
+	secret := fs.String("secret", "", "the webhook `secret` to sign with (standard base64)")
+	var timeout time.Duration
+	cliflag.Duration(fs, &timeout, "timeout", 10*time.Second, "give up on the receiver after this long")
 	names, err := parseInterspersed(fs, args)
+	if cliflag.IsHelp(err) {
+		fmt.Fprintf(stdout, triggerUsage, strings.Join(sample.Names(), ", "))
+		cliflag.PrintFlags(stdout, fs, envOf(map[string]string{"url": "HOOKCAST_URL", "secret": "HOOKCAST_SECRET"}))
+		return 0
+	}
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
+		cliflag.Fail(stderr, "hookcast trigger", err)
 		return 2
 	}
-	cfg, msg := triggerSetup(names, *target, *secret, *timeout)
+	cfg, msg := triggerSetup(names, *target, *secret, timeout)
 	if msg != "" {
-		fmt.Fprintln(stderr, "hookcast trigger: "+msg)
+		fmt.Fprintln(stderr, "hookcast trigger: "+msg+" (see `hookcast trigger -h`)")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

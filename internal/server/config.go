@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/cliflag"
 	"github.com/hookcast/hookcast/internal/thumbnail"
 )
 
@@ -65,32 +66,63 @@ type Config struct {
 // ErrUsage marks configuration errors: the command prints them and exits with 2.
 var ErrUsage = errors.New("usage")
 
-// ParseConfig reads flags from args and HOOKCAST_* variables from env.
-func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	var c Config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "address of the HTTP server")
-	fs.StringVar(&c.DataDir, "data-dir", "./hookcast-data", "directory of the embedded SQLite store")
-	fs.StringVar(&c.Database, "database", "", "postgres://… URL: use PostgreSQL instead of SQLite")
-	fs.StringVar(&c.AdminToken, "admin-token", "", "bearer token of the admin API (default: generated on first start)")
-	fs.StringVar(&c.IngestToken, "ingest-token", "", "bearer token of the ingest API (default: generated on first start)")
-	fs.DurationVar(&c.ViewerAttemptInterval, "viewer-attempt-interval", 10*time.Second, "I: at most one viewerAttempt per stream per interval")
-	fs.DurationVar(&c.NoViewersDelay, "no-viewers-delay", 60*time.Second, "D: noActiveViewers this long after the last viewer left")
-	fs.DurationVar(&c.FeedTimeout, "feed-timeout", 0, "end a feed with no sign of life for this long (0: off)")
-	fs.BoolVar(&c.AllowPrivateTargets, "allow-private-targets", false, "deliver to loopback and private addresses (development and tests)")
-	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&c.ThumbnailSource, "thumbnail-source", "", "URL template to capture thumbnails from with ffmpeg, e.g. rtmp://127.0.0.1/live/{name} (empty: off)")
-	fs.DurationVar(&c.ThumbnailInterval, "thumbnail-interval", 30*time.Second, "time between two thumbnails of a live stream")
-	fs.StringVar(&c.MediaMTXAPI, "mediamtx-api", "", "MediaMTX control API to poll for missed feeds, e.g. http://127.0.0.1:9997 (empty: off)")
-	fs.DurationVar(&c.Retention, "retention", 720*time.Hour, "keep events, deliveries and attempts this long (0: forever; pending deliveries always stay)")
-	fs.DurationVar(&c.ThumbnailRetention, "thumbnail-retention", 24*time.Hour, "keep thumbnail images this long (0: as long as their event)")
-	fs.BoolVar(&c.KeepUnwantedEvents, "keep-unwanted-events", false, "store events that no webhook wants (until retention removes them)")
+// ErrHelp is returned by ParseConfig for -h and --help: print Usage, exit 0.
+var ErrHelp = flag.ErrHelp
 
+// serveSynopsis heads `hookcast serve -h`.
+const serveSynopsis = `usage: hookcast serve [flags]
+
+Runs hookcast: the REST API (/api/webhooks, Millicast's), the ingest API that
+media servers call (/api/ingest/...), the dashboard, and the delivery of
+webhooks. The first start creates the data directory and a default account and
+prints the secrets you need, once.
+
+Every flag can also be set in the environment, as the HOOKCAST_ variable shown
+with it (e.g. HOOKCAST_ALLOW_PRIVATE_TARGETS=true); a flag on the command line
+wins. Durations take a unit: 500ms, 10s, 2m, 1h.
+
+flags:
+`
+
+// Usage writes the help of `hookcast serve`: synopsis, then every flag with its
+// environment variable.
+func Usage(w io.Writer) {
+	var c Config
+	io.WriteString(w, serveSynopsis)
+	cliflag.PrintFlags(w, flags(&c), cliflag.EnvName)
+}
+
+// flags binds every serve flag to a field of c, with its default.
+func flags(c *Config) *flag.FlagSet {
+	fs := cliflag.New("serve")
+	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "`host:port` of the HTTP server (REST API, ingest, dashboard)")
+	fs.StringVar(&c.DataDir, "data-dir", "./hookcast-data", "`directory` of the embedded SQLite store (one serve per directory)")
+	fs.StringVar(&c.Database, "database", "", "a postgres:// `URL`: use PostgreSQL instead of SQLite (several serve processes may share it)")
+	fs.StringVar(&c.AdminToken, "admin-token", "", "bearer `token` of the admin API, at least 16 characters (default: generated on first start)")
+	fs.StringVar(&c.IngestToken, "ingest-token", "", "bearer `token` of the ingest API, at least 16 characters (default: generated on first start)")
+	cliflag.Duration(fs, &c.ViewerAttemptInterval, "viewer-attempt-interval", 10*time.Second, "at most one viewerAttempt webhook per stream in this time")
+	cliflag.Duration(fs, &c.NoViewersDelay, "no-viewers-delay", 60*time.Second, "send noActiveViewers this long after the last viewer left")
+	cliflag.Duration(fs, &c.FeedTimeout, "feed-timeout", 0, "end a feed that shows no sign of life for this long (0: never)")
+	fs.BoolVar(&c.AllowPrivateTargets, "allow-private-targets", false, "let webhooks point at loopback and private addresses, e.g. http://127.0.0.1:9000/\n(local development and tests; off, such URLs are refused)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "`level` of the log on stderr: debug, info, warn or error")
+	fs.StringVar(&c.ThumbnailSource, "thumbnail-source", "", "`URL` template ffmpeg captures thumbnails from, e.g. rtmp://127.0.0.1/live/{name} (empty: off)")
+	cliflag.Duration(fs, &c.ThumbnailInterval, "thumbnail-interval", 30*time.Second, "time between two thumbnails of a live stream")
+	fs.StringVar(&c.MediaMTXAPI, "mediamtx-api", "", "MediaMTX control API `URL` to poll for missed feeds, e.g. http://127.0.0.1:9997 (empty: off)")
+	cliflag.Duration(fs, &c.Retention, "retention", 720*time.Hour, "keep events, deliveries and attempts this long (0: forever; pending deliveries always stay)")
+	cliflag.Duration(fs, &c.ThumbnailRetention, "thumbnail-retention", 24*time.Hour, "keep thumbnail images this long (0: as long as their event)")
+	fs.BoolVar(&c.KeepUnwantedEvents, "keep-unwanted-events", false, "store events that no webhook wants (until retention removes them)")
+	return fs
+}
+
+// ParseConfig reads flags from args and HOOKCAST_* variables from env. Its
+// errors wrap ErrUsage and are one line; -h gives ErrHelp.
+func ParseConfig(args []string, getenv func(string) string) (Config, error) {
+	var c Config
+	fs := flags(&c)
 	// Environment first, so that flags on the command line override it.
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
-		name := "HOOKCAST_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := cliflag.EnvName(f.Name)
 		if v := getenv(name); v != "" && envErr == nil {
 			if err := f.Value.Set(v); err != nil {
 				envErr = fmt.Errorf("%w: %s=%q: %v", ErrUsage, name, v, err)
@@ -101,7 +133,10 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return c, envErr
 	}
 	if err := fs.Parse(args); err != nil {
-		return c, fmt.Errorf("%w: %v", ErrUsage, err)
+		if errors.Is(err, flag.ErrHelp) {
+			return c, err
+		}
+		return c, fmt.Errorf("%w: %s", ErrUsage, cliflag.Message(err))
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))

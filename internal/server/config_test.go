@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -38,11 +37,15 @@ func TestParseConfig(t *testing.T) {
 		{name: "short token", args: []string{"--ingest-token", "abc"}, wantErr: "at least 16"},
 		{name: "zero interval", args: []string{"--viewer-attempt-interval", "0s"}, wantErr: "at least 1ms"},
 		{name: "extra arg", args: []string{"now"}, wantErr: "unexpected argument"},
-		{name: "unknown flag", args: []string{"--nope"}, wantErr: "nope"},
+		{name: "unknown flag", args: []string{"--nope"}, wantErr: "unknown flag --nope"},
+		{name: "duration without unit", args: []string{"--feed-timeout", "5"}, wantErr: `--feed-timeout: invalid duration "5": use a unit, e.g. 5s`},
+		{name: "env duration without unit", env: map[string]string{"HOOKCAST_NO_VIEWERS_DELAY": "60"}, wantErr: "use a unit, e.g. 60s"},
+		{name: "zero duration", args: []string{"--feed-timeout", "0"}, check: func(c Config) bool { return c.FeedTimeout == 0 }},
+		{name: "missing value", args: []string{"--listen"}, wantErr: "--listen needs a value"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, err := ParseConfig(c.args, env(c.env), io.Discard)
+			cfg, err := ParseConfig(c.args, env(c.env))
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) || !errors.Is(err, ErrUsage) {
 					t.Fatalf("err = %v, want usage error containing %q", err, c.wantErr)
