@@ -22,4 +22,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 for s in install-media-deps.sh install-browser-deps.sh; do
   if [ -f "$here/$s" ]; then bash "$here/$s"; fi
 done
+# Dolby's Node REST client for Millicast (tests/millicast-node), which
+# internal/server/millicast_node_test.go drives unchanged against a real serve.
+client="$here/../tests/millicast-node/node_modules/@dolbyio/dolbyio-rest-apis-client/package.json"
+if [ ! -f "$client" ] || ! grep -q '"version": "5.0.1"' "$client"; then
+  if ! have npm; then
+    echo "install-test-deps: npm is missing (install Node.js 18 or newer)" >&2
+    exit 1
+  fi
+  echo "install-test-deps: installing tests/millicast-node node modules"
+  (cd "$here/../tests/millicast-node" && npm ci --no-audit --no-fund)
+fi
 echo "install-test-deps: ok"
