@@ -157,6 +157,15 @@ type Store interface {
 	// times skip that part. A pass calls Prune from AfterID 0, then from each
 	// result's NextID, while the result is Full.
 	Prune(ctx context.Context, p PruneBatch) (PruneResult, error)
+
+	// CreatePortalToken keeps a one-time sign-in token of the portal by its hash
+	// (ErrNotFound for an unknown account, ErrConflict for a hash already kept),
+	// and deletes the tokens that expired before t.CreatedAt, so they cannot pile up.
+	CreatePortalToken(ctx context.Context, t PortalToken) error
+	// TakePortalToken deletes the token with this hash and returns it, if it
+	// has not expired at now; otherwise (unknown, used or expired) it is
+	// ErrNotFound. Of two concurrent calls for one token, only one gets it.
+	TakePortalToken(ctx context.Context, hash []byte, now time.Time) (PortalToken, error)
 }
 
 // PruneBatch is what one Prune call may remove.
@@ -183,6 +192,16 @@ type PruneResult struct {
 func (r PruneResult) Add(o PruneResult) PruneResult {
 	return PruneResult{Deliveries: r.Deliveries + o.Deliveries, Attempts: r.Attempts + o.Attempts,
 		Events: r.Events + o.Events, Images: r.Images + o.Images}
+}
+
+// PortalToken is a one-time link into the dashboard for one account; only the
+// SHA-256 of the token is kept.
+type PortalToken struct {
+	Hash      []byte
+	AccountID string
+	ReadOnly  bool
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // Tx is the work of one transaction of the signal path (ingest and timers).

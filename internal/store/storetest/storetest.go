@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"Stats", testStats},
 		{"Backlog", testBacklog},
 		{"Prune", testPrune},
+		{"PortalTokens", testPortalTokens},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

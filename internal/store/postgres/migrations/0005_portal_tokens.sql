@@ -1,0 +1,11 @@
+-- One-time sign-in links of the embeddable portal (POST
+-- /api/admin/accounts/{id}/portal): only the SHA-256 of the token is kept; a
+-- token is deleted when used, and expired ones when a new one is made.
+CREATE TABLE portal_tokens (
+    hash       bytea PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts (id),
+    read_only  boolean NOT NULL DEFAULT false,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL
+);
+CREATE INDEX portal_tokens_expiry ON portal_tokens (expires_at);
