@@ -49,8 +49,10 @@ type Deps struct {
 	// store.ErrNotFound (no such live stream: 404) or ErrRateLimited (429). Nil: 501.
 	Thumbnail func(ctx context.Context, accountID, streamName, tokenID string) error
 	// Session, when set, authenticates a request without a bearer token by its
-	// dashboard session (cookie, and the CSRF header for unsafe methods).
-	Session func(r *http.Request) (accountID string, ok bool)
+	// dashboard session (cookie, and the CSRF header for unsafe methods). A
+	// read-only session (a read-only portal link) may only read: anything else
+	// is a 403.
+	Session func(r *http.Request) (accountID string, readOnly, ok bool)
 }
 
 // TestRequest is what POST /api/webhooks/test/{webhookType} asks SendTest for.
@@ -110,6 +112,7 @@ func (a *API) routes() []route {
 		{method: "GET", path: "/api/deliveries/{deliveryId}", auth: authAccount, h: a.getDelivery},
 		{method: "POST", path: "/api/deliveries/{deliveryId}/resend", auth: authAccount, h: a.resendOne},
 		{method: "POST", path: "/api/deliveries/resend", auth: authAccount, h: a.resendMany},
+		{method: "GET", path: "/api/stats", auth: authAccount, h: a.getStats},
 		{method: "GET", path: "/api/streams", auth: authAccount, h: a.streams},
 		{method: "POST", path: "/api/thumbnails", auth: authAccount, h: a.thumbnail},
 
@@ -118,6 +121,7 @@ func (a *API) routes() []route {
 		{method: "POST", path: "/api/admin/accounts/{accountId}/secrets", auth: authAdmin, h: a.addSecret},
 		{method: "GET", path: "/api/admin/accounts/{accountId}/secrets", auth: authAdmin, h: a.listSecrets},
 		{method: "DELETE", path: "/api/admin/accounts/{accountId}/secrets/{secretId}", auth: authAdmin, h: a.revokeSecret},
+		{method: "POST", path: "/api/admin/accounts/{accountId}/portal", auth: authAdmin, h: a.createPortal},
 	}
 }
 

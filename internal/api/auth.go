@@ -57,7 +57,10 @@ func (a *API) Authenticate(r *http.Request) (string, error) {
 	if tok == "" {
 		// No bearer token: a signed-in dashboard session may stand for it.
 		if a.d.Session != nil {
-			if acct, ok := a.d.Session(r); ok {
+			if acct, readOnly, ok := a.d.Session(r); ok {
+				if readOnly && r.Method != http.MethodGet && r.Method != http.MethodHead {
+					return "", httpErr(http.StatusForbidden, "this dashboard was opened read-only: changes are refused")
+				}
 				return acct, nil
 			}
 		}

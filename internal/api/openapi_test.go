@@ -177,6 +177,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"DeliveryPage":   deliveryPage{}, "Attempt": attemptJSON{}, "Event": eventJSON{},
 		"ResendResult": resendResult{}, "NewAccount": newAccountJSON{}, "Account": accountJSON{},
 		"NewSecret": newSecretJSON{}, "APISecret": secretJSON{},
+		"StatsPage": statsPage{}, "StatsFigures": statsJSON{}, "WebhookStats": webhookStatsJSON{},
+		"PortalLink": portalJSON{},
 	}
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]

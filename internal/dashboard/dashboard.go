@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +53,13 @@ type Deps struct {
 	// StreamsInterval is how often /dashboard/events looks for changes. Default
 	// DefaultStreamsInterval (1 s); minimum 50 ms.
 	StreamsInterval time.Duration
+	// TakePortalToken trades a portal link's token (by its SHA-256) for its
+	// account, once (store.Store.TakePortalToken). Nil: portal links do not work.
+	TakePortalToken func(ctx context.Context, hash []byte, now time.Time) (store.PortalToken, error)
+	// FrameAncestors are the origins that may show the dashboard in a frame
+	// (serve --portal-frame-ancestors, checked by ParseFrameAncestors). Empty:
+	// no page may frame it.
+	FrameAncestors []string
 }
 
 // Dashboard serves "/", "/assets/…" and "/dashboard/…". Build it with New; it is
@@ -96,12 +104,13 @@ func New(d Deps) *Dashboard {
 
 // Register adds the dashboard routes to mux.
 func (d *Dashboard) Register(mux *http.ServeMux) {
-	mux.Handle("GET /{$}", secure(http.HandlerFunc(d.serveIndex)))
-	mux.Handle("GET /assets/", secure(http.HandlerFunc(d.serveAsset)))
-	mux.Handle("POST /dashboard/login", secure(http.HandlerFunc(d.login)))
-	mux.Handle("POST /dashboard/logout", secure(http.HandlerFunc(d.logout)))
-	mux.Handle("GET /dashboard/session", secure(http.HandlerFunc(d.session)))
-	mux.Handle("GET /dashboard/events", secure(http.HandlerFunc(d.events)))
+	mux.Handle("GET /{$}", d.secure(http.HandlerFunc(d.serveIndex)))
+	mux.Handle("GET /assets/", d.secure(http.HandlerFunc(d.serveAsset)))
+	mux.Handle("POST /dashboard/login", d.secure(http.HandlerFunc(d.login)))
+	mux.Handle("POST /dashboard/portal", d.secure(http.HandlerFunc(d.portal)))
+	mux.Handle("POST /dashboard/logout", d.secure(http.HandlerFunc(d.logout)))
+	mux.Handle("GET /dashboard/session", d.secure(http.HandlerFunc(d.session)))
+	mux.Handle("GET /dashboard/events", d.secure(http.HandlerFunc(d.events)))
 }
 
 // Shutdown ends every open event stream, so that http.Server.Shutdown (which
@@ -112,12 +121,20 @@ func (d *Dashboard) Shutdown() {
 }
 
 // secure sets the headers every dashboard answer carries: nothing is loaded from
-// anywhere but this origin, no page may frame the dashboard, no sniffing.
-func secure(h http.Handler) http.Handler {
+// anywhere but this origin, no page but those of Deps.FrameAncestors may frame
+// the dashboard, no sniffing.
+func (d *Dashboard) secure(h http.Handler) http.Handler {
+	csp := contentSecurityPolicy + "'none'"
+	if len(d.d.FrameAncestors) > 0 {
+		csp = contentSecurityPolicy + "'self' " + strings.Join(d.d.FrameAncestors, " ")
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", contentSecurityPolicy)
-		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Content-Security-Policy", csp)
+		if len(d.d.FrameAncestors) == 0 {
+			// For browsers without CSP frame-ancestors; it cannot list origins.
+			hd.Set("X-Frame-Options", "DENY")
+		}
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
 		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
@@ -125,8 +142,9 @@ func secure(h http.Handler) http.Handler {
 	})
 }
 
-// contentSecurityPolicy allows this origin only. Images may also be data: URLs:
-// the delivery detail shows a thumbnail event's JPEG that way.
+// contentSecurityPolicy allows this origin only; the frame-ancestors sources
+// follow (secure). Images may also be data: URLs: the delivery detail shows a
+// thumbnail event's JPEG that way.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
 	"img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; " +
-	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	"base-uri 'none'; form-action 'self'; frame-ancestors "

@@ -24,12 +24,17 @@ type sessionInfo struct {
 	AccountID string `json:"accountId"`
 	CSRF      string `json:"csrf"`
 	ExpiresAt string `json:"expiresAt"`
+	// Portal: opened by a portal link; ReadOnly: changes are refused (the page
+	// hides its controls).
+	Portal   bool `json:"portal"`
+	ReadOnly bool `json:"readOnly"`
 }
 
 func info(s session) sessionInfo {
 	return sessionInfo{
 		AccountID: s.AccountID, CSRF: s.CSRF,
 		ExpiresAt: time.Unix(s.Expiry, 0).UTC().Format(time.RFC3339),
+		Portal:    s.Portal, ReadOnly: s.ReadOnly,
 	}
 }
 

@@ -30,6 +30,10 @@ type session struct {
 	Expiry     int64  `json:"expiry"` // unix seconds
 	CSRF       string `json:"csrf"`
 	SecretHash string `json:"sh,omitempty"` // base64 SHA-256 of the API secret signed in with
+	// Portal marks a session opened by a portal link (no API secret behind it);
+	// ReadOnly one that may only read.
+	Portal   bool `json:"p,omitempty"`
+	ReadOnly bool `json:"ro,omitempty"`
 }
 
 // Reasons a session is refused. They stay inside the server: clients only learn
@@ -106,11 +110,18 @@ func (d *Dashboard) decode(value string) (session, error) {
 // for methods other than GET, HEAD and OPTIONS, when it comes from another origin
 // (Origin or Sec-Fetch-Site) or lacks the session's CSRF token.
 func (d *Dashboard) SessionAccount(r *http.Request) (string, bool) {
+	acct, _, ok := d.SessionAccess(r)
+	return acct, ok
+}
+
+// SessionAccess is SessionAccount that also says whether the session is
+// read-only (a read-only portal link): the API then refuses changes with 403.
+func (d *Dashboard) SessionAccess(r *http.Request) (accountID string, readOnly, ok bool) {
 	s, err := d.check(r)
 	if err != nil {
-		return "", false
+		return "", false, false
 	}
-	return s.AccountID, true
+	return s.AccountID, s.ReadOnly, true
 }
 
 // check is SessionAccount with the reason for a refusal.
@@ -142,7 +153,7 @@ func (d *Dashboard) check(r *http.Request) (session, error) {
 // account. A store failure refuses the request too: better a retry than a
 // revoked secret that keeps working.
 func (d *Dashboard) stillLive(r *http.Request, s session) error {
-	if d.d.AccountBySecretHash == nil {
+	if d.d.AccountBySecretHash == nil || s.Portal {
 		return nil
 	}
 	h, err := secretHashEncoded.DecodeString(s.SecretHash)
@@ -164,9 +175,11 @@ func safeMethod(m string) bool {
 }
 
 // setCookie sends the session; HttpOnly keeps it from scripts (they get the CSRF
-// token from /dashboard/session instead), SameSite=Strict from other sites.
+// token from /dashboard/session instead), SameSite=Strict from other sites. A
+// portal session may be shown in a frame of another site, where a Strict (or
+// Lax) cookie is never sent: see frameable.
 func (d *Dashboard) setCookie(w http.ResponseWriter, r *http.Request, s session) {
-	http.SetCookie(w, &http.Cookie{
+	c := &http.Cookie{
 		Name:     CookieName,
 		Value:    d.encode(s),
 		Path:     "/",
@@ -175,12 +188,27 @@ func (d *Dashboard) setCookie(w http.ResponseWriter, r *http.Request, s session)
 		HttpOnly: true,
 		Secure:   r.TLS != nil,
 		SameSite: http.SameSiteStrictMode,
-	})
+	}
+	if s.Portal {
+		c.SameSite = http.SameSiteLaxMode
+		if frameable(r) {
+			c.SameSite, c.Secure, c.Partitioned = http.SameSiteNoneMode, true, true
+		}
+	}
+	http.SetCookie(w, c)
 }
 
+// clearCookie ends the session cookie, and its partitioned twin that a portal
+// session in a frame may have (a browser keeps the two apart).
 func clearCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{
 		Name: CookieName, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode,
 	})
+	if frameable(r) {
+		http.SetCookie(w, &http.Cookie{
+			Name: CookieName, Value: "", Path: "/", MaxAge: -1,
+			HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode, Partitioned: true,
+		})
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hookcast/hookcast/internal/cliflag"
+	"github.com/hookcast/hookcast/internal/dashboard"
 	"github.com/hookcast/hookcast/internal/thumbnail"
 )
 
@@ -61,6 +62,10 @@ type Config struct {
 	// KeepUnwantedEvents stores events that no webhook wants (off: they are
 	// applied to stream state but not written).
 	KeepUnwantedEvents bool
+	// PortalFrameAncestors are the origins (scheme://host[:port], comma
+	// separated) whose pages may show the dashboard in a frame, for portal links
+	// (POST /api/admin/accounts/{id}/portal). Empty: no page may frame it.
+	PortalFrameAncestors string
 }
 
 // ErrUsage marks configuration errors: the command prints them and exits with 2.
@@ -111,6 +116,7 @@ func flags(c *Config) *flag.FlagSet {
 	cliflag.Duration(fs, &c.Retention, "retention", 720*time.Hour, "keep events, deliveries and attempts this long (0: forever; pending deliveries always stay)")
 	cliflag.Duration(fs, &c.ThumbnailRetention, "thumbnail-retention", 24*time.Hour, "keep thumbnail images this long (0: as long as their event)")
 	fs.BoolVar(&c.KeepUnwantedEvents, "keep-unwanted-events", false, "store events that no webhook wants (until retention removes them)")
+	fs.StringVar(&c.PortalFrameAncestors, "portal-frame-ancestors", "", "`origins` whose pages may show the dashboard in a frame (portal links), comma separated,\ne.g. https://console.example.com (empty: none)")
 	return fs
 }
 
@@ -181,6 +187,9 @@ func (c Config) validate() error {
 		if u, err := url.Parse(c.MediaMTXAPI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return bad("--mediamtx-api %q: want an http:// URL such as http://127.0.0.1:9997", c.MediaMTXAPI)
 		}
+	}
+	if _, err := dashboard.ParseFrameAncestors(c.PortalFrameAncestors); err != nil {
+		return bad("--portal-frame-ancestors: %v", err)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

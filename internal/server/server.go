@@ -170,6 +170,10 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		}
 	}
 	var a *api.API
+	ancestors, err := dashboard.ParseFrameAncestors(cfg.PortalFrameAncestors)
+	if err != nil {
+		return nil, err
+	}
 	dash := dashboard.New(dashboard.Deps{
 		Authenticate: func(ctx context.Context, secret string) (string, error) {
 			return a.AuthenticateSecret(ctx, secret)
@@ -179,6 +183,8 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		AccountBySecretHash: st.AccountBySecretHash, // revoking an API secret ends its sessions at once
 		Events:              st.ListEvents,          // "Latest events" on the Streams page
 		Logger:              log.With("part", "dashboard"),
+		TakePortalToken:     st.TakePortalToken, // portal links work once
+		FrameAncestors:      ancestors,
 	})
 	a = api.New(api.Deps{
 		Store:               st,
@@ -189,7 +195,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		SendTest:            s.sendTest,
 		Streams:             streams,
 		Notify:              s.disp.Notify,
-		Session:             dash.SessionAccount,
+		Session:             dash.SessionAccess,
 		Thumbnail:           onDemand,
 	})
 	dash.Register(mux)
