@@ -62,7 +62,7 @@ func TestE2ENginxRTMP(t *testing.T) {
 	rcv.setSecret(hook.Secret)
 
 	dir := t.TempDir()
-	startNginx(t, nginxBin, module, dir, port, base+"/api/ingest/nginx-rtmp?token="+ingestToken)
+	startNginx(t, nginxBin, module, dir, port, base+"/api/ingest/nginx-rtmp?token="+ingestToken, true)
 	acct := srv.Default
 
 	// A player waits on a stream nobody publishes; it reads 3 s once it flows.
@@ -124,6 +124,67 @@ func TestE2ENginxRTMP(t *testing.T) {
 	t.Logf("received: %s", rcv.summary())
 }
 
+// TestE2ENginxRTMPIdleStreamsOff is issue 12's race with a real nginx: with
+// idle_streams off, nginx closes a stream's players when its publisher leaves, and
+// their play_done races the publish_done. With &idle_streams=off on the URL no
+// viewerAttempt may come of it (nobody is waiting, an encoder started on it would
+// run for nobody), in several trials, whichever notification lands first.
+//
+//	publisher starts, a player reads → feeds started, firstViewerConnection
+//	publisher stops, nginx closes the player → feeds ended, noActiveViewers after D
+func TestE2ENginxRTMPIdleStreamsOff(t *testing.T) {
+	nginxBin, module := requireMedia(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	const ingestToken = "ingest-token-0123456789"
+	port := freePort(t)
+	rtmp := fmt.Sprintf("rtmp://127.0.0.1:%d/live/", port)
+	srv, err := server.New(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(),
+		AdminToken: "admin-token-0123456789", IngestToken: ingestToken,
+		ViewerAttemptInterval: time.Second, NoViewersDelay: 2 * time.Second,
+		AllowPrivateTargets: true, LogLevel: "error"}, "test", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runDone := make(chan struct{})
+	go func() { _ = srv.Run(ctx); close(runDone) }()
+	t.Cleanup(func() { cancel(); <-runDone })
+	base := "http://" + srv.Addr()
+	api := &apiClient{base: base, secret: srv.Firsts.APISecret}
+	rcv := newReceiver(t)
+	var hook struct {
+		Secret string `json:"secret"`
+	}
+	api.do(t, "POST", "/api/webhooks", map[string]any{"url": rcv.URL, "isFeedHooks": true, "isViewerConnectionHooks": true}, &hook)
+	rcv.setSecret(hook.Secret)
+	startNginx(t, nginxBin, module, t.TempDir(), port, base+"/api/ingest/nginx-rtmp?token="+ingestToken+"&idle_streams=off", false)
+
+	const trials = 4
+	for i := range trials {
+		name := fmt.Sprintf("show%d", i)
+		pub := ffmpeg(ctx, t, "publisher "+name, "-re", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25",
+			"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-f", "flv", rtmp+name)
+		rcv.expect(t, "feeds", "started", 15*time.Second)
+		player := ffmpeg(ctx, t, "player "+name, "-i", rtmp+name, "-f", "null", "-")
+		rcv.expect(t, "viewerConnection", "firstViewerConnection", 15*time.Second)
+		pub.stop(t)
+		rcv.expect(t, "feeds", "ended", 15*time.Second)
+		// nginx closed the player: ffmpeg ends (with an error: its input vanished).
+		if err := player.wait(15 * time.Second); err != nil && strings.Contains(err.Error(), "still running") {
+			t.Fatalf("nginx did not close the player: %v", err)
+		}
+		// D after the player left; a viewerAttempt of the same instant would have
+		// been sent before it.
+		rcv.expect(t, "viewerConnection", "noActiveViewers", 15*time.Second)
+	}
+	if n := rcv.count("viewerConnection", "viewerAttempt"); n != 0 {
+		t.Errorf("%d viewerAttempt for players nginx closed itself, want none", n)
+	}
+	if n := rcv.count("viewerConnection", "noActiveViewers"); n != trials {
+		t.Errorf("%d noActiveViewers, want %d", n, trials)
+	}
+	t.Logf("received: %s", rcv.summary())
+}
+
 // requireMedia finds nginx, its RTMP module and ffmpeg, or skips (fails in CI:
 // scripts/install-media-deps.sh installs them).
 func requireMedia(t *testing.T) (nginx, module string) {
@@ -157,11 +218,19 @@ func requireMedia(t *testing.T) (nginx, module string) {
 }
 
 // startNginx runs nginx in the foreground with an RTMP application "live" that
-// notifies hookcast of everything, and waits until it accepts connections.
-func startNginx(t *testing.T, bin, module, dir string, port int, notify string) {
+// notifies hookcast of everything, and waits until it accepts connections. With
+// idleStreams false the application has idle_streams off (and records nothing).
+func startNginx(t *testing.T, bin, module, dir string, port int, notify string, idleStreams bool) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Join(dir, "rec"), 0o755); err != nil {
 		t.Fatal(err)
+	}
+	app := fmt.Sprintf(`idle_streams on;
+            record all;
+            record_path %s/rec;
+            record_unique on;`, dir)
+	if !idleStreams {
+		app = "idle_streams off;"
 	}
 	conf := fmt.Sprintf(`load_module %s;
 daemon off;
@@ -175,10 +244,7 @@ rtmp {
         listen 127.0.0.1:%[3]d;
         application live {
             live on;
-            idle_streams on;
-            record all;
-            record_path %[2]s/rec;
-            record_unique on;
+            %[5]s
             on_publish %[4]s;
             on_play %[4]s;
             on_play_done %[4]s;
@@ -187,7 +253,7 @@ rtmp {
         }
     }
 }
-`, module, dir, port, notify)
+`, module, dir, port, notify, app)
 	path := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
