@@ -108,35 +108,37 @@ func validID(v string) bool {
 }
 
 // commitSignals validates sigs (an adapter bug or an odd client id shows as a clear
-// 400, not as a failed transaction) and submits them. A *badInput error means
-// nothing was submitted because of the input; any other error is the store's.
-func (h *Handler) commitSignals(ctx context.Context, sigs []engine.Signal) error {
+// 400, not as a failed transaction) and submits them, returning how many events
+// they produced. A *badInput error means nothing was submitted because of the
+// input; any other error is the store's.
+func (h *Handler) commitSignals(ctx context.Context, sigs []engine.Signal) (events int, err error) {
 	if len(sigs) == 0 {
-		return nil
+		return 0, nil
 	}
 	for i := range sigs {
 		if err := sigs[i].Validate(); err != nil {
 			var se *engine.SignalError
 			if errors.As(err, &se) {
-				return bad(se.Field, se.Reason)
+				return 0, bad(se.Field, se.Reason)
 			}
-			return bad("signal", err.Error())
+			return 0, bad("signal", err.Error())
 		}
 	}
-	if err := h.Submit.Submit(ctx, sigs); err != nil {
-		return fmt.Errorf("submit %s: %w", sigs[0].Kind, err)
+	events, err = h.Submit.Submit(ctx, sigs)
+	if err != nil {
+		return 0, fmt.Errorf("submit %s: %w", sigs[0].Kind, err)
 	}
-	return nil
+	return events, nil
 }
 
 // answer writes the outcome of an adapter request in the ingest API's envelopes:
-// 200 with what was accepted, 400 naming the bad field, 503 (with Retry-After)
-// when nothing could be stored.
-func (h *Handler) answer(w http.ResponseWriter, sigs []engine.Signal, err error) {
+// 200 with how many signals were accepted and how many events they produced,
+// 400 naming the bad field, 503 (with Retry-After) when nothing could be stored.
+func (h *Handler) answer(w http.ResponseWriter, sigs []engine.Signal, events int, err error) {
 	var bi *badInput
 	switch {
 	case err == nil:
-		httpx.Success(w, map[string]any{"accepted": len(sigs)})
+		httpx.Success(w, Result{Accepted: len(sigs), Events: events})
 	case errors.As(err, &bi):
 		httpx.Fail(w, map[string]string{bi.field: bi.reason})
 	default:
@@ -148,7 +150,7 @@ func (h *Handler) answer(w http.ResponseWriter, sigs []engine.Signal, err error)
 // connect, a capture of the thumbnail capturer): refusing it would make the media
 // server refuse its client.
 func ignored(w http.ResponseWriter, why string) {
-	httpx.Success(w, map[string]any{"accepted": 0, "ignored": why})
+	httpx.Success(w, Result{Ignored: why})
 }
 
 // readForm parses a form-encoded body (at most MaxForm bytes) without looking at

@@ -29,14 +29,14 @@ type recorder struct {
 	fail   error
 }
 
-func (r *recorder) Submit(_ context.Context, sigs []engine.Signal) error {
+func (r *recorder) Submit(_ context.Context, sigs []engine.Signal) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fail != nil {
-		return r.fail
+		return 0, r.fail
 	}
 	r.sigs = append(r.sigs, append([]engine.Signal(nil), sigs...))
-	return nil
+	return 0, nil
 }
 
 func (r *recorder) SubmitEvents(_ context.Context, evs []store.Event) error {

@@ -20,9 +20,20 @@ import (
 // MaxBody caps a signal request (a batch of MaxBatch signals fits well within it).
 const MaxBody = 1 << 20
 
-// Submitter commits signals; the pipeline implements it.
+// Submitter commits signals and says how many events they produced; the
+// pipeline implements it.
 type Submitter interface {
-	Submit(ctx context.Context, sigs []engine.Signal) error
+	Submit(ctx context.Context, sigs []engine.Signal) (events int, err error)
+}
+
+// Result is the data of every ingest answer: how many signals were accepted and
+// how many events (webhooks to send) they produced. Events 0 with signals
+// accepted is no error: a heartbeat, a second feed.started for a stream already
+// live. Ignored says why a media server's callback carried nothing to report.
+type Result struct {
+	Accepted int    `json:"accepted"`
+	Events   int    `json:"events"`
+	Ignored  string `json:"ignored,omitempty"`
 }
 
 // Accounts tells whether an account exists, so a signal for an account nobody
@@ -115,11 +126,12 @@ func (h *Handler) signals(w http.ResponseWriter, r *http.Request) {
 		h.unavailable(w, err)
 		return
 	}
-	if err := h.Submit.Submit(r.Context(), sigs); err != nil {
+	events, err := h.Submit.Submit(r.Context(), sigs)
+	if err != nil {
 		h.unavailable(w, err)
 		return
 	}
-	httpx.Success(w, map[string]int{"accepted": len(sigs)})
+	httpx.Success(w, Result{Accepted: len(sigs), Events: events})
 }
 
 var errUnknownAccount = errors.New("no such account")

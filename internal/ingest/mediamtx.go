@@ -63,18 +63,19 @@ const mediamtxAuthTimeout = 2 * time.Second
 func (h *Handler) mediamtxAuth(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxForm))
 	if err != nil {
-		h.answer(w, nil, bad("body", "could not read the body: "+err.Error()))
+		h.answer(w, nil, 0, bad("body", "could not read the body: "+err.Error()))
 		return
 	}
 	var req mediamtxAuthRequest
 	if err := json.Unmarshal(body, &req); err != nil {
-		h.answer(w, nil, bad("body", "not a MediaMTX authentication request: "+err.Error()))
+		h.answer(w, nil, 0, bad("body", "not a MediaMTX authentication request: "+err.Error()))
 		return
 	}
 	if req.Action == "" {
-		h.answer(w, nil, bad("action", "required (is this a MediaMTX authentication request?)"))
+		h.answer(w, nil, 0, bad("action", "required (is this a MediaMTX authentication request?)"))
 		return
 	}
+	var events int
 	sigs, why, err := h.mediamtxAuthSignals(r.Context(), &req)
 	if err == nil && why != "" {
 		ignored(w, why)
@@ -82,7 +83,7 @@ func (h *Handler) mediamtxAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		ctx, cancel := context.WithTimeout(r.Context(), mediamtxAuthTimeout)
-		err = h.commitSignals(ctx, sigs)
+		events, err = h.commitSignals(ctx, sigs)
 		cancel()
 	}
 	if err != nil {
@@ -92,7 +93,7 @@ func (h *Handler) mediamtxAuth(w http.ResponseWriter, r *http.Request) {
 		ignored(w, "not recorded: "+err.Error())
 		return
 	}
-	httpx.Success(w, map[string]any{"accepted": len(sigs)})
+	httpx.Success(w, Result{Accepted: len(sigs), Events: events})
 }
 
 func (h *Handler) mediamtxAuthSignals(ctx context.Context, req *mediamtxAuthRequest) ([]engine.Signal, string, error) {
@@ -122,20 +123,21 @@ func (h *Handler) mediamtxAuthSignals(ctx context.Context, req *mediamtxAuthRequ
 func (h *Handler) mediamtxHook(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxForm)
 	if err := r.ParseForm(); err != nil {
-		h.answer(w, nil, bad("body", "not a form-encoded body: "+err.Error()))
+		h.answer(w, nil, 0, bad("body", "not a form-encoded body: "+err.Error()))
 		return
 	}
 	hook := r.PathValue("hook")
+	var events int
 	sigs, why, err := h.mediamtxHookSignals(r.Context(), hook, r.Form)
 	if err == nil && why != "" {
 		ignored(w, why)
 		return
 	}
 	if err == nil {
-		err = h.commitSignals(r.Context(), sigs)
+		events, err = h.commitSignals(r.Context(), sigs)
 	}
 	h.logRefused("mediamtx", hook, err)
-	h.answer(w, sigs, err)
+	h.answer(w, sigs, events, err)
 }
 
 // mediamtxHooks maps the last segment of /api/ingest/mediamtx/{hook} to what the

@@ -125,7 +125,7 @@ func (p *MediaMTXPoller) Poll(ctx context.Context) ([]engine.Signal, error) {
 		}
 	}
 	p.suspects = next
-	if err := p.Handler.commitSignals(ctx, fix); err != nil {
+	if _, err := p.Handler.commitSignals(ctx, fix); err != nil {
 		return nil, fmt.Errorf("repair %d feeds: %w", len(fix), err)
 	}
 	if len(fix) > 0 && p.Logger != nil {

@@ -62,19 +62,20 @@ func nginxOptionsFrom(q url.Values) (nginxOptions, error) {
 func (h *Handler) nginxRTMP(w http.ResponseWriter, r *http.Request) {
 	form, err := readForm(w, r)
 	if err != nil {
-		h.answer(w, nil, err)
+		h.answer(w, nil, 0, err)
 		return
 	}
+	var events int
 	sigs, why, err := h.nginxSignals(r.Context(), form, r.URL.Query())
 	if err == nil && why != "" {
 		ignored(w, why)
 		return
 	}
 	if err == nil {
-		err = h.commitSignals(r.Context(), sigs)
+		events, err = h.commitSignals(r.Context(), sigs)
 	}
 	h.logRefused("nginx-rtmp", form.Get("call"), err)
-	h.answer(w, sigs, err)
+	h.answer(w, sigs, events, err)
 }
 
 // nginxSignals translates one notification. It returns the signals, or a reason

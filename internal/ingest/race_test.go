@@ -25,13 +25,14 @@ type engineSubmitter struct {
 	evs []engine.Event
 }
 
-func (s *engineSubmitter) Submit(_ context.Context, sigs []engine.Signal) error {
+func (s *engineSubmitter) Submit(_ context.Context, sigs []engine.Signal) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	before := len(s.evs)
 	for i := range sigs {
 		s.evs = s.mem.AppendApply(s.evs, &sigs[i], s.now)
 	}
-	return nil
+	return len(s.evs) - before, nil
 }
 
 // at moves the clock, firing the timers due by then.

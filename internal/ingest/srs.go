@@ -45,34 +45,35 @@ var srsIgnored = map[string]string{
 func (h *Handler) srs(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxForm))
 	if err != nil {
-		srsAnswer(w, h, nil, bad("body", "could not read the body: "+err.Error()))
+		srsAnswer(w, h, nil, 0, bad("body", "could not read the body: "+err.Error()))
 		return
 	}
 	var cb srsCallback
 	if err := json.Unmarshal(body, &cb); err != nil {
-		srsAnswer(w, h, nil, bad("body", "not an SRS callback: "+err.Error()))
+		srsAnswer(w, h, nil, 0, bad("body", "not an SRS callback: "+err.Error()))
 		return
 	}
+	var events int
 	sigs, why, err := h.srsSignals(r.Context(), &cb, r.URL.Query())
 	if err == nil && why != "" {
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{"code": 0, "msg": "ignored: " + why})
 		return
 	}
 	if err == nil {
-		err = h.commitSignals(r.Context(), sigs)
+		events, err = h.commitSignals(r.Context(), sigs)
 	}
 	h.logRefused("srs", cb.Action, err)
-	srsAnswer(w, h, sigs, err)
+	srsAnswer(w, h, sigs, events, err)
 }
 
 // srsAnswer writes SRS's answer: 200 {"code":0} when committed; otherwise the HTTP
 // status says why (400 bad input, 503 store) and code repeats it, non-zero, so
 // every SRS version sees a failure.
-func srsAnswer(w http.ResponseWriter, h *Handler, sigs []engine.Signal, err error) {
+func srsAnswer(w http.ResponseWriter, h *Handler, sigs []engine.Signal, events int, err error) {
 	var bi *badInput
 	switch {
 	case err == nil:
-		httpx.WriteJSON(w, http.StatusOK, map[string]any{"code": 0, "accepted": len(sigs)})
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"code": 0, "accepted": len(sigs), "events": events})
 	case errors.As(err, &bi):
 		httpx.WriteJSON(w, http.StatusBadRequest, map[string]any{"code": http.StatusBadRequest, "msg": bi.Error()})
 	default:

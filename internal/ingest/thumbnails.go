@@ -45,7 +45,7 @@ func (h *Handler) thumbnails(w http.ResponseWriter, r *http.Request) {
 		h.unavailable(w, fmt.Errorf("submit thumbnail: %w", err))
 		return
 	}
-	httpx.Success(w, map[string]any{"accepted": 1})
+	httpx.Success(w, Result{Accepted: 1, Events: 1})
 }
 
 var tooLarge = fmt.Sprintf("larger than %d bytes", thumbnail.MaxSize)

@@ -112,7 +112,7 @@ func TestThumbnailIngestBadInput(t *testing.T) {
 
 type signalsOnly struct{}
 
-func (signalsOnly) Submit(context.Context, []engine.Signal) error { return nil }
+func (signalsOnly) Submit(context.Context, []engine.Signal) (int, error) { return 0, nil }
 
 func TestThumbnailIngestUnavailable(t *testing.T) {
 	t.Parallel()

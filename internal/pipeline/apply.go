@@ -58,6 +58,7 @@ func (p *Pipeline) applyGroup(ctx context.Context, tx store.Tx, group []*request
 	w := writer{p: p, tx: tx, res: res, hooks: map[hookKey][]store.Webhook{}}
 	for _, r := range group {
 		w.everyWebhook = false
+		r.produced = 0 // set afresh when the transaction is tried again
 		for i := range r.sigs {
 			sig := r.sigs[i]
 			now := signalTime(sig.At, r.receipt)
@@ -69,6 +70,7 @@ func (p *Pipeline) applyGroup(ctx context.Context, tx store.Tx, group []*request
 				if err := w.engineEvent(ctx, ev, r.receipt); err != nil {
 					return err
 				}
+				r.produced++
 			}
 			res.signals++
 		}

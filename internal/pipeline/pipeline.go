@@ -74,7 +74,10 @@ type request struct {
 	// filter: a test event is for checking the endpoint, not the filter.
 	everyWebhook bool
 	receipt      time.Time
-	done         chan error
+	// produced is how many events the signals produced, written by the commit
+	// and read by the caller after done.
+	produced int
+	done     chan error
 }
 
 // New returns a pipeline over st and eng.
@@ -107,9 +110,15 @@ func New(st store.Store, eng *engine.Engine, opts Options) *Pipeline {
 }
 
 // Submit applies sigs (already validated) as one all-or-nothing unit and returns
-// once they are committed, or with the reason they were not.
-func (p *Pipeline) Submit(ctx context.Context, sigs []engine.Signal) error {
-	return p.submit(ctx, &request{sigs: sigs})
+// once they are committed, with how many events they produced (0 is common: a
+// heartbeat, a second feed.started of a live stream), or with the reason they
+// were not committed.
+func (p *Pipeline) Submit(ctx context.Context, sigs []engine.Signal) (events int, err error) {
+	r := &request{sigs: sigs}
+	if err := p.submit(ctx, r); err != nil {
+		return 0, err
+	}
+	return r.produced, nil
 }
 
 // SubmitEvents stores prepared events (not produced by the engine: thumbnails, test

@@ -89,7 +89,7 @@ func TestWhoGetsWhat(t *testing.T) {
 	cams := b.webhook(t, func(w *store.Webhook) { w.Filter = "^cam" })
 	off := b.webhook(t, func(w *store.Webhook) { w.Disabled, w.DisabledReason = true, "test" })
 	viewersOnly := b.webhook(t, func(w *store.Webhook) { w.IsFeedHooks, w.IsViewerConnectionHooks = false, true })
-	if err := b.p.Submit(context.Background(), []engine.Signal{feedStarted("cam1", "f1"), feedStarted("show", "f2")}); err != nil {
+	if _, err := b.p.Submit(context.Background(), []engine.Signal{feedStarted("cam1", "f1"), feedStarted("show", "f2")}); err != nil {
 		t.Fatal(err)
 	}
 	ds, err := b.st.ListDeliveries(context.Background(), store.DeliveryQuery{AccountID: "A"})
@@ -134,7 +134,7 @@ func TestWhoGetsWhat(t *testing.T) {
 func TestCommitFailure(t *testing.T) {
 	b := setup(t)
 	b.st.fail.Store(true)
-	err := b.p.Submit(context.Background(), []engine.Signal{feedStarted("cam1", "f1")})
+	_, err := b.p.Submit(context.Background(), []engine.Signal{feedStarted("cam1", "f1")})
 	b.st.fail.Store(false)
 	if err == nil || !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("Submit = %v, want ErrUnavailable", err)
@@ -154,8 +154,9 @@ func TestConcurrentSubmits(t *testing.T) {
 	errs := make(chan error, n)
 	for i := range n {
 		wg.Go(func() {
-			errs <- b.p.Submit(context.Background(), []engine.Signal{{Kind: engine.ViewerConnected, AccountID: "A", Name: "show",
+			_, err := b.p.Submit(context.Background(), []engine.Signal{{Kind: engine.ViewerConnected, AccountID: "A", Name: "show",
 				ViewerID: fmt.Sprintf("v%d", i)}})
+			errs <- err
 		})
 	}
 	wg.Wait()
@@ -178,7 +179,7 @@ func TestUnwantedEvents(t *testing.T) {
 		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
 			b := setupWith(t, Options{KeepUnwanted: keep})
 			b.webhook(t, func(w *store.Webhook) { w.IsFeedHooks, w.IsViewerConnectionHooks = false, true })
-			if err := b.p.Submit(context.Background(), []engine.Signal{feedStarted("cam1", "f1")}); err != nil {
+			if _, err := b.p.Submit(context.Background(), []engine.Signal{feedStarted("cam1", "f1")}); err != nil {
 				t.Fatal(err)
 			}
 			evs, err := b.st.ListEvents(context.Background(), store.EventQuery{AccountID: "A"})
@@ -196,5 +197,30 @@ func TestUnwantedEvents(t *testing.T) {
 				t.Fatalf("streams = %+v, want cam1 live", streams)
 			}
 		})
+	}
+}
+
+// TestSubmitCountsEvents: Submit says how many events the signals produced,
+// with or without a webhook to send them to; a second feed.started of a live
+// stream produces none, and a batch counts every signal's events.
+func TestSubmitCountsEvents(t *testing.T) {
+	b := setup(t)
+	b.webhook(t, nil)
+	ended := engine.Signal{Kind: engine.FeedEnded, AccountID: "A", Name: "show", FeedID: "f1"}
+	steps := []struct {
+		name string
+		sigs []engine.Signal
+		want int
+	}{
+		{"first feed.started", []engine.Signal{feedStarted("show", "f1")}, 1},
+		{"same feed again, stream live", []engine.Signal{feedStarted("show", "f1")}, 0},
+		{"a stream nobody's webhook filters out", []engine.Signal{feedStarted("other", "f9")}, 1},
+		{"batch: end, start again", []engine.Signal{ended, feedStarted("show", "f1")}, 2},
+	}
+	for _, s := range steps {
+		n, err := b.p.Submit(context.Background(), s.sigs)
+		if err != nil || n != s.want {
+			t.Fatalf("%s: %d events (err %v), want %d", s.name, n, err, s.want)
+		}
 	}
 }

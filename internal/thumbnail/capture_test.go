@@ -108,7 +108,7 @@ func newWorld(t *testing.T) *world {
 		{Kind: engine.FeedStarted, AccountID: "ACC", Name: "cam", FeedID: "f-old", At: 1000},
 		{Kind: engine.FeedStarted, AccountID: "ACC", Name: "cam", FeedID: "f-new", At: 2000},
 	} {
-		if err := pipe.Submit(ctx, []engine.Signal{s}); err != nil {
+		if _, err := pipe.Submit(ctx, []engine.Signal{s}); err != nil {
 			t.Fatal(err)
 		}
 	}
