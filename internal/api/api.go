@@ -8,6 +8,11 @@
 //   - itemCount is 1 to 100 (default 10); anything else is a 400, never a silent cap.
 //   - The delivery log pages newest first by beforeId; its data carries nextBeforeId.
 //   - Every request is validated whole before anything is written.
+//
+// It is lenient only where Millicast's own clients need it (docs/millicast-clients.md):
+// one trailing slash on any /api/ path, isClipHooks kept, item_count for itemCount,
+// query booleans True/False/1/0, filter null clearing the filter, and the test
+// endpoint's streamName/transcoderName. Any other unknown member is still a 400.
 package api
 
 import (
