@@ -54,6 +54,8 @@ type Dispatcher struct {
 	seq          uint64 // dispatch sequence number of the last item queued
 
 	dropped atomic.Int64 // claims not taken up (queue full or lease too short)
+
+	failures failureLog // failed attempts at warn, once per webhook per minute
 }
 
 // New returns a Dispatcher working on st.

@@ -210,6 +210,9 @@ func (d *Dispatcher) handle(ep *endpoint, it *item) {
 		}
 	}
 	d.mu.Unlock()
+	if !res.Success {
+		d.failures.failed(d.opts.Logger, &cd.Webhook, att.N, dec, end)
+	}
 	outcome := string(dec.State)
 	if dec.State == store.DeliveryPending {
 		outcome = "retry"

@@ -182,7 +182,7 @@ func classify(err error) (reason string, retryable bool) {
 	case errors.As(err, &pe):
 		return pe.Error(), false
 	case errors.Is(err, netguard.ErrRefused):
-		return "address refused", false
+		return netguard.ErrRefused.Error(), false // names the setting that allows it
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return "timeout", true
 	case errors.Is(err, syscall.ECONNREFUSED):

@@ -61,7 +61,7 @@ func TestDecide(t *testing.T) {
 		{"other connection errors retry", p, PolicyExponential, Response{Err: errors.New("EOF")}, 1, now,
 			Decision{State: store.DeliveryPending, NextAttemptAt: now.Add(750 * time.Millisecond), Reason: "connection error"}},
 		{"private address does not retry", p, PolicyExponential, Response{Err: ssrf}, 1, now,
-			Decision{State: store.DeliveryFailed, Reason: "address refused"}},
+			Decision{State: store.DeliveryFailed, Reason: netguard.ErrRefused.Error()}},
 		{"bad secret does not retry", p, PolicyExponential, Response{Err: permanentError{errors.New("invalid webhook secret")}}, 1, now,
 			Decision{State: store.DeliveryFailed, Reason: "invalid webhook secret"}},
 		{"410 fails and disables", p, PolicyExponential, Response{Status: 410}, 1, now,

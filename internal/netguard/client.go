@@ -13,7 +13,7 @@ import (
 )
 
 // ErrRefused is wrapped by every dial the guard stops; test for it with errors.Is.
-var ErrRefused = errors.New("address refused: private or loopback address not allowed")
+var ErrRefused = errors.New("address refused: private or loopback address not allowed (serve --allow-private-targets allows it)")
 
 // ClientOptions configures NewClient. Zero values take the defaults given per field.
 type ClientOptions struct {

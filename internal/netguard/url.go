@@ -22,8 +22,8 @@ var (
 	ErrURLFragment    = errors.New("url: fragment (#...) not allowed")
 	ErrURLPort        = errors.New("url: invalid port")
 	ErrURLNumericHost = errors.New("url: host is neither a valid IP address nor a name")
-	ErrURLPrivate     = errors.New("url: private or loopback address not allowed")
-	ErrURLLocalName   = errors.New("url: local or internal host name not allowed")
+	ErrURLPrivate     = errors.New("url: private or loopback address not allowed (serve --allow-private-targets allows it)")
+	ErrURLLocalName   = errors.New("url: local or internal host name not allowed (serve --allow-private-targets allows it)")
 	ErrURLSingleLabel = errors.New("url: host name must be fully qualified (contain a dot)")
 )
 
