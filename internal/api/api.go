@@ -58,6 +58,10 @@ type Deps struct {
 	// read-only session (a read-only portal link) may only read: anything else
 	// is a 403.
 	Session func(r *http.Request) (accountID string, readOnly, ok bool)
+	// SessionRefusal, when set, says why a request without a bearer token that
+	// Session refused is refused, when the answer may say so (a session cookie
+	// without the CSRF token): 401 with that text. Empty: the generic 401.
+	SessionRefusal func(r *http.Request) string
 }
 
 // TestRequest is what POST /api/webhooks/test/{webhookType} asks SendTest for.

@@ -64,6 +64,11 @@ func (a *API) Authenticate(r *http.Request) (string, error) {
 				return acct, nil
 			}
 		}
+		if a.d.SessionRefusal != nil {
+			if why := a.d.SessionRefusal(r); why != "" {
+				return "", httpErr(http.StatusUnauthorized, "%s", why)
+			}
+		}
 		return "", ErrUnauthorized
 	}
 	return a.AuthenticateSecret(r.Context(), tok)

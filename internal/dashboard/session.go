@@ -124,6 +124,21 @@ func (d *Dashboard) SessionAccess(r *http.Request) (accountID string, readOnly, 
 	return s.AccountID, s.ReadOnly, true
 }
 
+// SessionRefusal says why a request with a signed-in session cookie is refused
+// when the reason is the request's, not the session's: another origin, or no
+// CSRF token. Empty for anything else, which the API answers with its generic
+// "missing or invalid API secret" (so no secret can be probed).
+func (d *Dashboard) SessionRefusal(r *http.Request) string {
+	switch _, err := d.check(r); {
+	case errors.Is(err, errCSRF):
+		return "a dashboard request must carry the session's CSRF token in the " + CSRFHeader +
+			" header (GET /dashboard/session gives it); scripts use Authorization: Bearer <API secret> instead"
+	case errors.Is(err, errCrossOrigin):
+		return "cross-origin request refused: a dashboard session works only from the dashboard's own pages"
+	}
+	return ""
+}
+
 // check is SessionAccount with the reason for a refusal.
 func (d *Dashboard) check(r *http.Request) (session, error) {
 	c, err := r.Cookie(CookieName)

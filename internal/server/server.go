@@ -196,6 +196,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		Streams:             streams,
 		Notify:              s.disp.Notify,
 		Session:             dash.SessionAccess,
+		SessionRefusal:      dash.SessionRefusal,
 		Thumbnail:           onDemand,
 	})
 	dash.Register(mux)
