@@ -31,6 +31,10 @@ const (
 type Signal struct {
 	Kind      Kind   `json:"kind"`
 	AccountID string `json:"accountId"`
+	// ID, when given, names this signal for de-duplication: the same id again
+	// (in the same account, within the idempotency window) changes nothing. Any
+	// kind may carry one; the engine itself never reads it (the pipeline does).
+	ID string `json:"id,omitempty"`
 	// Name is the stream name for feed.* and viewer.* signals.
 	Name string `json:"name,omitempty"`
 

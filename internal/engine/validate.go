@@ -134,6 +134,9 @@ func (s *Signal) Validate() error {
 	if s.At < 0 {
 		return fieldErr("at", notNegative)
 	}
+	if err := checkID("id", s.ID, false); err != nil {
+		return err
+	}
 	if extra := s.present() &^ ok; extra != 0 {
 		for i, n := range fieldNames {
 			if extra&(1<<i) != 0 {

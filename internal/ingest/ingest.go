@@ -14,6 +14,7 @@ import (
 
 	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/httpx"
+	"github.com/hookcast/hookcast/internal/pipeline"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -35,6 +36,15 @@ type Result struct {
 	Events   int    `json:"events"`
 	Ignored  string `json:"ignored,omitempty"`
 }
+
+// KeyedSubmitter also takes a request's Idempotency-Key; the pipeline
+// implements it. Without it the header is refused rather than ignored.
+type KeyedSubmitter interface {
+	SubmitKeyed(ctx context.Context, sigs []engine.Signal, key string) (pipeline.Outcome, error)
+}
+
+// maxIdempotencyKey bounds the Idempotency-Key header.
+const maxIdempotencyKey = 255
 
 // Accounts tells whether an account exists, so a signal for an account nobody
 // created is refused instead of producing events nobody can receive.
@@ -113,6 +123,13 @@ func (h *Handler) signals(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, http.StatusBadRequest, "could not read body")
 		return
 	}
+	key := r.Header.Get("Idempotency-Key")
+	ks, keyed := h.Submit.(KeyedSubmitter)
+	if _, given := r.Header["Idempotency-Key"]; given && (!validKey(key) || !keyed) {
+		httpx.Fail(w, map[string]string{"Idempotency-Key": fmt.Sprintf(
+			"must be 1 to %d printable ASCII characters", maxIdempotencyKey)})
+		return
+	}
 	sigs, err := engine.DecodeSignals(body)
 	if err != nil {
 		httpx.Fail(w, signalFail(err))
@@ -126,12 +143,38 @@ func (h *Handler) signals(w http.ResponseWriter, r *http.Request) {
 		h.unavailable(w, err)
 		return
 	}
+	if keyed {
+		out, err := ks.SubmitKeyed(r.Context(), sigs, key)
+		if err != nil {
+			h.unavailable(w, err)
+			return
+		}
+		if out.Replayed {
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+		httpx.Success(w, Result{Accepted: out.Accepted, Events: out.Events})
+		return
+	}
 	events, err := h.Submit.Submit(r.Context(), sigs)
 	if err != nil {
 		h.unavailable(w, err)
 		return
 	}
 	httpx.Success(w, Result{Accepted: len(sigs), Events: events})
+}
+
+// validKey accepts what RFC 9110 allows in a header value that is also safe
+// to show: printable ASCII, no more than maxIdempotencyKey of it.
+func validKey(k string) bool {
+	if k == "" || len(k) > maxIdempotencyKey {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x20 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 var errUnknownAccount = errors.New("no such account")

@@ -16,6 +16,11 @@ type result struct {
 	handoff                     []store.ClaimedDelivery
 	leasedAt                    time.Time // when the handed-off deliveries' leases began
 	earliestDue                 int64
+	// What each request did (its answer), which were replays of a request seen
+	// before (applied not again), and which replay one earlier in this group.
+	outcomes map[*request]Outcome
+	replayed map[*request]bool
+	sameAs   map[*request]*request
 }
 
 // streams holds the states loaded in one transaction.
@@ -27,10 +32,21 @@ func (p *Pipeline) applyGroup(ctx context.Context, tx store.Tx, group []*request
 	// Lock every stream the group touches in one call (the store takes the locks
 	// in a fixed order, so concurrent transactions cannot deadlock), then apply
 	// the signals in the order received.
+	res.outcomes, res.sameAs = map[*request]Outcome{}, map[*request]*request{}
+	skip, err := p.dedup(ctx, tx, group, res)
+	if err != nil {
+		return err
+	}
 	var keys []store.StreamKey
 	seen := map[store.StreamKey]bool{}
 	for _, r := range group {
+		if res.replayed[r] {
+			continue
+		}
 		for i := range r.sigs {
+			if skip[r] != nil && skip[r][i] {
+				continue
+			}
 			if r.sigs[i].Stateful() {
 				k := r.sigs[i].Stream()
 				sk := store.StreamKey{AccountID: k.AccountID, Name: k.Name}
@@ -57,21 +73,28 @@ func (p *Pipeline) applyGroup(ctx context.Context, tx store.Tx, group []*request
 	}
 	w := writer{p: p, tx: tx, res: res, hooks: map[hookKey][]store.Webhook{}}
 	for _, r := range group {
+		if res.replayed[r] {
+			continue
+		}
+		out := Outcome{Accepted: len(r.sigs) + len(r.events)}
 		w.everyWebhook = false
-		r.produced = 0 // set afresh when the transaction is tried again
 		for i := range r.sigs {
+			if skip[r] != nil && skip[r][i] {
+				continue // a repeat of a signal already applied
+			}
 			sig := r.sigs[i]
 			now := signalTime(sig.At, r.receipt)
 			var st *engine.State
 			if sig.Stateful() {
 				st = ss.rows[sig.Stream()]
 			}
-			for _, ev := range p.eng.Apply(st, sig, now) {
+			evs := p.eng.Apply(st, sig, now)
+			for _, ev := range evs {
 				if err := w.engineEvent(ctx, ev, r.receipt); err != nil {
 					return err
 				}
-				r.produced++
 			}
+			out.Events += len(evs)
 			res.signals++
 		}
 		w.everyWebhook = r.everyWebhook
@@ -80,11 +103,16 @@ func (p *Pipeline) applyGroup(ctx context.Context, tx store.Tx, group []*request
 				return err
 			}
 		}
+		out.Events += len(r.events)
+		res.outcomes[r] = out
 	}
 	if err := w.flush(ctx); err != nil {
 		return err
 	}
-	return saveStates(ctx, tx, ss.rows, res)
+	if err := saveStates(ctx, tx, ss.rows, res); err != nil {
+		return err
+	}
+	return p.finishOutcomes(ctx, tx, group, res)
 }
 
 // signalTime is when a signal happened: the media server's `at` when given and not

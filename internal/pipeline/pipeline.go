@@ -48,6 +48,10 @@ type Options struct {
 	// still changes stream state (that is committed) but is not written: it
 	// would only take space until retention removed it.
 	KeepUnwanted bool
+	// IdempotencyWindow is how long a request's Idempotency-Key and a signal's
+	// id (or a media or transcoder signal's content) are remembered: a repeat
+	// within it changes nothing (0: nothing is remembered).
+	IdempotencyWindow time.Duration
 }
 
 // Pipeline applies signals and timers. Submit may be called from any goroutine;
@@ -74,10 +78,11 @@ type request struct {
 	// filter: a test event is for checking the endpoint, not the filter.
 	everyWebhook bool
 	receipt      time.Time
-	// produced is how many events the signals produced, written by the commit
-	// and read by the caller after done.
-	produced int
-	done     chan error
+	// key is the request's Idempotency-Key ("" for none); outcome is set
+	// before done is sent.
+	key     string
+	outcome Outcome
+	done    chan error
 }
 
 // New returns a pipeline over st and eng.
@@ -114,11 +119,20 @@ func New(st store.Store, eng *engine.Engine, opts Options) *Pipeline {
 // heartbeat, a second feed.started of a live stream), or with the reason they
 // were not committed.
 func (p *Pipeline) Submit(ctx context.Context, sigs []engine.Signal) (events int, err error) {
-	r := &request{sigs: sigs}
+	out, err := p.SubmitKeyed(ctx, sigs, "")
+	return out.Events, err
+}
+
+// SubmitKeyed is Submit for a request that carries an Idempotency-Key (key; ""
+// for none): within the window, the same key again applies nothing and gets
+// the first request's Outcome, marked Replayed.
+func (p *Pipeline) SubmitKeyed(ctx context.Context, sigs []engine.Signal, key string) (Outcome, error) {
+	r := &request{sigs: sigs, key: key}
 	if err := p.submit(ctx, r); err != nil {
-		return 0, err
+		// Not read: the commit may still be writing it (the caller gave up).
+		return Outcome{}, err
 	}
-	return r.produced, nil
+	return r.outcome, nil
 }
 
 // SubmitEvents stores prepared events (not produced by the engine: thumbnails, test
@@ -213,6 +227,9 @@ func (p *Pipeline) commitGroup(group []*request) {
 		err = fmt.Errorf("commit signals: %w", err)
 	}
 	for _, r := range group {
+		if err == nil {
+			r.outcome = res.outcomes[r]
+		}
 		r.done <- err
 	}
 	if err != nil {

@@ -40,12 +40,18 @@ func setup(t *testing.T) *bundle { return setupWith(t, Options{}) }
 // setupWith is setup with opts (its Owner, Lease and Handoff are the bundle's).
 func setupWith(t *testing.T, opts Options) *bundle {
 	t.Helper()
-	ctx := context.Background()
-	sl, err := sqlite.Open(ctx, t.TempDir())
+	sl, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sl.Close() })
+	return setupOn(t, sl, opts)
+}
+
+// setupOn is setupWith on a given store, with account A created.
+func setupOn(t *testing.T, sl store.Store, opts Options) *bundle {
+	t.Helper()
+	ctx := context.Background()
 	if err := sl.CreateAccount(ctx, store.Account{ID: "A", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

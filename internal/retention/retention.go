@@ -25,6 +25,8 @@ type Options struct {
 	// ImageRetention is how long image bodies (thumbnails) are kept (0: as long
 	// as their event).
 	ImageRetention time.Duration
+	// KeyWindow is how long idempotency keys are kept (0: forever).
+	KeyWindow time.Duration
 	// Interval is the time between two passes (default: a twentieth of the
 	// shorter retention, between 1s and 5m).
 	Interval time.Duration
@@ -50,8 +52,10 @@ type Pruner struct {
 func New(st Store, opts Options) *Pruner {
 	if opts.Interval <= 0 {
 		shortest := opts.Retention
-		if opts.ImageRetention > 0 && (shortest == 0 || opts.ImageRetention < shortest) {
-			shortest = opts.ImageRetention
+		for _, d := range []time.Duration{opts.ImageRetention, opts.KeyWindow} {
+			if d > 0 && (shortest == 0 || d < shortest) {
+				shortest = d
+			}
 		}
 		opts.Interval = min(max(shortest/20, time.Second), 5*time.Minute)
 	}
@@ -71,7 +75,9 @@ func New(st Store, opts Options) *Pruner {
 }
 
 // Enabled reports whether there is anything to prune.
-func (p *Pruner) Enabled() bool { return p.opts.Retention > 0 || p.opts.ImageRetention > 0 }
+func (p *Pruner) Enabled() bool {
+	return p.opts.Retention > 0 || p.opts.ImageRetention > 0 || p.opts.KeyWindow > 0
+}
 
 // Run prunes every Interval until ctx is done. A failed pass is logged and
 // tried again at the next one.
@@ -106,6 +112,9 @@ func (p *Pruner) Pass(ctx context.Context) (store.PruneResult, error) {
 	if p.opts.ImageRetention > 0 && (p.opts.Retention == 0 || p.opts.ImageRetention < p.opts.Retention) {
 		b.ImagesBefore = now.Add(-p.opts.ImageRetention)
 	}
+	if p.opts.KeyWindow > 0 {
+		b.KeysBefore = now.Add(-p.opts.KeyWindow)
+	}
 	var sum store.PruneResult
 	for first := true; ; first = false {
 		if !first {
@@ -126,9 +135,9 @@ func (p *Pruner) Pass(ctx context.Context) (store.PruneResult, error) {
 	if p.opts.Observe != nil {
 		p.opts.Observe(sum, time.Since(start))
 	}
-	if sum.Deliveries+sum.Events+sum.Images > 0 {
+	if sum.Deliveries+sum.Events+sum.Images+sum.Keys > 0 {
 		p.opts.Logger.Debug("pruned", "deliveries", sum.Deliveries, "attempts", sum.Attempts,
-			"events", sum.Events, "images", sum.Images, "took", time.Since(start))
+			"events", sum.Events, "images", sum.Images, "keys", sum.Keys, "took", time.Since(start))
 	}
 	return sum, nil
 }

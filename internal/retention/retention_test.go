@@ -77,6 +77,7 @@ func TestIntervalAndEnabled(t *testing.T) {
 		{retention.Options{}, false},
 		{retention.Options{Retention: time.Hour}, true},
 		{retention.Options{ImageRetention: time.Hour}, true},
+		{retention.Options{KeyWindow: time.Hour}, true},
 	} {
 		if got := retention.New(nil, tc.o).Enabled(); got != tc.enabled {
 			t.Errorf("%+v: Enabled = %v, want %v", tc.o, got, tc.enabled)

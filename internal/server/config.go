@@ -66,6 +66,9 @@ type Config struct {
 	// separated) whose pages may show the dashboard in a frame, for portal links
 	// (POST /api/admin/accounts/{id}/portal). Empty: no page may frame it.
 	PortalFrameAncestors string
+	// IdempotencyWindow is how long signal ids, media and transcoder signals'
+	// content and Idempotency-Key headers are remembered (default 24h; 0: not).
+	IdempotencyWindow time.Duration
 }
 
 // ErrUsage marks configuration errors: the command prints them and exits with 2.
@@ -115,6 +118,7 @@ func flags(c *Config) *flag.FlagSet {
 	fs.StringVar(&c.MediaMTXAPI, "mediamtx-api", "", "MediaMTX control API `URL` to poll for missed feeds, e.g. http://127.0.0.1:9997 (empty: off)")
 	cliflag.Duration(fs, &c.Retention, "retention", 720*time.Hour, "keep events, deliveries and attempts this long (0: forever; pending deliveries always stay)")
 	cliflag.Duration(fs, &c.ThumbnailRetention, "thumbnail-retention", 24*time.Hour, "keep thumbnail images this long (0: as long as their event)")
+	cliflag.Duration(fs, &c.IdempotencyWindow, "idempotency-window", 24*time.Hour, "a signal id or Idempotency-Key seen again within this changes nothing (0: off)")
 	fs.BoolVar(&c.KeepUnwantedEvents, "keep-unwanted-events", false, "store events that no webhook wants (until retention removes them)")
 	fs.StringVar(&c.PortalFrameAncestors, "portal-frame-ancestors", "", "`origins` whose pages may show the dashboard in a frame (portal links), comma separated,\ne.g. https://console.example.com (empty: none)")
 	return fs
@@ -172,8 +176,8 @@ func (c Config) validate() error {
 	if c.FeedTimeout < 0 {
 		return bad("--feed-timeout must not be negative")
 	}
-	if c.Retention < 0 || c.ThumbnailRetention < 0 {
-		return bad("--retention and --thumbnail-retention must not be negative")
+	if c.Retention < 0 || c.ThumbnailRetention < 0 || c.IdempotencyWindow < 0 {
+		return bad("--retention, --thumbnail-retention and --idempotency-window must not be negative")
 	}
 	if c.ThumbnailSource != "" {
 		if err := thumbnail.CheckSource(c.ThumbnailSource); err != nil {

@@ -19,13 +19,15 @@ func TestParseConfig(t *testing.T) {
 		{name: "defaults", check: func(c Config) bool {
 			return c.Listen == "127.0.0.1:8080" && c.DataDir == "./hookcast-data" && c.NoViewersDelay == time.Minute &&
 				c.ViewerAttemptInterval == 10*time.Second && c.FeedTimeout == 0 && !c.AllowPrivateTargets &&
-				c.Retention == 720*time.Hour && c.ThumbnailRetention == 24*time.Hour && !c.KeepUnwantedEvents
+				c.Retention == 720*time.Hour && c.ThumbnailRetention == 24*time.Hour && !c.KeepUnwantedEvents &&
+				c.IdempotencyWindow == 24*time.Hour
 		}},
 		{name: "retention", args: []string{"--retention", "2m", "--keep-unwanted-events"}, env: map[string]string{"HOOKCAST_THUMBNAIL_RETENTION": "0"},
 			check: func(c Config) bool {
 				return c.Retention == 2*time.Minute && c.ThumbnailRetention == 0 && c.KeepUnwantedEvents
 			}},
 		{name: "negative retention", args: []string{"--retention", "-1h"}, wantErr: "--retention"},
+		{name: "negative window", args: []string{"--idempotency-window", "-1s"}, wantErr: "--idempotency-window"},
 		{name: "env", env: map[string]string{"HOOKCAST_NO_VIEWERS_DELAY": "5s", "HOOKCAST_ALLOW_PRIVATE_TARGETS": "true"},
 			check: func(c Config) bool { return c.NoViewersDelay == 5*time.Second && c.AllowPrivateTargets }},
 		{name: "flag beats env", args: []string{"--listen", "127.0.0.1:9"}, env: map[string]string{"HOOKCAST_LISTEN": "0.0.0.0:1"},

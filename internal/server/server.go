@@ -126,17 +126,19 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		committers = 4
 	}
 	s.pipe = pipeline.New(st, eng, pipeline.Options{
-		Handoff:      s.disp.Handoff,
-		Owner:        s.disp.Owner(),
-		Lease:        s.disp.Lease(),
-		Committers:   committers,
-		Logger:       log.With("part", "pipeline"),
-		Observe:      s.metrics.commitObserved,
-		KeepUnwanted: cfg.KeepUnwantedEvents,
+		Handoff:           s.disp.Handoff,
+		Owner:             s.disp.Owner(),
+		Lease:             s.disp.Lease(),
+		Committers:        committers,
+		Logger:            log.With("part", "pipeline"),
+		Observe:           s.metrics.commitObserved,
+		KeepUnwanted:      cfg.KeepUnwantedEvents,
+		IdempotencyWindow: cfg.IdempotencyWindow,
 	})
 	pruner := retention.New(st, retention.Options{
 		Retention:      cfg.Retention,
 		ImageRetention: cfg.ThumbnailRetention,
+		KeyWindow:      cfg.IdempotencyWindow,
 		Observe:        s.metrics.pruneObserved,
 		Logger:         log.With("part", "retention"),
 	})

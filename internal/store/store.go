@@ -153,8 +153,9 @@ type Store interface {
 	// created since Before (the rest are younger: ids grow with time), it also
 	// deletes up to Limit events created before Before that have no delivery
 	// (pending deliveries keep their event), and empties the bodies of up to Limit
-	// image events created before ImagesBefore that have no pending delivery. Zero
-	// times skip that part. A pass calls Prune from AfterID 0, then from each
+	// image events created before ImagesBefore that have no pending delivery, and
+	// up to Limit idempotency keys recorded before KeysBefore. Zero times skip
+	// that part. A pass calls Prune from AfterID 0, then from each
 	// result's NextID, while the result is Full.
 	Prune(ctx context.Context, p PruneBatch) (PruneResult, error)
 
@@ -172,6 +173,7 @@ type Store interface {
 type PruneBatch struct {
 	Before       time.Time // deliveries and events created before this go
 	ImagesBefore time.Time // image bodies of events created before this go
+	KeysBefore   time.Time // idempotency keys recorded before this go
 	AfterID      int64     // deliveries with ids up to this were looked at already
 	Limit        int       // rows of each kind per call (<= 0: DefaultPruneLimit)
 }
@@ -182,7 +184,7 @@ const DefaultPruneLimit = 500
 
 // PruneResult counts what one Prune call removed.
 type PruneResult struct {
-	Deliveries, Attempts, Events, Images int64
+	Deliveries, Attempts, Events, Images, Keys int64
 	// Full is set when more may remain; call again from NextID.
 	Full   bool
 	NextID int64
@@ -191,7 +193,7 @@ type PruneResult struct {
 // Add sums the counts of two results.
 func (r PruneResult) Add(o PruneResult) PruneResult {
 	return PruneResult{Deliveries: r.Deliveries + o.Deliveries, Attempts: r.Attempts + o.Attempts,
-		Events: r.Events + o.Events, Images: r.Images + o.Images}
+		Events: r.Events + o.Events, Images: r.Images + o.Images, Keys: r.Keys + o.Keys}
 }
 
 // PortalToken is a one-time link into the dashboard for one account; only the
@@ -235,6 +237,22 @@ type Tx interface {
 	// exists or comes twice in evs: then some of the others may be written, and
 	// the transaction is to be abandoned.
 	InsertEvents(ctx context.Context, evs []NewEvent) ([][]int64, error)
+	// ClaimKeys records idempotency keys (a request's Idempotency-Key, a
+	// signal's id or content) at `at` and reports, for each, whether it is fresh:
+	// not recorded, or recorded before notBefore (out of the window: recorded
+	// anew). A key given twice is fresh the first time only. For keys that are
+	// not fresh, Result holds what SetKeyResult stored with them (nil if nothing).
+	// A concurrent transaction claiming the same key waits for this one.
+	ClaimKeys(ctx context.Context, keys []string, at, notBefore time.Time) ([]KeyClaim, error)
+	// SetKeyResult stores result with a key claimed in this transaction (the
+	// answer a replay of the request gets).
+	SetKeyResult(ctx context.Context, key string, result []byte) error
+}
+
+// KeyClaim is ClaimKeys' answer for one key.
+type KeyClaim struct {
+	Fresh  bool
+	Result []byte
 }
 
 // NewEvent is an event to insert with its deliveries (Tx.InsertEvents).

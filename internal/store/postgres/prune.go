@@ -23,7 +23,7 @@ func (s *Store) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResul
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		res = store.PruneResult{NextID: p.AfterID}
 		if p.Before.IsZero() {
-			return pgPruneImages(ctx, tx, p, &res)
+			return pgPruneRest(ctx, tx, p, &res)
 		}
 		before := sqlutil.Micros(p.Before)
 		rows, err := tx.Query(ctx, `SELECT id, created_at < $1 AND state <> 'pending', created_at < $1
@@ -70,7 +70,7 @@ func (s *Store) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResul
 		}
 		res.Events += tag.RowsAffected()
 		res.Full = res.Full || tag.RowsAffected() == int64(p.Limit)
-		return pgPruneImages(ctx, tx, p, &res)
+		return pgPruneRest(ctx, tx, p, &res)
 	})
 	return res, wrap("prune", err)
 }
@@ -109,8 +109,18 @@ func pgPruneDeliveries(ctx context.Context, tx pgx.Tx, ids []int64, res *store.P
 	return nil
 }
 
-// pgPruneImages empties the bodies of old image events (events_images).
-func pgPruneImages(ctx context.Context, tx pgx.Tx, p store.PruneBatch, res *store.PruneResult) error {
+// pgPruneRest empties the bodies of old image events (events_images) and
+// deletes idempotency keys past their window.
+func pgPruneRest(ctx context.Context, tx pgx.Tx, p store.PruneBatch, res *store.PruneResult) error {
+	if !p.KeysBefore.IsZero() {
+		tag, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys
+			WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`, sqlutil.Micros(p.KeysBefore), p.Limit)
+		if err != nil {
+			return fmt.Errorf("idempotency keys: %w", err)
+		}
+		res.Keys = tag.RowsAffected()
+		res.Full = res.Full || res.Keys == int64(p.Limit)
+	}
 	if p.ImagesBefore.IsZero() {
 		return nil
 	}

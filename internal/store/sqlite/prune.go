@@ -29,7 +29,7 @@ func (s *Store) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResul
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res = store.PruneResult{NextID: p.AfterID}
 		if p.Before.IsZero() {
-			return pruneImages(ctx, tx, p, &res)
+			return pruneRest(ctx, tx, p, &res)
 		}
 		before := sqlutil.Micros(p.Before)
 		rows, err := tx.QueryContext(ctx, `SELECT id, created_at < ?1 AND state <> 'pending'
@@ -78,12 +78,12 @@ func (s *Store) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResul
 		k, _ := r.RowsAffected()
 		res.Events += k
 		res.Full = res.Full || k == int64(p.Limit)
-		return pruneImages(ctx, tx, p, &res)
+		return pruneRest(ctx, tx, p, &res)
 	})
 	if err != nil {
 		return res, wrap("prune", err)
 	}
-	if res.Deliveries+res.Events+res.Images > 0 {
+	if res.Deliveries+res.Events+res.Images+res.Keys > 0 {
 		err = s.vacuum(ctx)
 	}
 	return res, wrap("prune: vacuum", err)
@@ -130,8 +130,18 @@ func pruneDeliveries(ctx context.Context, tx *sql.Tx, ids []int64, res *store.Pr
 	return nil
 }
 
-// pruneImages empties the bodies of old image events (events_images).
-func pruneImages(ctx context.Context, tx *sql.Tx, p store.PruneBatch, res *store.PruneResult) error {
+// pruneRest empties the bodies of old image events (events_images) and
+// deletes idempotency keys past their window.
+func pruneRest(ctx context.Context, tx *sql.Tx, p store.PruneBatch, res *store.PruneResult) error {
+	if !p.KeysBefore.IsZero() {
+		r, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys
+			WHERE created_at < ? ORDER BY created_at LIMIT ?)`, sqlutil.Micros(p.KeysBefore), p.Limit)
+		if err != nil {
+			return fmt.Errorf("idempotency keys: %w", err)
+		}
+		res.Keys, _ = r.RowsAffected()
+		res.Full = res.Full || res.Keys == int64(p.Limit)
+	}
 	if p.ImagesBefore.IsZero() {
 		return nil
 	}

@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 		{"Backlog", testBacklog},
 		{"Prune", testPrune},
 		{"PortalTokens", testPortalTokens},
+		{"ClaimKeys", testClaimKeys},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -150,3 +150,18 @@ func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // WebhookDeleted is the LastError of deliveries whose webhook was deleted.
 const WebhookDeleted = "webhook deleted"
+
+// UniqueKeys returns keys without repeats, in order, and for each of keys
+// whether it is the first of its value (ClaimKeys: only the first is fresh).
+func UniqueKeys(keys []string) (uniq []string, first []bool) {
+	first = make([]bool, len(keys))
+	seen := make(map[string]bool, len(keys))
+	for i, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			first[i] = true
+			uniq = append(uniq, k)
+		}
+	}
+	return uniq, first
+}

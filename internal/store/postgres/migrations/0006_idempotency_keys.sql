@@ -1,0 +1,9 @@
+-- Idempotency keys (Tx.ClaimKeys): a request's Idempotency-Key, a signal's id,
+-- or the content of a media or transcoder signal, hashed; result is what a
+-- replay of the request is answered. The pruner deletes keys past the window.
+CREATE TABLE idempotency_keys (
+    key        text PRIMARY KEY,
+    result     bytea,
+    created_at bigint NOT NULL
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
