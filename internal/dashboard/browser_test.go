@@ -10,7 +10,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -35,7 +38,8 @@ type received struct {
 }
 
 // receiver is a real HTTP endpoint that records every POST and answers 200, or
-// 410 Gone under /gone/ (which disables the webhook).
+// 410 Gone under /gone/ (which disables the webhook), or under /bad/ 400 with a
+// long JSON body (a refusal, not retried, whose start the log shows).
 type receiver struct {
 	mu   sync.Mutex
 	reqs []received
@@ -48,6 +52,12 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.mu.Unlock()
 	if strings.HasPrefix(r.URL.Path, "/gone/") {
 		http.Error(w, "gone", http.StatusGone)
+		return
+	}
+	if strings.Contains(r.URL.Path, "/bad/") {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"error":"missing field streamId","detail":"`+strings.Repeat("the receiver explains at length why it refused this event; ", 8)+`"}`)
 		return
 	}
 	io.WriteString(w, "ok")
@@ -117,15 +127,26 @@ func TestBrowser(t *testing.T) {
 	rc := &receiver{}
 	recv := httptest.NewServer(rc)
 	defer recv.Close()
+	// Two pages of other sites that frame a portal link (?src=): the server lets
+	// the first frame the dashboard, not the second. The browser maps *.test to
+	// 127.0.0.1 (tests/browser/health.test.mjs), so they are other sites.
+	embedAllowed := httptest.NewServer(http.HandlerFunc(serveEmbedder))
+	defer embedAllowed.Close()
+	embedOther := httptest.NewServer(http.HandlerFunc(serveEmbedder))
+	defer embedOther.Close()
+	allowedOrigin := fmt.Sprintf("http://embed.test:%d", embedAllowed.Listener.Addr().(*net.TCPAddr).Port)
+	otherOrigin := fmt.Sprintf("http://other.test:%d", embedOther.Listener.Addr().(*net.TCPAddr).Port)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const ingestToken = "ingest-token-0123456789"
+	const adminToken = "admin-token-0123456789"
 	srv, err := server.New(ctx, server.Config{
 		Listen: "127.0.0.1:0", DataDir: t.TempDir(),
-		AdminToken: "admin-token-0123456789", IngestToken: ingestToken,
+		AdminToken: adminToken, IngestToken: ingestToken,
 		ViewerAttemptInterval: 10 * time.Second, NoViewersDelay: time.Minute,
 		AllowPrivateTargets: true, LogLevel: "error",
+		PortalFrameAncestors: allowedOrigin,
 	}, "test", io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -139,30 +160,23 @@ func TestBrowser(t *testing.T) {
 		}
 	}()
 
-	runCtx, stop := context.WithTimeout(ctx, 4*time.Minute)
-	defer stop()
-	cmd := exec.CommandContext(runCtx, node, "--test-reporter=spec", "dashboard.test.mjs")
-	cmd.Dir = browserDir
-	cmd.Env = append(os.Environ(),
+	env := append(os.Environ(),
 		"BASE_URL=http://"+srv.Addr(),
 		"API_SECRET="+srv.Firsts.APISecret,
+		"ADMIN_TOKEN="+adminToken,
 		"RECEIVER_URL="+recv.URL,
 		"INGEST_TOKEN="+ingestToken,
+		"EMBED_ALLOWED="+allowedOrigin,
+		"EMBED_OTHER="+otherOrigin,
 		"ARTIFACTS="+artifacts,
 		"CHROMIUM="+chromium,
 	)
 	if os.Getenv("HOOKCAST_UPDATE_DOCS_IMG") != "" {
-		cmd.Env = append(cmd.Env, "DOCS_IMG="+filepath.Join(root, "docs", "img"))
+		env = append(env, "DOCS_IMG="+filepath.Join(root, "docs", "img"))
 	}
-	// Node starts Chromium: on a timeout, end the whole process group, not only node.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
-	t.Logf("node tests/browser/dashboard.test.mjs:\n%s", out.String())
-	if err != nil {
-		t.Fatalf("browser test failed: %v (screenshots in %s)", err, artifacts)
+	// One script at a time: each starts its own Chromium, and the machine is small.
+	for _, script := range []string{"dashboard.test.mjs", "health.test.mjs"} {
+		runNode(ctx, t, node, browserDir, script, env, artifacts)
 	}
 
 	raw, err := os.ReadFile(filepath.Join(artifacts, "result.json"))
@@ -179,6 +193,34 @@ func TestBrowser(t *testing.T) {
 	checkReceived(t, rc.all(), res)
 }
 
+// runNode runs one script of tests/browser, in its own process group: on a
+// timeout the whole group (node and its Chromium) is killed.
+func runNode(ctx context.Context, t *testing.T, node, dir, script string, env []string, artifacts string) {
+	t.Helper()
+	runCtx, stop := context.WithTimeout(ctx, 4*time.Minute)
+	defer stop()
+	cmd := exec.CommandContext(runCtx, node, "--test-reporter=spec", script)
+	cmd.Dir = dir
+	cmd.Env = env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	t.Logf("node tests/browser/%s:\n%s", script, out.String())
+	if err != nil {
+		t.Fatalf("browser test %s failed: %v (screenshots in %s)", script, err, artifacts)
+	}
+}
+
+// serveEmbedder is a page of another site that shows ?src= in an iframe, as a
+// platform's console would show a portal link.
+func serveEmbedder(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprintf(w, `<!doctype html><title>Customer console</title><h1>Customer console</h1>
+<iframe id="portal" title="Webhooks" src="%s" width="1200" height="760"></iframe>`, html.EscapeString(r.URL.Query().Get("src")))
+}
+
 // checkReceived: the test event reached the edited URL twice (sent and resent),
 // signed with the renewed secret, with the same webhook-id both times; the
 // thumbnail reached the 410 endpoint once (no retry after 410); nothing reached
@@ -191,6 +233,9 @@ func checkReceived(t *testing.T, reqs []received, res browserTestResult) {
 	}
 	var got, gone []received
 	for _, r := range reqs {
+		if strings.HasPrefix(r.path, "/health/") {
+			continue // health.test.mjs's own account, checked there
+		}
 		switch r.path {
 		case res.Path:
 			got = append(got, r)

@@ -3,9 +3,13 @@
 // values or into errors worded for people.
 
 let csrf = '';
+let readOnly = false;
 let onSignedOut = () => {};
 
 export function setCsrf(token) { csrf = token || ''; }
+// setReadOnly records that the session may only read (a read-only portal
+// link): the server refuses changes with 403, said here in plain words.
+export function setReadOnly(on) { readOnly = Boolean(on); }
 export function whenSignedOut(fn) { onSignedOut = fn; }
 
 // Names people know the API's fields by, for "fail" answers.
@@ -63,7 +67,10 @@ export async function call(method, path, body) {
   let env = null;
   try { env = await res.json(); } catch { /* not JSON: described below */ }
   if (res.ok && env && env.status === 'success') return env.data;
-  if (res.status === 401 && !path.startsWith('/dashboard/login')) {
+  if (res.status === 403 && readOnly) {
+    throw new ApiError('This view is read-only: changes are not allowed here.', 403);
+  }
+  if (res.status === 401 && !path.startsWith('/dashboard/login') && !path.startsWith('/dashboard/portal')) {
     onSignedOut();
     throw new ApiError('Your sign-in has ended. Please sign in again.', 401);
   }

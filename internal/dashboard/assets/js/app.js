@@ -1,5 +1,6 @@
-// The dashboard's shell: session, hash routing (#/webhooks, #/deliveries,
-// #/deliveries/12, #/streams, #/login) and the navigation.
+// The dashboard's shell: session, hash routing (#/webhooks, #/health,
+// #/deliveries, #/deliveries/12, #/streams, #/login, #/portal/<token>) and the
+// navigation.
 import * as api from './api.js';
 import { h, fill } from './dom.js';
 import { announce, showError, clearError, clearStaleStatus } from './ui.js';
@@ -8,6 +9,7 @@ import { webhooksPage } from './webhooks.js';
 import { deliveriesPage } from './deliveries.js';
 import { deliveryPage } from './delivery.js';
 import { streamsPage } from './streams.js';
+import { healthPage } from './health.js';
 
 const main = document.getElementById('main');
 let session = null;
@@ -29,18 +31,44 @@ export function go(hash) {
 
 async function loadSession() {
   try {
-    session = await api.get('/dashboard/session');
-    api.setCsrf(session.csrf);
+    useSession(await api.get('/dashboard/session'));
   } catch {
     session = null;
   }
   return session;
 }
 
+// useSession adopts a session: its CSRF token, and read-only mode, in which
+// the page hides every control that changes something (body.read-only).
+function useSession(info) {
+  session = info;
+  api.setCsrf(info ? info.csrf : '');
+  api.setReadOnly(info && info.readOnly);
+  document.body.classList.toggle('read-only', Boolean(info && info.readOnly));
+}
+
+// openPortal trades a portal link's one-time token (in the fragment, never
+// sent to a server by the browser) for a session, then drops it from the
+// address and the history.
+async function openPortal(token) {
+  history.replaceState(null, '', '#/webhooks');
+  try {
+    useSession(await api.post('/dashboard/portal', { token }));
+  } catch (err) {
+    showChrome(false);
+    document.title = 'Link expired · hookcast';
+    fill(main, h('div', { class: 'panel login' },
+      h('h1', { tabindex: '-1' }, 'This link does not work any more'),
+      h('p', null, err.message)));
+    return false;
+  }
+  return true;
+}
+
 function showChrome(signedIn) {
   document.getElementById('nav').hidden = !signedIn;
   document.getElementById('account').hidden = !signedIn;
-  fill(document.getElementById('account-id'), signedIn ? `Account ${session.accountId}` : '');
+  fill(document.getElementById('account-id'), signedIn ? `Account ${session.accountId}${session.readOnly ? ' (read-only)' : ''}` : '');
 }
 
 function markNav(page) {
@@ -58,13 +86,18 @@ async function route() {
   clearError();
   clearStaleStatus();
 
+  if (page === 'portal') {
+    if (!(await openPortal(param)) || seq !== routing) return;
+    route();
+    return;
+  }
   if (page !== 'login' && !session && !(await loadSession())) {
     if (seq === routing) go('#/login');
     return;
   }
   if (seq !== routing) return;
   if (page === 'login') {
-    session = null;
+    useSession(null);
     showChrome(false);
     document.title = 'Sign in · hookcast';
     current = loginPage(main, { onSignedIn });
@@ -74,6 +107,7 @@ async function route() {
   const ctx = { go, query, param, session };
   const pages = {
     webhooks: () => webhooksPage(main, ctx),
+    health: () => healthPage(main, ctx),
     deliveries: () => (param ? deliveryPage(main, ctx) : deliveriesPage(main, ctx)),
     streams: () => streamsPage(main, ctx),
   };
@@ -93,8 +127,7 @@ async function route() {
 }
 
 function onSignedIn(info) {
-  session = info;
-  api.setCsrf(info.csrf);
+  useSession(info);
   go('#/webhooks');
 }
 
@@ -105,14 +138,13 @@ async function logout() {
     showError(err);
     return;
   }
-  session = null;
-  api.setCsrf('');
+  useSession(null);
   go('#/login');
-  announce('You are signed out.');
+  announce('You are signed out.', { keep: true });
 }
 
 api.whenSignedOut(() => {
-  session = null;
+  useSession(null);
   if (parseHash().page !== 'login') go('#/login');
 });
 document.getElementById('logout').addEventListener('click', logout);

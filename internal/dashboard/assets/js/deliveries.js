@@ -1,7 +1,7 @@
 // The Deliveries page: the delivery log, newest first, refreshed every 2 s,
 // filtered by webhook, event type and outcome.
 import * as api from './api.js';
-import { h, fill, icon, uid, when, eventLabel } from './dom.js';
+import { h, fill, icon, uid, eventLabel, timeEl, refreshTimes } from './dom.js';
 import { showError, busy } from './ui.js';
 
 const POLL_MS = 2000;
@@ -19,6 +19,44 @@ export function outcomeBadge(state) {
   return h('span', { class: `badge ${o.cls}` }, o.label);
 }
 
+// whyFinal says in plain words why a delivery will not be tried again (null
+// while it may be): short for the log, long for the detail. hook is its webhook
+// when known (its retry policy).
+export function whyFinal(d, hook) {
+  const s = d.lastStatus;
+  if (d.state === 'skipped') {
+    return { short: 'Skipped: webhook disabled', long: 'Not sent: the webhook was disabled when the delivery was due. Re-enable it, then Resend.' };
+  }
+  if (d.state !== 'failed') return null;
+  if (d.lastError === 'webhook deleted') {
+    return { short: 'Not retried: webhook deleted', long: 'Not retried: the webhook was deleted.' };
+  }
+  if (s === 410) {
+    return { short: 'Not retried: 410 disabled the webhook', long: 'Not retried: the receiver answered 410 Gone, which disables the webhook until you re-enable it.' };
+  }
+  if (s >= 400 && s < 500 && s !== 429) {
+    return { short: `Not retried: ${s} is a refusal`, long: `Not retried: a 4xx answer (${s}) means the receiver refused the request as it was sent, so sending it again would get the same answer. Fix the receiver, then Resend.` };
+  }
+  if (s >= 300 && s < 400) {
+    return { short: `Not retried: ${s} redirect`, long: `Not retried: the receiver answered ${s}; redirects are not followed. Point the webhook at the final URL.` };
+  }
+  if (hook && hook.retryPolicy === 'none') {
+    return { short: 'Not retried: one attempt only', long: 'Not retried: the webhook\'s retry policy is one attempt only.' };
+  }
+  if (/invalid webhook|address refused/.test(d.lastError || '')) {
+    return { short: 'Not retried: cannot succeed', long: `Not retried: ${d.lastError}; retrying cannot fix that.` };
+  }
+  return { short: 'Gave up: retries end after 24 h', long: 'Gave up: failures are retried with growing delays for up to 24 hours after the event, and that time ran out.' };
+}
+
+// errorText is what to show as a delivery's last error: the recorded text, or
+// for old rows recorded without one, the status.
+export function errorText(d) {
+  if (d.lastError) return d.lastError;
+  if (d.lastStatus && (d.lastStatus < 200 || d.lastStatus > 299)) return `HTTP ${d.lastStatus}`;
+  return '';
+}
+
 export function deliveriesPage(main, ctx) {
   const f = {
     webhookId: ctx.query.get('webhookId') || '',
@@ -29,7 +67,7 @@ export function deliveriesPage(main, ctx) {
   let stopped = false;
   let last = '';
   let lastPage = null;
-  const urls = new Map(); // webhook id → URL, to say where each delivery went
+  const webhooks = new Map(); // webhook id → webhook, to say where each delivery went
   let inflight = false;
 
   const ids = { webhook: uid('f-webhook'), type: uid('f-type'), state: uid('f-state'), auto: uid('auto') };
@@ -44,18 +82,16 @@ export function deliveriesPage(main, ctx) {
   const refreshBtn = h('button', { type: 'button', class: 'secondary' }, icon('refresh'), 'Refresh');
   const updated = h('span', { class: 'muted small-text' });
   const body = h('tbody');
-  const latencyHead = h('th', { scope: 'col', hidden: true }, 'Latency');
-  const table = h('table', { class: 'log', id: 'delivery-table' },
+  // Four columns that share the width (table-layout: fixed): the log never
+  // scrolls sideways; long errors are cut to two lines, whole in the detail.
+  // On a phone each row becomes a small card (app.css).
+  const table = h('table', { class: 'log deliveries', id: 'delivery-table' },
     h('caption', { class: 'visually-hidden' }, 'Deliveries, newest first'),
+    h('colgroup', null, h('col', { class: 'c-id' }), h('col', { class: 'c-event' }), h('col', { class: 'c-outcome' }), h('col', { class: 'c-error' })),
     h('thead', null, h('tr', null,
       h('th', { scope: 'col' }, 'Delivery'),
-      h('th', { scope: 'col' }, 'Created'),
-      h('th', { scope: 'col' }, 'Webhook'),
-      h('th', { scope: 'col' }, 'Event'),
+      h('th', { scope: 'col' }, 'Event and webhook'),
       h('th', { scope: 'col' }, 'Outcome'),
-      h('th', { scope: 'col' }, 'HTTP status'),
-      h('th', { scope: 'col' }, 'Attempts'),
-      latencyHead,
       h('th', { scope: 'col' }, 'Last error'))),
     body);
   const pager = h('div', { class: 'pager' });
@@ -95,7 +131,7 @@ export function deliveriesPage(main, ctx) {
     try {
       const hooks = await api.get('/api/webhooks/list?itemCount=100&isDescending=true');
       for (const w of hooks) {
-        urls.set(w.id, w.url);
+        webhooks.set(w.id, w);
         webhookSel.append(h('option', { value: String(w.id) }, `#${w.id} ${w.url}`));
       }
       if (lastPage && !stopped) render(lastPage);
@@ -118,6 +154,7 @@ export function deliveriesPage(main, ctx) {
       updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
       const key = JSON.stringify(page);
       if (force || key !== last) render(page);
+      else refreshTimes(body); // "3 s ago" moves on
       last = key;
     } catch (err) {
       if (!stopped) {
@@ -133,34 +170,35 @@ export function deliveriesPage(main, ctx) {
   function render(page) {
     lastPage = page;
     const rows = page.deliveries;
-    const hasLatency = rows.some((d) => d.lastLatencyMs != null);
-    latencyHead.hidden = !hasLatency;
     if (rows.length === 0) {
-      fill(body, h('tr', null, h('td', { colspan: '9', class: 'empty-row' },
+      fill(body, h('tr', null, h('td', { colspan: '4', class: 'empty-row' },
         f.webhookId || f.eventType || f.state ? 'No deliveries match these filters.'
           : 'No deliveries yet. Send a test event from the Webhooks page to see one here.')));
     } else {
-      fill(body, rows.map((d) => row(d, hasLatency)));
+      fill(body, rows.map((d) => row(d)));
     }
     fill(pager,
       f.beforeId ? h('a', { href: `#/deliveries${api.query({ ...f, beforeId: '' })}`, class: 'link-button' }, 'Newest') : null,
       page.nextBeforeId ? h('a', { href: `#/deliveries${api.query({ ...f, beforeId: page.nextBeforeId })}`, class: 'link-button' }, 'Older') : null);
   }
 
-  function row(d, hasLatency) {
+  function row(d) {
     const link = h('a', { href: `#/deliveries/${d.id}` }, `#${d.id}`);
+    const hook = webhooks.get(d.webhookId);
+    const why = whyFinal(d, hook);
+    const err = errorText(d);
     const tr = h('tr', { class: 'clickable', dataset: { delivery: String(d.id) } },
-      h('th', { scope: 'row' }, link),
-      h('td', { class: 'time' }, when(d.createdAt)),
-      h('td', null, `#${d.webhookId}`,
-        urls.has(d.webhookId) ? h('span', { class: 'muted small-text block clip', title: urls.get(d.webhookId) }, urls.get(d.webhookId)) : null),
-      h('td', null, h('code', null, eventLabel(d.eventType, d.eventName))),
-      h('td', null, outcomeBadge(d.state),
-        d.state === 'pending' && d.nextAttemptAt ? h('span', { class: 'muted small-text block' }, `next ${when(d.nextAttemptAt)}`) : null),
-      h('td', null, d.lastStatus ? String(d.lastStatus) : '—'),
-      h('td', { class: 'attempts' }, String(d.attemptCount)),
-      hasLatency ? h('td', null, d.lastLatencyMs != null ? `${Math.round(d.lastLatencyMs)} ms` : '—') : null,
-      h('td', { class: 'error-text' }, d.lastError || ''));
+      h('th', { scope: 'row' }, link, h('span', { class: 'muted small-text block created' }, timeEl(d.createdAt))),
+      h('td', { class: 'event' }, h('code', null, eventLabel(d.eventType, d.eventName)),
+        h('span', { class: 'muted small-text block clip', title: hook ? hook.url : '' }, `#${d.webhookId}`, hook ? ` ${hook.url}` : '')),
+      h('td', { class: 'outcome' },
+        h('span', { class: 'outcome-line' }, outcomeBadge(d.state),
+          d.lastStatus ? h('span', { class: 'status-code', title: 'HTTP status of the last attempt' }, String(d.lastStatus)) : null),
+        h('span', { class: 'muted small-text block' },
+          h('span', { class: 'attempts' }, `${d.attemptCount} ${d.attemptCount === 1 ? 'attempt' : 'attempts'}`),
+          d.state === 'pending' && d.nextAttemptAt ? [' · next ', timeEl(d.nextAttemptAt)] : null),
+        why ? h('span', { class: 'why small-text block' }, why.short) : null),
+      h('td', { class: 'error-cell' }, err ? h('span', { class: 'error-text clamp', title: err }, err) : h('span', { class: 'muted' }, '—')));
     // The whole row opens the delivery for mouse users; keyboard users use the link.
     tr.addEventListener('click', (ev) => {
       if (ev.target.closest('a') || window.getSelection().toString()) return;

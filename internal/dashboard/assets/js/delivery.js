@@ -1,9 +1,9 @@
 // One delivery: what was sent (headers and exact body), every attempt with its
 // answer, and Resend.
 import * as api from './api.js';
-import { h, fill, icon, when, copyText, eventLabel } from './dom.js';
+import { h, fill, icon, when, copyText, eventLabel, timeEl, refreshTimes } from './dom.js';
 import { announce, showError, busy } from './ui.js';
-import { outcomeBadge } from './deliveries.js';
+import { outcomeBadge, whyFinal, errorText } from './deliveries.js';
 
 const POLL_MS = 2000;
 
@@ -11,7 +11,8 @@ export function deliveryPage(main, ctx) {
   const id = ctx.param;
   let stopped = false;
   let last = '';
-  const resendBtn = h('button', { type: 'button', class: 'primary', id: 'resend' }, icon('send'), 'Resend');
+  let hook = null; // the delivery's webhook, for its retry policy (null: deleted)
+  const resendBtn = h('button', { type: 'button', class: 'primary change', id: 'resend' }, icon('send'), 'Resend');
   const summary = h('div', { id: 'delivery-summary' });
   const request = h('section', { 'aria-labelledby': 'request-title' });
   const attempts = h('section', { 'aria-labelledby': 'attempts-title' });
@@ -35,8 +36,11 @@ export function deliveryPage(main, ctx) {
     try {
       const d = await api.get(`/api/deliveries/${encodeURIComponent(id)}`);
       if (stopped) return;
+      if (!hook) hook = await api.get(`/api/webhooks/${d.webhookId}`).catch(() => ({}));
+      if (stopped) return;
       const key = JSON.stringify(d);
       if (key !== last) render(d);
+      else refreshTimes(main);
       last = key;
     } catch (err) {
       if (!stopped) showError(err);
@@ -44,6 +48,8 @@ export function deliveryPage(main, ctx) {
   }
 
   function render(d) {
+    const why = whyFinal(d, hook);
+    const err = errorText(d);
     fill(summary, h('dl', { class: 'facts panel' },
       fact('Outcome', outcomeBadge(d.state)),
       fact('Webhook', h('a', { href: `#/deliveries?webhookId=${d.webhookId}` }, `#${d.webhookId}`)),
@@ -51,10 +57,11 @@ export function deliveryPage(main, ctx) {
       fact('Event id', h('code', null, d.eventId)),
       fact('Attempts', String(d.attemptCount)),
       fact('Last HTTP status', d.lastStatus ? String(d.lastStatus) : '—'),
-      d.lastError ? fact('Last error', h('span', { class: 'error-text' }, d.lastError)) : null,
-      d.nextAttemptAt ? fact('Next attempt', when(d.nextAttemptAt)) : null,
-      fact('Created', when(d.createdAt)),
-      fact('Updated', when(d.updatedAt))));
+      err ? fact('Last error', h('span', { class: 'error-text', id: 'last-error' }, err), 'wide') : null,
+      why ? fact('Why it stopped', h('span', { id: 'why-final' }, why.long), 'wide') : null,
+      d.nextAttemptAt ? fact('Next attempt', timeEl(d.nextAttemptAt)) : null,
+      fact('Created', timeEl(d.createdAt)),
+      fact('Updated', timeEl(d.updatedAt))));
     fill(attempts, h('h2', { id: 'attempts-title' }, 'Attempts'), attemptsTable(d.attempts));
     fill(request, h('h2', { id: 'request-title' }, 'What was sent'), d.event ? eventView(d.event) :
       h('p', { class: 'muted' }, 'The event of this delivery is no longer kept.'));
@@ -73,8 +80,8 @@ function eventName(d) {
   return d.eventName || (d.event && d.event.event) || '';
 }
 
-function fact(name, value) {
-  return h('div', null, h('dt', null, name), h('dd', null, value));
+function fact(name, value, cls) {
+  return h('div', { class: cls || null }, h('dt', null, name), h('dd', null, value));
 }
 
 function attemptsTable(list) {
@@ -87,7 +94,7 @@ function attemptsTable(list) {
         ['Attempt', 'Time', 'HTTP status', 'Latency', 'Error', 'Response'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', null, list.map((a) => h('tr', null,
         h('th', { scope: 'row' }, String(a.n)),
-        h('td', { class: 'time' }, when(a.at)),
+        h('td', { class: 'time' }, timeEl(a.at)),
         h('td', null, a.status ? h('span', { class: `badge ${a.status < 300 ? 'ok' : 'bad'}` }, String(a.status)) : '—'),
         h('td', null, `${a.latencyMs.toFixed(1)} ms`),
         h('td', { class: 'error-text' }, a.error || ''),

@@ -97,6 +97,41 @@ export function ago(ms, now = Date.now()) {
   return `${Math.floor(hr / 24)} days ago`;
 }
 
+// relative says how far a time is from now in words: "in 1 s", "3 min ago",
+// "in 2 h 5 min", "4 days ago"; "now" within half a second.
+export function relative(t, now = Date.now()) {
+  const ms = typeof t === 'number' ? t : new Date(t).getTime();
+  if (Number.isNaN(ms)) return String(t);
+  const diff = ms - now;
+  const s = Math.round(Math.abs(diff) / 1000);
+  if (s === 0) return 'now';
+  let words;
+  if (s < 60) words = `${s} s`;
+  else if (s < 3600) words = `${Math.floor(s / 60)} min`;
+  else if (s < 48 * 3600) {
+    const m = Math.floor(s / 60);
+    words = m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m / 60} h`;
+  } else words = `${Math.floor(s / 86400)} days`;
+  return diff > 0 ? `in ${words}` : `${words} ago`;
+}
+
+// timeEl shows a time relative to now, the exact time on hover (title) and for
+// machines (datetime); refreshTimes brings every one in root up to date.
+export function timeEl(t, prefix = '') {
+  if (t == null || t === '') return h('span', { class: 'muted' }, '—');
+  const d = new Date(t);
+  const el = h('time', { datetime: d.toISOString(), title: when(t), dataset: { prefix } });
+  el.textContent = prefix + relative(d.getTime());
+  return el;
+}
+
+export function refreshTimes(root) {
+  const now = Date.now();
+  for (const el of root.querySelectorAll('time[datetime]')) {
+    el.textContent = (el.dataset.prefix || '') + relative(new Date(el.getAttribute('datetime')).getTime(), now);
+  }
+}
+
 // copyText puts text on the clipboard. Outside a secure context (plain http on a
 // host other than localhost) the Clipboard API is missing, so it falls back to
 // copying from a temporary, off-screen text area.

@@ -3,15 +3,18 @@
 import { h, fill, icon } from './dom.js';
 
 let statusTimer = 0;
-let statusAt = 0;
+let statusKeep = false;
 
-// announce shows a passing message, read out politely.
-export function announce(msg) {
+// announce shows a passing message, read out politely. A message replaces any
+// error shown (the error is about an earlier action), and goes when the page
+// changes, unless keep is set: it is about the change of page itself ("You
+// are signed out"), and stays for the next page only.
+export function announce(msg, { keep = false } = {}) {
   const el = document.getElementById('status');
   clearError();
   fill(el, h('span', null, msg));
   el.classList.add('show');
-  statusAt = Date.now();
+  statusKeep = keep;
   clearTimeout(statusTimer);
   statusTimer = setTimeout(clearStatus, 8000);
 }
@@ -23,14 +26,19 @@ function clearStatus() {
 }
 
 // clearStaleStatus removes a message about an earlier page when another page
-// opens, but keeps one just given (say "You are signed out", said as the page
-// changes).
+// opens, but keeps one said about the change itself (announce's keep), once.
 export function clearStaleStatus() {
-  if (Date.now() - statusAt > 1500) clearStatus();
+  if (statusKeep) {
+    statusKeep = false;
+    return;
+  }
+  clearStatus();
 }
 
-// showError shows an error that stays until dismissed or the next action.
+// showError shows an error that stays until dismissed or the next action. It
+// replaces a success message: the two would contradict each other.
 export function showError(err) {
+  clearStatus();
   const el = document.getElementById('alert');
   const msg = err && err.message ? err.message : String(err);
   fill(el,

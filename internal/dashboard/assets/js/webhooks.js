@@ -4,14 +4,58 @@ import * as api from './api.js';
 import { h, fill, icon, uid } from './dom.js';
 import { announce, showError, confirmDialog, formDialog, busy } from './ui.js';
 import { webhookCard, retrySelect } from './webhook-card.js';
+import { stackedBars, rate } from './chart.js';
 
 const PAGE_SIZE = 100;
+const STATS_MS = 15000;
 
 export function webhooksPage(main, ctx) {
   const list = h('div', { class: 'cards', id: 'webhook-list', 'aria-busy': 'true' });
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more webhooks');
   let next = 0; // startingId of the next (older) page; 0: none
   let stopped = false;
+  let stats = null; // GET /api/stats?window=hour: webhook id → its figures
+  let statsPage = null;
+
+  // card makes a webhook's card with its last hour at a glance.
+  const card = (w) => decorate(webhookCard(w, actions), w);
+
+  function decorate(el, w) {
+    const slot = h('div', { class: 'health-row', dataset: { health: String(w.id) } });
+    el.querySelector('.card-head').after(slot);
+    showHealth(slot, w.id);
+    if (ctx.session && ctx.session.readOnly) {
+      // The server refuses changes anyway; the page does not offer them.
+      for (const c of el.querySelectorAll('button.toggle, .settings-form input, .settings-form select')) c.disabled = true;
+    }
+    return el;
+  }
+
+  function showHealth(slot, id) {
+    if (!statsPage) return;
+    const f = stats.get(id);
+    const series = f ? f.series : { succeeded: [], failed: [], retried: [], skipped: [] };
+    const n = f ? f.succeeded + f.failed + f.retried + f.skipped : 0;
+    fill(slot,
+      f ? stackedBars(series, { height: 28, period: 'Last hour', startMs: new Date(statsPage.from).getTime(), stepMs: statsPage.stepSeconds * 1000 }) : null,
+      h('a', { href: '#/health', class: 'health-text small-text' },
+        f && f.successRate != null ? h('strong', { class: 'rate', dataset: { rate: String(f.successRate) } }, `${rate(f.successRate)} succeeded`) : null,
+        f && f.successRate != null ? ' · ' : null,
+        n ? `${n} in the last hour` : 'No deliveries in the last hour',
+        f && f.backlog.pending ? ` · ${f.backlog.pending} pending` : null));
+  }
+
+  async function loadStats() {
+    try {
+      const page = await api.get('/api/stats?window=hour');
+      if (stopped) return;
+      statsPage = page;
+      stats = new Map(page.webhooks.map((w) => [w.webhookId, w]));
+      for (const slot of list.querySelectorAll('[data-health]')) showHealth(slot, Number(slot.dataset.health));
+    } catch {
+      // The cards work without their charts; the Health page says what failed.
+    }
+  }
 
   const actions = {
     // update PUTs a change and redraws the card; focusKey names the control
@@ -52,17 +96,17 @@ export function webhooksPage(main, ctx) {
 
   function redraw(w, focusKey) {
     const old = list.querySelector(`[data-webhook="${w.id}"]`);
-    const card = webhookCard(w, actions);
-    if (old) old.replaceWith(card);
-    else list.prepend(card);
+    const el0 = card(w);
+    if (old) old.replaceWith(el0);
+    else list.prepend(el0);
     showEmpty();
     if (focusKey) {
-      const el = card.querySelector(`[data-focus="${focusKey}"]`);
+      const el = el0.querySelector(`[data-focus="${focusKey}"]`);
       const details = el && el.closest('details');
       if (details) details.open = true;
       if (el) el.focus();
     }
-    return card;
+    return el0;
   }
 
   function showEmpty() {
@@ -82,7 +126,7 @@ export function webhooksPage(main, ctx) {
     try {
       const hooks = await api.get(`/api/webhooks/list${api.query({ startingId, itemCount: PAGE_SIZE, isDescending: true })}`);
       if (stopped) return;
-      for (const w of hooks) list.append(webhookCard(w, actions));
+      for (const w of hooks) list.append(card(w));
       next = hooks.length === PAGE_SIZE ? hooks[hooks.length - 1].id - 1 : 0;
       more.hidden = next <= 0;
       showEmpty();
@@ -94,7 +138,7 @@ export function webhooksPage(main, ctx) {
   }
   more.addEventListener('click', () => busy(more, () => load(next)));
 
-  const createBtn = h('button', { type: 'button', class: 'primary', id: 'create-webhook', onclick: create },
+  const createBtn = h('button', { type: 'button', class: 'primary change', id: 'create-webhook', onclick: create },
     icon('plus'), 'Create');
 
   fill(main,
@@ -107,6 +151,8 @@ export function webhooksPage(main, ctx) {
     list,
     more);
   load(0);
+  loadStats();
+  const timer = setInterval(() => { if (!document.hidden) loadStats(); }, STATS_MS);
 
   async function create() {
     const w = await formDialog({
@@ -116,14 +162,14 @@ export function webhooksPage(main, ctx) {
       submit: (form) => api.post('/api/webhooks', readWebhookForm(form)),
     });
     if (!w) return;
-    const card = redraw(w);
-    card.scrollIntoView({ block: 'nearest' });
-    const title = card.querySelector('h2');
+    const created = redraw(w);
+    created.scrollIntoView({ block: 'nearest' });
+    const title = created.querySelector('h2');
     if (title) title.focus();
     announce(`Webhook #${w.id} created. Give its secret to your receiver to check signatures.`);
   }
 
-  return { stop() { stopped = true; } };
+  return { stop() { stopped = true; clearInterval(timer); } };
 }
 
 // testBar sends one sample event of a type to every webhook that has the type.
@@ -132,7 +178,7 @@ function testBar() {
   const select = h('select', { id: selId, name: 'webhookType' },
     api.HOOK_TYPES.map((t) => h('option', { value: t.test }, t.label)));
   const send = h('button', { type: 'submit', class: 'secondary' }, icon('send'), 'Send test');
-  const form = h('form', { class: 'toolbar panel', 'aria-label': 'Send a test event' },
+  const form = h('form', { class: 'toolbar panel change', 'aria-label': 'Send a test event' },
     h('label', { for: selId }, 'Send a test event of type'),
     select, send,
     h('p', { class: 'help' }, 'A sample event goes to every webhook that has this type enabled. See it arrive under ',
