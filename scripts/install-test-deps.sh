@@ -8,6 +8,8 @@ have() { command -v "$1" >/dev/null 2>&1; }
 
 # PostgreSQL server binaries (initdb, pg_ctl): the store tests start a throwaway cluster.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+# curl: the README's quick start, which a test runs as written (cmd/hookcast).
+have curl || need_apt+=(curl)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install-test-deps: installing ${need_apt[*]}"
