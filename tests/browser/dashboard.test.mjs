@@ -280,7 +280,7 @@ test('the dashboard, end to end', async (t) => {
     await page.locator('#header-table').filter({ hasText: 'webhook-id' }).waitFor();
     const attempts = page.locator('#attempt-table tbody tr');
     await attempts.first().filter({ hasText: '200' }).waitFor();
-    await shot('delivery-detail', { docs: true });
+    await shot('delivery-detail-first'); // docs/img/delivery-detail.png: health.test.mjs
     await page.getByRole('button', { name: 'Show as sent' }).click();
     await page.locator('#event-body').filter({ hasText: '{"type":"feeds"' }).waitFor();
 
@@ -317,7 +317,7 @@ test('the dashboard, end to end', async (t) => {
     const c = card(goneId);
     await c.getByText('410 Gone').waitFor();
     await c.locator('.badge', { hasText: 'Disabled' }).waitFor();
-    await shot('webhooks', { docs: true });
+    await shot('webhooks-gone'); // docs/img/webhooks.png: health.test.mjs
     assert.equal((await api('GET', `/api/webhooks/${goneId}`)).env.data.disabled.reason, '410 Gone');
     await c.getByRole('button', { name: 'Re-enable' }).click();
     await status(`Webhook #${goneId} is enabled again`).waitFor();
@@ -330,7 +330,7 @@ test('the dashboard, end to end', async (t) => {
     const rows = page.locator('#delivery-table tbody tr');
     await rows.filter({ hasText: 'Failed' }).filter({ hasText: '410' }).waitFor();
     await rows.filter({ hasText: 'feeds.started' }).filter({ hasText: 'Succeeded' }).filter({ has: page.locator('.attempts', { hasText: /^2 attempts$/ }) }).waitFor();
-    await shot('deliveries', { docs: true });
+    await shot('deliveries-all'); // docs/img/deliveries.png: health.test.mjs
   });
 
   await step(t, 'streams: live state arrives over server-sent events', async () => {
