@@ -96,7 +96,7 @@ func (a *API) AuthenticateSecret(ctx context.Context, secret string) (string, er
 func (a *API) authenticateAdmin(r *http.Request) error {
 	tok := httpx.BearerToken(r)
 	if tok == "" || a.d.AdminToken == nil || !a.d.AdminToken(tok) {
-		return httpErr(http.StatusUnauthorized, "missing or invalid admin token")
+		return httpErr(http.StatusUnauthorized, "missing or invalid admin token (serve prints it on its first start; --admin-token sets it)")
 	}
 	return nil
 }

@@ -147,7 +147,7 @@ func (a *API) thumbnail(r *http.Request, acct string) (any, error) {
 		return nil, err
 	}
 	if a.d.Thumbnail == nil {
-		return nil, httpErr(http.StatusNotImplemented, "on-demand thumbnails are not available")
+		return nil, httpErr(http.StatusNotImplemented, "on-demand thumbnails are off: serve captures them when started with --thumbnail-source")
 	}
 	switch err := a.d.Thumbnail(r.Context(), acct, *name, token); {
 	case errors.Is(err, ErrRateLimited):

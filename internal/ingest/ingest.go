@@ -105,7 +105,7 @@ func (h *Handler) auth(next http.Handler) http.Handler {
 			tok = r.URL.Query().Get("token")
 		}
 		if tok == "" || !h.Token(tok) {
-			httpx.Error(w, http.StatusUnauthorized, "missing or wrong ingest token")
+			httpx.Error(w, http.StatusUnauthorized, "missing or wrong ingest token (serve prints it on its first start; --ingest-token sets it)")
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -23,6 +23,16 @@ func TestRefusalsNameTheirCause(t *testing.T) {
 		t.Fatalf("private URL: %d %v, want 400 naming --allow-private-targets", code, out)
 	}
 
+	for _, c := range []struct{ path, bearer, setting string }{
+		{"/api/ingest/signals", "wrong-token-0123456789", "--ingest-token"},
+		{"/api/admin/accounts", "wrong-token-0123456789", "--admin-token"},
+	} {
+		code, out := r.call(t, "POST", c.path, c.bearer, map[string]any{})
+		if msg, _ := out["message"].(string); code != 401 || !strings.Contains(msg, c.setting) {
+			t.Errorf("%s with a wrong token: %d %v, want 401 naming %s", c.path, code, out, c.setting)
+		}
+	}
+
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 	post := func(path, body string, header map[string]string) (int, string) {
