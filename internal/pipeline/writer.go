@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"container/list"
 	"context"
 	"fmt"
 	"regexp"
@@ -146,22 +147,64 @@ func disabledAt(h store.Webhook, t time.Time) bool {
 	return h.Disabled && (h.DisabledUntil.IsZero() || t.Before(h.DisabledUntil))
 }
 
-// matcher caches compiled webhook filters. The API validates filters when they are
-// saved; one that no longer compiles matches nothing rather than everything.
-type matcher struct{ m sync.Map } // filter → *regexp.Regexp (nil when invalid)
+// maxFilters is how many compiled filters the matcher keeps (a compiled
+// filter takes up to ~45 KB): the filters of the webhooks in use fit, and
+// accounts that make many distinct ones cannot grow the process without end.
+const maxFilters = 1024
+
+// matcher caches compiled webhook filters, the least recently used going first
+// once maxFilters are kept. The API validates filters when they are saved; one
+// that no longer compiles matches nothing rather than everything.
+type matcher struct {
+	mu    sync.Mutex
+	max   int                      // 0: maxFilters
+	order list.List                // of *filterEntry, most recently used first
+	byKey map[string]*list.Element // filter → its element in order
+}
+
+type filterEntry struct {
+	filter string
+	re     *regexp.Regexp // nil when invalid
+}
 
 func (m *matcher) matches(filter, name string) bool {
 	if filter == "" {
 		return true
 	}
-	v, ok := m.m.Load(filter)
-	if !ok {
-		re, err := regexp.Compile(filter)
-		if err != nil {
-			re = nil
-		}
-		v, _ = m.m.LoadOrStore(filter, re)
-	}
-	re := v.(*regexp.Regexp)
+	re := m.compiled(filter)
 	return re != nil && re.MatchString(name)
+}
+
+func (m *matcher) compiled(filter string) *regexp.Regexp {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byKey == nil {
+		m.byKey = map[string]*list.Element{}
+	}
+	if e, ok := m.byKey[filter]; ok {
+		m.order.MoveToFront(e)
+		return e.Value.(*filterEntry).re
+	}
+	re, err := regexp.Compile(filter)
+	if err != nil {
+		re = nil
+	}
+	m.byKey[filter] = m.order.PushFront(&filterEntry{filter: filter, re: re})
+	limit := m.max
+	if limit <= 0 {
+		limit = maxFilters
+	}
+	for m.order.Len() > limit {
+		last := m.order.Back()
+		m.order.Remove(last)
+		delete(m.byKey, last.Value.(*filterEntry).filter)
+	}
+	return re
+}
+
+// size is how many filters are kept (for tests).
+func (m *matcher) size() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.order.Len()
 }

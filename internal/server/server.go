@@ -18,6 +18,7 @@ import (
 	"github.com/hookcast/hookcast/internal/dashboard"
 	"github.com/hookcast/hookcast/internal/delivery"
 	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/httpx"
 	"github.com/hookcast/hookcast/internal/ingest"
 	"github.com/hookcast/hookcast/internal/netguard"
 	"github.com/hookcast/hookcast/internal/pipeline"
@@ -221,7 +222,8 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux, s.ingest = mux, ing
-	s.handler = s.metrics.instrument(api.TrailingSlash(mux))
+	// Bytes that are not UTF-8 are refused before any handler decodes them.
+	s.handler = s.metrics.instrument(httpx.RequireUTF8(api.TrailingSlash(mux)))
 	built = true
 	return s, nil
 }
