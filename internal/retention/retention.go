@@ -18,9 +18,14 @@ type Store interface {
 	Prune(ctx context.Context, p store.PruneBatch) (store.PruneResult, error)
 }
 
+// StatsKeep is the least time stats rollups are kept, however short the
+// retention: the dashboard's longest chart (a week) and a day.
+const StatsKeep = 8 * 24 * time.Hour
+
 // Options configure a Pruner. Zero values take the defaults noted.
 type Options struct {
-	// Retention is how long events, deliveries and attempts are kept (0: forever).
+	// Retention is how long events, deliveries and attempts are kept (0:
+	// forever); stats rollups are kept as long, and at least StatsKeep.
 	Retention time.Duration
 	// ImageRetention is how long image bodies (thumbnails) are kept (0: as long
 	// as their event).
@@ -115,6 +120,9 @@ func (p *Pruner) Pass(ctx context.Context) (store.PruneResult, error) {
 	if p.opts.KeyWindow > 0 {
 		b.KeysBefore = now.Add(-p.opts.KeyWindow)
 	}
+	if p.opts.Retention > 0 {
+		b.StatsBefore = now.Add(-max(p.opts.Retention, StatsKeep))
+	}
 	var sum store.PruneResult
 	for first := true; ; first = false {
 		if !first {
@@ -135,9 +143,9 @@ func (p *Pruner) Pass(ctx context.Context) (store.PruneResult, error) {
 	if p.opts.Observe != nil {
 		p.opts.Observe(sum, time.Since(start))
 	}
-	if sum.Deliveries+sum.Events+sum.Images+sum.Keys > 0 {
+	if sum.Deliveries+sum.Events+sum.Images+sum.Keys+sum.Stats > 0 {
 		p.opts.Logger.Debug("pruned", "deliveries", sum.Deliveries, "attempts", sum.Attempts,
-			"events", sum.Events, "images", sum.Images, "keys", sum.Keys, "took", time.Since(start))
+			"events", sum.Events, "images", sum.Images, "keys", sum.Keys, "stats", sum.Stats, "took", time.Since(start))
 	}
 	return sum, nil
 }

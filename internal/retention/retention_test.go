@@ -90,3 +90,55 @@ func TestIntervalAndEnabled(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPassKeepsStatsAWeek: rollups go with the retention, but never before
+// StatsKeep, so the week chart stays whole under a short retention.
+func TestPassKeepsStatsAWeek(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.CreateAccount(ctx, store.Account{ID: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	w := &store.Webhook{AccountID: "A", URL: "http://127.0.0.1:9/", Secret: "c2VjcmV0", IsFeedHooks: true}
+	if err := st.CreateWebhook(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC)
+	for i, age := range []time.Duration{9 * 24 * time.Hour, 7 * 24 * time.Hour} {
+		at := now.Add(-age)
+		var ids []int64
+		err := st.InTx(ctx, func(tx store.Tx) error {
+			ev := store.Event{ID: "s" + string(rune('0'+i)), AccountID: "A", Type: "feeds", Event: "started",
+				ContentType: "application/json", Body: []byte("{}"), CreatedAt: now}
+			var err error
+			ids, err = tx.InsertEvent(ctx, ev, []store.Delivery{{WebhookID: w.ID}})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.ClaimDeliveries(ctx, store.Claim{Owner: "o", Now: now, Lease: time.Minute, IDs: ids}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.FinishAttempt(ctx, store.AttemptResult{Owner: "o", State: store.DeliverySucceeded, Success: true,
+			Attempt: store.Attempt{DeliveryID: ids[0], N: 1, At: at, Status: 200}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := retention.New(st, retention.Options{Retention: 24 * time.Hour, Now: func() time.Time { return now }})
+	got, err := p.Pass(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.Stats(ctx, store.StatsQuery{AccountID: "A", From: now.Add(-10 * 24 * time.Hour), To: now, Step: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Stats != 1 || len(rows) != 1 || !rows[0].Start.Equal(now.Add(-7*24*time.Hour)) {
+		t.Fatalf("pass removed %d rollups, left %+v; want the 9-day-old one gone, the 7-day-old one kept", got.Stats, rows)
+	}
+}

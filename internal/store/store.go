@@ -154,7 +154,8 @@ type Store interface {
 	// deletes up to Limit events created before Before that have no delivery
 	// (pending deliveries keep their event), and empties the bodies of up to Limit
 	// image events created before ImagesBefore that have no pending delivery, and
-	// up to Limit idempotency keys recorded before KeysBefore. Zero times skip
+	// up to Limit idempotency keys recorded before KeysBefore, and up to Limit
+	// stats rollup rows of minutes before StatsBefore. Zero times skip
 	// that part. A pass calls Prune from AfterID 0, then from each
 	// result's NextID, while the result is Full.
 	Prune(ctx context.Context, p PruneBatch) (PruneResult, error)
@@ -174,6 +175,7 @@ type PruneBatch struct {
 	Before       time.Time // deliveries and events created before this go
 	ImagesBefore time.Time // image bodies of events created before this go
 	KeysBefore   time.Time // idempotency keys recorded before this go
+	StatsBefore  time.Time // stats rollups (Stats) of minutes before this go
 	AfterID      int64     // deliveries with ids up to this were looked at already
 	Limit        int       // rows of each kind per call (<= 0: DefaultPruneLimit)
 }
@@ -184,7 +186,7 @@ const DefaultPruneLimit = 500
 
 // PruneResult counts what one Prune call removed.
 type PruneResult struct {
-	Deliveries, Attempts, Events, Images, Keys int64
+	Deliveries, Attempts, Events, Images, Keys, Stats int64
 	// Full is set when more may remain; call again from NextID.
 	Full   bool
 	NextID int64
@@ -193,7 +195,7 @@ type PruneResult struct {
 // Add sums the counts of two results.
 func (r PruneResult) Add(o PruneResult) PruneResult {
 	return PruneResult{Deliveries: r.Deliveries + o.Deliveries, Attempts: r.Attempts + o.Attempts,
-		Events: r.Events + o.Events, Images: r.Images + o.Images, Keys: r.Keys + o.Keys}
+		Events: r.Events + o.Events, Images: r.Images + o.Images, Keys: r.Keys + o.Keys, Stats: r.Stats + o.Stats}
 }
 
 // PortalToken is a one-time link into the dashboard for one account; only the

@@ -110,8 +110,18 @@ func pgPruneDeliveries(ctx context.Context, tx pgx.Tx, ids []int64, res *store.P
 }
 
 // pgPruneRest empties the bodies of old image events (events_images) and
-// deletes idempotency keys past their window.
+// deletes idempotency keys past their window and old stats rollups
+// (webhook_stats_minute).
 func pgPruneRest(ctx context.Context, tx pgx.Tx, p store.PruneBatch, res *store.PruneResult) error {
+	if !p.StatsBefore.IsZero() {
+		tag, err := tx.Exec(ctx, `DELETE FROM webhook_stats WHERE (webhook_id, minute) IN (SELECT webhook_id, minute
+			FROM webhook_stats WHERE minute < $1 ORDER BY minute LIMIT $2 FOR UPDATE SKIP LOCKED)`, sqlutil.Minute(p.StatsBefore), p.Limit)
+		if err != nil {
+			return fmt.Errorf("stats rollups: %w", err)
+		}
+		res.Stats = tag.RowsAffected()
+		res.Full = res.Full || res.Stats == int64(p.Limit)
+	}
 	if !p.KeysBefore.IsZero() {
 		tag, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys
 			WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`, sqlutil.Micros(p.KeysBefore), p.Limit)

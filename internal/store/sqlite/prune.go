@@ -83,7 +83,7 @@ func (s *Store) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResul
 	if err != nil {
 		return res, wrap("prune", err)
 	}
-	if res.Deliveries+res.Events+res.Images+res.Keys > 0 {
+	if res.Deliveries+res.Events+res.Images+res.Keys+res.Stats > 0 {
 		err = s.vacuum(ctx)
 	}
 	return res, wrap("prune: vacuum", err)
@@ -131,8 +131,18 @@ func pruneDeliveries(ctx context.Context, tx *sql.Tx, ids []int64, res *store.Pr
 }
 
 // pruneRest empties the bodies of old image events (events_images) and
-// deletes idempotency keys past their window.
+// deletes idempotency keys past their window and old stats rollups
+// (webhook_stats_minute).
 func pruneRest(ctx context.Context, tx *sql.Tx, p store.PruneBatch, res *store.PruneResult) error {
+	if !p.StatsBefore.IsZero() {
+		r, err := tx.ExecContext(ctx, `DELETE FROM webhook_stats WHERE (webhook_id, minute) IN (SELECT webhook_id, minute
+			FROM webhook_stats WHERE minute < ? ORDER BY minute LIMIT ?)`, sqlutil.Minute(p.StatsBefore), p.Limit)
+		if err != nil {
+			return fmt.Errorf("stats rollups: %w", err)
+		}
+		res.Stats, _ = r.RowsAffected()
+		res.Full = res.Full || res.Stats == int64(p.Limit)
+	}
 	if !p.KeysBefore.IsZero() {
 		r, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys
 			WHERE created_at < ? ORDER BY created_at LIMIT ?)`, sqlutil.Micros(p.KeysBefore), p.Limit)

@@ -132,3 +132,35 @@ func testBacklog(t *testing.T, s store.Store) {
 		t.Fatalf("backlog of A = %+v, want webhook %d: 2 pending, oldest %v", got, w1.ID, t0.Add(time.Minute))
 	}
 }
+
+// testPruneStats: Prune deletes the rollups of minutes before StatsBefore, a
+// batch at a time, and no others.
+func testPruneStats(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	w := newWebhook(t, s, "A")
+	minute := t0.Truncate(time.Minute)
+	var batch []store.AttemptResult
+	for i := range 3 {
+		id := insert(t, s, newEvent("A", time.Duration(i)*time.Millisecond), t0, w)[0]
+		batch = append(batch, store.AttemptResult{Owner: "r1", State: store.DeliverySucceeded, Success: true,
+			Attempt: store.Attempt{DeliveryID: id, N: 1, At: minute.Add(time.Duration(i) * time.Minute), Status: 200}})
+	}
+	claim(t, s, "r1", t0, 10)
+	for _, err := range s.FinishAttempts(c, batch) {
+		must(t, err)
+	}
+	r, err := s.Prune(c, store.PruneBatch{StatsBefore: minute.Add(2 * time.Minute), Limit: 1})
+	must(t, err)
+	if r.Stats != 1 || !r.Full {
+		t.Fatalf("first batch of 1: %+v", r)
+	}
+	r, err = s.Prune(c, store.PruneBatch{StatsBefore: minute.Add(2 * time.Minute), Limit: 10})
+	must(t, err)
+	if r.Stats != 1 || r.Full {
+		t.Fatalf("second batch: %+v", r)
+	}
+	rows, err := s.Stats(c, store.StatsQuery{AccountID: "A", From: minute, To: minute.Add(time.Hour), Step: time.Minute})
+	must(t, err)
+	checkStats(t, "after pruning", rows, []store.StatsRow{{WebhookID: w.ID, Start: minute.Add(2 * time.Minute), Succeeded: 1, Latency: [store.LatencyBuckets]int64{1}}})
+}

@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"CountDeliveries", testCountDeliveries},
 		{"Stats", testStats},
 		{"Backlog", testBacklog},
+		{"PruneStats", testPruneStats},
 		{"Prune", testPrune},
 		{"PortalTokens", testPortalTokens},
 		{"ClaimKeys", testClaimKeys},
