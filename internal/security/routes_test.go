@@ -96,6 +96,7 @@ func routes(f *fixture) []route {
 		{"POST", "/api/deliveries/{deliveryId}/resend", account, acct404, at("POST", dlv+"/resend")},
 		{"POST", "/api/deliveries/resend", account, acct200, withBody("POST", "/api/deliveries/resend", `{"since":"2000-01-01T00:00:00Z"}`)},
 		{"GET", "/api/streams", account, acct200, at("GET", "/api/streams")},
+		{"GET", "/api/stats", account, acct200, at("GET", "/api/stats")},
 		// No thumbnail source is configured: 501 once authenticated.
 		{"POST", "/api/thumbnails", account, [4]int{401, 401, 501, 501}, withBody("POST", "/api/thumbnails", `{"streamName":"show"}`)},
 
@@ -103,6 +104,7 @@ func routes(f *fixture) []route {
 		{"GET", "/api/admin/accounts", admin, only200, at("GET", "/api/admin/accounts")},
 		{"POST", "/api/admin/accounts/{accountId}/secrets", admin, only200, withBody("POST", "/api/admin/accounts/SECA/secrets", `{}`)},
 		{"GET", "/api/admin/accounts/{accountId}/secrets", admin, only200, at("GET", "/api/admin/accounts/SECA/secrets")},
+		{"POST", "/api/admin/accounts/{accountId}/portal", admin, only200, withBody("POST", "/api/admin/accounts/SECA/portal", `{"readOnly":true}`)},
 		{"DELETE", "/api/admin/accounts/{accountId}/secrets/{secretId}", admin, only200,
 			at("DELETE", fmt.Sprintf("/api/admin/accounts/SECA/secrets/%d", f.extraSecretA))},
 
