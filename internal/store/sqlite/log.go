@@ -80,7 +80,8 @@ func (s *Store) CountDeliveries(ctx context.Context) (map[store.DeliveryState]in
 	counts := map[store.DeliveryState]int64{
 		store.DeliveryPending: 0, store.DeliverySucceeded: 0, store.DeliveryFailed: 0, store.DeliverySkipped: 0,
 	}
-	rows, err := s.read.QueryContext(ctx, "SELECT state, count(*) FROM deliveries GROUP BY state")
+	// The counters kept by triggers (migration 0009), not a count of the table.
+	rows, err := s.read.QueryContext(ctx, "SELECT state, n FROM delivery_counts")
 	_, err = collect(rows, err, func(sc sqlutil.Scanner) (struct{}, error) {
 		var state string
 		var n int64

@@ -283,6 +283,34 @@ func testCountDeliveries(t *testing.T, s store.Store) {
 	if !oldest.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("oldest pending = %v, want %v", oldest, t0.Add(time.Minute))
 	}
+	// The counts follow every way a delivery changes state or goes: a resend,
+	// a deleted webhook, retention; they always equal the rows.
+	matchRows := func(when string) {
+		t.Helper()
+		counts, _, err := s.CountDeliveries(c)
+		must(t, err)
+		ds, err := s.ListDeliveries(c, store.DeliveryQuery{})
+		must(t, err)
+		rows := map[store.DeliveryState]int64{}
+		for _, d := range ds {
+			rows[d.State]++
+		}
+		for _, st := range []store.DeliveryState{store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed, store.DeliverySkipped} {
+			if counts[st] != rows[st] {
+				t.Fatalf("%s: counts %v, rows %v", when, counts, rows)
+			}
+		}
+	}
+	_, err = s.Resend(c, "A", []int64{a[1]}, store.DeliveryQuery{}, t0.Add(time.Hour))
+	must(t, err)
+	matchRows("after a resend")
+	w2 := newWebhook(t, s, "A")
+	insert(t, s, newEvent("A", 3*time.Minute), t0, w2, w2)
+	must(t, s.DeleteWebhook(c, "A", w2.ID))
+	matchRows("after a webhook was deleted")
+	_, err = s.Prune(c, store.PruneBatch{Before: t0.Add(24 * time.Hour)})
+	must(t, err)
+	matchRows("after pruning")
 }
 
 // testFinishAttempts: a batch records every result it holds the lease of; a lost
