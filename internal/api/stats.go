@@ -197,17 +197,17 @@ func (s *statsJSON) finish(hist [store.LatencyBuckets]int64) {
 	}
 	if s.Attempts > 0 {
 		s.LatencyMs = &latencyJSON{
-			P50: Percentile(hist, 0.50), P95: Percentile(hist, 0.95), P99: Percentile(hist, 0.99),
+			P50: percentile(hist, 0.50), P95: percentile(hist, 0.95), P99: percentile(hist, 0.99),
 		}
 	}
 }
 
-// Percentile estimates the p-quantile (0 < p <= 1) of a latency histogram in
+// percentile estimates the p-quantile (0 < p <= 1) of a latency histogram in
 // milliseconds: the rank's bucket is found, then the value is interpolated
 // linearly between the bucket's bounds (from 0 for the first). Past the last
 // bound there is no upper one, so that bucket reports its lower bound: "at
 // least". Estimates are never finer than the buckets (store.LatencyBounds).
-func Percentile(hist [store.LatencyBuckets]int64, p float64) float64 {
+func percentile(hist [store.LatencyBuckets]int64, p float64) float64 {
 	var total int64
 	for _, n := range hist {
 		total += n

@@ -94,13 +94,13 @@ func TestStats(t *testing.T) {
 // TestPercentile: estimates fall in the rank's bucket, interpolated.
 func TestPercentile(t *testing.T) {
 	var h [store.LatencyBuckets]int64
-	if Percentile(h, 0.5) != 0 {
+	if percentile(h, 0.5) != 0 {
 		t.Fatal("empty histogram")
 	}
 	h[0] = 10 // ≤ 5 ms
 	h[store.LatencyBuckets-1] = 10
 	for _, tc := range []struct{ p, want float64 }{{0.25, 2.5}, {0.5, 5}, {0.99, 10000}} {
-		if got := Percentile(h, tc.p); got != tc.want {
+		if got := percentile(h, tc.p); got != tc.want {
 			t.Errorf("p%v = %v, want %v", tc.p*100, got, tc.want)
 		}
 	}
