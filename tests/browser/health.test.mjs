@@ -230,6 +230,11 @@ test('health, delivery log and portal', async (t) => {
     await page.locator('#delivery-table tbody tr').filter({ hasText: 'Failed' }).first().waitFor();
     await noOverflow(page, '390×844');
     await shot(page, 'deliveries-phone');
+    await page.goto(`${BASE}/#/health`);
+    await page.locator('#figures-account dd[data-figure="Failed"]', { hasText: String(FAILED) }).waitFor();
+    const wider = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(wider <= 0, `the Health page is ${wider}px wider than the phone`);
+    await shot(page, 'health-phone');
     await context.close();
   });
 
