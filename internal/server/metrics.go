@@ -64,6 +64,7 @@ func (m *metrics) pruneObserved(r store.PruneResult, took time.Duration) {
 	m.pruned.WithLabelValues("events").Add(float64(r.Events))
 	m.pruned.WithLabelValues("images").Add(float64(r.Images))
 	m.pruned.WithLabelValues("idempotency_keys").Add(float64(r.Keys))
+	m.pruned.WithLabelValues("stats_rollups").Add(float64(r.Stats))
 	m.prunePass.Observe(took.Seconds())
 }
 
