@@ -24,6 +24,11 @@
 // webhook-signature), and Decode turns headers and body into an Event. Sign,
 // SignStandard and Signer produce the same signatures, for senders and tests.
 //
+// During a secret rotation hookcast signs X-Millicast-Signature with the new
+// secret and webhook-signature with the new and the old one, until the
+// webhook's previousSecretExpiresAt: a Handler given several secrets (a list in
+// NewHandler's secret, or WithSecrets) accepts a request signed with any.
+//
 // Event names are compared case-insensitively and returned in canonical case by
 // Event.EventName, since the documentation these hooks follow is not consistent
 // about case. The package uses only the standard library.

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/hookcast/hookcast/webhook"
 )
@@ -100,4 +103,43 @@ func ExampleNewHandler() {
 	// received feeds started
 	// 200 OK
 	// 400 Bad Request
+}
+
+// During a secret rotation: after "Renew" (refreshSecret) hookcast signs with the
+// new secret at once, and until the webhook's previousSecretExpiresAt its
+// webhook-signature header carries a second signature made with the old one. A
+// receiver still on the old secret keeps working; one given both accepts either,
+// so the receivers can be updated one by one at any time within the overlap.
+func ExampleNewHandler_rotation() {
+	const oldSecret = secret
+	const newSecret = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
+	fn := func(ctx context.Context, e webhook.Event) error { return nil }
+	notUpdated, _ := webhook.NewHandler(oldSecret, fn)
+	updated, _ := webhook.NewHandler(newSecret, fn, webhook.WithSecrets(oldSecret)) // or NewHandler("new old", fn)
+	newOnly, _ := webhook.NewHandler(newSecret, fn)
+
+	// What hookcast sends during the overlap, and after it.
+	send := func(h http.Handler, secrets ...string) string {
+		ts := time.Now().Unix()
+		req := httptest.NewRequest(http.MethodPost, "/hooks", bytes.NewReader(body))
+		req.Header.Set("Content-Type", webhook.ContentTypeJSON)
+		sig, _ := webhook.Sign(secrets[0], body) // the new secret only
+		req.Header.Set(webhook.HeaderSignature, sig)
+		req.Header.Set(webhook.HeaderWebhookID, "msg_2Kx7Yw9s1p")
+		req.Header.Set(webhook.HeaderWebhookTimestamp, strconv.FormatInt(ts, 10))
+		var sigs []string
+		for _, s := range secrets {
+			sig, _ := webhook.SignStandard(s, "msg_2Kx7Yw9s1p", ts, body)
+			sigs = append(sigs, sig)
+		}
+		req.Header.Set(webhook.HeaderWebhookSignature, strings.Join(sigs, " ")) // "v1,… v1,…"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return http.StatusText(rec.Code)
+	}
+	fmt.Println("overlap:", send(notUpdated, newSecret, oldSecret), send(updated, newSecret, oldSecret), send(newOnly, newSecret, oldSecret))
+	fmt.Println("after:  ", send(notUpdated, newSecret), send(updated, newSecret), send(newOnly, newSecret))
+	// Output:
+	// overlap: OK OK OK
+	// after:   Bad Request OK OK
 }

@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -179,5 +180,101 @@ func TestDeliveryIDOutsideHandler(t *testing.T) {
 	t.Parallel()
 	if id := DeliveryID(context.Background()); id != "" {
 		t.Fatalf("DeliveryID = %q", id)
+	}
+}
+
+// TestHandlerRotation: during a rotation's overlap hookcast signs
+// X-Millicast-Signature with the new secret and webhook-signature with both; a
+// receiver given either secret, or both, accepts it. After the overlap only the
+// new secret signs, and a receiver still on the old one refuses.
+func TestHandlerRotation(t *testing.T) {
+	t.Parallel()
+	const oldSecret = testSecret
+	newSecret := base64.StdEncoding.EncodeToString([]byte("a brand new secret of 32 bytes!!"))
+	body := []byte(`{"type":"feeds","event":"started","timestamp":1,"data":{"feedId":"f"}}`)
+	now := time.Now()
+	sign := func(secrets ...string) http.Header {
+		h := http.Header{}
+		ms, _ := Sign(secrets[0], body)
+		h.Set(HeaderSignature, ms)
+		var sigs []string
+		for _, s := range secrets {
+			sig, _ := SignStandard(s, "msg_1", now.Unix(), body)
+			sigs = append(sigs, sig)
+		}
+		h.Set(HeaderWebhookID, "msg_1")
+		h.Set(HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
+		h.Set(HeaderWebhookSignature, strings.Join(sigs, " "))
+		return h
+	}
+	during, after := sign(newSecret, oldSecret), sign(newSecret)
+	millicastOnly := http.Header{HeaderSignature: during[HeaderSignature]}
+	tests := []struct {
+		name    string
+		secret  string
+		opts    []Option
+		header  http.Header
+		status  int
+		errorIs error
+	}{
+		{"overlap, old secret only", oldSecret, nil, during, 200, nil},
+		{"overlap, new secret only", newSecret, nil, during, 200, nil},
+		{"overlap, both (WithSecrets)", newSecret, []Option{WithSecrets(oldSecret)}, during, 200, nil},
+		{"overlap, both in one string", newSecret + " " + oldSecret, nil, during, 200, nil},
+		{"overlap, both comma separated, old first", oldSecret + "," + newSecret, nil, during, 200, nil},
+		{"after, new secret", newSecret, nil, after, 200, nil},
+		{"after, both", oldSecret, []Option{WithSecrets(newSecret)}, after, 200, nil},
+		{"after, old secret only", oldSecret, nil, after, 400, ErrSignatureMismatch},
+		{"millicast header alone, old secret", oldSecret, nil, millicastOnly, 400, ErrSignatureMismatch},
+		{"millicast header alone, both", oldSecret, []Option{WithSecrets(newSecret)}, millicastOnly, 200, nil},
+		{"standard ignored, old secret", oldSecret, []Option{WithStandardWebhooks(StandardIgnored)}, during, 400, ErrSignatureMismatch},
+		{"standard ignored, both", oldSecret, []Option{WithStandardWebhooks(StandardIgnored), WithSecrets(newSecret)}, during, 200, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got error
+			h, err := NewHandler(tc.secret, func(context.Context, Event) error { return nil },
+				append(tc.opts, WithClock(func() time.Time { return now }),
+					WithErrorFunc(func(_ *http.Request, _ int, err error) { got = err }))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+			for k, v := range tc.header {
+				req.Header[k] = v
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d (%s), want %d", rec.Code, strings.TrimSpace(rec.Body.String()), tc.status)
+			}
+			if tc.errorIs != nil && !errors.Is(got, tc.errorIs) {
+				t.Fatalf("error %v, want %v", got, tc.errorIs)
+			}
+		})
+	}
+}
+
+func TestNewHandlerSecretLists(t *testing.T) {
+	t.Parallel()
+	fn := func(context.Context, Event) error { return nil }
+	for _, tc := range []struct {
+		secret string
+		opts   []Option
+		want   string // "" for no error
+	}{
+		{"", nil, "empty"},
+		{" , ", nil, "empty"},
+		{testSecret + " not-base64!", nil, "secret 2 of 2"},
+		{testSecret, []Option{WithSecrets("???")}, "secret 2 of 2"},
+		{"\t" + testSecret + " ,\n" + testSecret, nil, ""},
+	} {
+		_, err := NewHandler(tc.secret, fn, tc.opts...)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("NewHandler(%q): %v", tc.secret, err)
+		case tc.want != "" && (err == nil || !errors.Is(err, ErrInvalidSecret) || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("NewHandler(%q) = %v, want ErrInvalidSecret with %q", tc.secret, err, tc.want)
+		}
 	}
 }

@@ -26,7 +26,7 @@ type listenConfig struct {
 	addr   string // host:port to listen on
 }
 
-const listenUsage = `usage: hookcast listen --secret SECRET [--listen ADDR]
+const listenUsage = `usage: hookcast listen --secret SECRET[,OLD_SECRET] [--listen ADDR]
 
 A local receiver for people writing webhook consumers: it verifies each
 request's signatures (X-Millicast-Signature, and the Standard Webhooks headers
@@ -34,12 +34,16 @@ when present), prints one line per event on stdout and answers 200; a bad
 signature or body is answered 400 and reported on stderr. POST to any path.
 Stop with Ctrl-C.
 
+During a secret rotation give both secrets, comma separated: a request signed
+with either is accepted (after a renewal hookcast signs with both until the
+webhook's previousSecretExpiresAt).
+
 flags:
 `
 
 func runListen(args []string, stdout, stderr io.Writer) int {
 	fs := cliflag.New("listen")
-	secret := fs.String("secret", "", "the webhook's `secret` (standard base64), as its creation answered")
+	secret := fs.String("secret", "", "the webhook's `secret` (standard base64), as its creation answered;\nseveral, comma separated, are all accepted (a rotation's new and old)")
 	addr := fs.String("listen", "127.0.0.1:9000", "`host:port` to receive webhooks on")
 	env := map[string]string{"secret": "HOOKCAST_SECRET"}
 	if code, ok := parseFlags(fs, args, listenUsage, env, stdout, stderr); !ok {

@@ -188,3 +188,26 @@ func TestQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestListenRotation: given a rotation's two secrets, listen accepts events
+// signed with either and still refuses any other.
+func TestListenRotation(t *testing.T) {
+	const thirdSecret = "dGhlIHRoaXJkIHNlY3JldCwgbm90IGdpdmVuIHRvIGl0IQ=="
+	addr, stdout, _, stop := startListen(t, listenTestSecret+","+otherTestSecret)
+	for i, tc := range []struct {
+		secret string
+		want   string
+	}{{otherTestSecret, "→ 200 OK"}, {listenTestSecret, "→ 200 OK"}, {thirdSecret, "→ 400 Bad Request"}} {
+		var out, errOut bytes.Buffer
+		runTrigger([]string{"feeds.started", "--url", "http://" + addr + "/", "--secret", tc.secret}, &out, &errOut)
+		if !strings.Contains(out.String(), tc.want) {
+			t.Fatalf("trigger with secret %d: stdout %q, stderr %q; want %s", i+1, out.String(), errOut.String(), tc.want)
+		}
+	}
+	if lines := stdout.lines(); len(lines) != 2 {
+		t.Fatalf("listen printed %d events, want 2: %q", len(lines), lines)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("listen exit %d", code)
+	}
+}

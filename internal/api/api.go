@@ -36,6 +36,10 @@ type Deps struct {
 	// AllowPrivateTargets lets webhooks point at loopback and private addresses
 	// (local development and tests). Off, such URLs are refused when saved.
 	AllowPrivateTargets bool
+	// SecretOverlap is how long a secret replaced by refreshSecret stays valid
+	// (its deliveries carry a second webhook-signature entry) unless the call
+	// gives secretOverlapSeconds. 0: none (serve's --secret-overlap, default 24h).
+	SecretOverlap time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger receives server-side failures (default: discarded). Never secrets.

@@ -159,6 +159,20 @@ func (o *object) int(name string) *int64 {
 	return &n
 }
 
+// nonNegative reads an integer member from 0 to max.
+func (o *object) nonNegative(name string, max int64) *int64 {
+	v := o.value(name)
+	if v == nil {
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(v, &n); err != nil || n < 0 || n > max {
+		o.fail[name] = fmt.Sprintf("must be an integer from 0 to %d", max)
+		return nil
+	}
+	return &n
+}
+
 // setFail records a reason for a field unless one is already recorded.
 func (o *object) setFail(name, reason string) {
 	if _, ok := o.fail[name]; !ok {

@@ -44,6 +44,9 @@ type webhookJSON struct {
 	Filter                  string        `json:"filter"`
 	RetryPolicy             string        `json:"retryPolicy"`
 	Disabled                *disabledJSON `json:"disabled"`
+	// PreviousSecretExpiresAt is when the secret replaced by the last
+	// refreshSecret stops signing; null when no overlap is running.
+	PreviousSecretExpiresAt *string `json:"previousSecretExpiresAt"`
 }
 
 // disabledJSON is Millicast's DisabledInfoModel. until is null when the webhook
@@ -65,6 +68,9 @@ func (a *API) toJSON(w store.Webhook) webhookJSON {
 	}
 	if out.RetryPolicy == "" {
 		out.RetryPolicy = RetryExponential
+	}
+	if w.PreviousSecretAt(a.d.Now()) != "" {
+		out.PreviousSecretExpiresAt = optTime(w.PreviousSecretExpiresAt)
 	}
 	if w.Disabled && (w.DisabledUntil.IsZero() || w.DisabledUntil.After(a.d.Now())) {
 		d := &disabledJSON{}

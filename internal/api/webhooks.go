@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/hookcast/hookcast/internal/store"
 )
@@ -16,7 +17,7 @@ const (
 
 var (
 	createFields = append([]string{"url", "filter", "retryPolicy"}, hookFields...)
-	updateFields = append([]string{"refreshSecret", "reEnable"}, createFields...)
+	updateFields = append([]string{"refreshSecret", "secretOverlapSeconds", "reEnable"}, createFields...)
 )
 
 // listWebhooks is GET /api/webhooks/list?startingId=&itemCount=&isDescending=.
@@ -128,11 +129,18 @@ func (a *API) updateWebhook(r *http.Request, acct string) (any, error) {
 	}
 	applyCommon(o, &w)
 	refresh, reEnable := o.bool("refreshSecret"), o.bool("reEnable")
+	overlap := a.d.SecretOverlap
+	if secs := o.nonNegative("secretOverlapSeconds", maxSecretOverlap); secs != nil {
+		if refresh == nil || !*refresh {
+			o.setFail("secretOverlapSeconds", "only with refreshSecret: true")
+		}
+		overlap = time.Duration(*secs) * time.Second
+	}
 	if err := o.err(); err != nil {
 		return nil, err
 	}
 	if refresh != nil && *refresh {
-		if w.Secret, err = NewWebhookSecret(); err != nil {
+		if err := a.rotateSecret(&w, overlap); err != nil {
 			return nil, err
 		}
 	}
@@ -143,6 +151,26 @@ func (a *API) updateWebhook(r *http.Request, acct string) (any, error) {
 		return nil, storeErr(err, "webhook")
 	}
 	return a.toJSON(w), nil
+}
+
+// maxSecretOverlap bounds secretOverlapSeconds: 30 days.
+const maxSecretOverlap = 30 * 24 * 60 * 60
+
+// rotateSecret gives w a new secret, used at once (X-Millicast-Signature, as in
+// Millicast), and keeps the one it replaces valid for overlap: until then
+// deliveries also carry a webhook-signature entry made with it. Only two secrets
+// are ever valid: renewing again during an overlap ends the older one's.
+func (a *API) rotateSecret(w *store.Webhook, overlap time.Duration) error {
+	secret, err := NewWebhookSecret()
+	if err != nil {
+		return err
+	}
+	w.PreviousSecret, w.PreviousSecretExpiresAt = "", time.Time{}
+	if overlap > 0 {
+		w.PreviousSecret, w.PreviousSecretExpiresAt = w.Secret, a.d.Now().Add(overlap).UTC().Truncate(time.Microsecond)
+	}
+	w.Secret = secret
+	return nil
 }
 
 func (a *API) deleteWebhook(r *http.Request, acct string) (any, error) {

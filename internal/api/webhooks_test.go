@@ -306,3 +306,78 @@ func TestURLValidation(t *testing.T) {
 	}
 	strict.assertUnchanged(before, "PUT private url")
 }
+
+// TestRefreshSecretOverlap: refreshSecret replaces the secret at once and keeps
+// the old one valid for the account's default overlap or the call's
+// secretOverlapSeconds; previousSecretExpiresAt shows it until it is over.
+func TestRefreshSecretOverlap(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(d *Deps) { d.SecretOverlap = 24 * time.Hour })
+	ctx := context.Background()
+	now := b.clock.Now()
+	tests := []struct {
+		name    string
+		body    string
+		overlap time.Duration // 0: none
+	}{
+		{"default overlap", `{"refreshSecret": true}`, 24 * time.Hour},
+		{"overlap of the call", `{"refreshSecret": true, "secretOverlapSeconds": 3600}`, time.Hour},
+		{"no overlap", `{"refreshSecret": true, "secretOverlapSeconds": 0}`, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := b.createWebhook(b.secretA, "https://hooks.example.com/a")
+			path := fmt.Sprintf("/api/webhooks/%d", w.ID)
+			got := b.do("PUT", path, b.secretA, tc.body).webhook(t)
+			stored, err := b.st.GetWebhook(ctx, acctA, w.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Secret == w.Secret || stored.Secret != got.Secret {
+				t.Fatalf("secret %q (stored %q), was %q: want a new one, stored", got.Secret, stored.Secret, w.Secret)
+			}
+			if tc.overlap == 0 {
+				if got.PreviousSecretExpiresAt != nil || stored.PreviousSecret != "" {
+					t.Fatalf("previousSecretExpiresAt set %v, previous secret kept %v: want no overlap", got.PreviousSecretExpiresAt != nil, stored.PreviousSecret != "")
+				}
+				return
+			}
+			want := formatTime(now.Add(tc.overlap))
+			if got.PreviousSecretExpiresAt == nil || *got.PreviousSecretExpiresAt != want {
+				t.Fatalf("previousSecretExpiresAt %v, want %s", got.PreviousSecretExpiresAt, want)
+			}
+			if stored.PreviousSecret != w.Secret || stored.PreviousSecretAt(now.Add(tc.overlap-time.Second)) != w.Secret ||
+				stored.PreviousSecretAt(now.Add(tc.overlap)) != "" {
+				t.Fatalf("stored previous secret valid %v..%v, want the old secret until %s", stored.PreviousSecret == w.Secret, stored.PreviousSecretExpiresAt, want)
+			}
+			// Renewing again during the overlap keeps only the one just replaced.
+			again := b.do("PUT", path, b.secretA, tc.body).webhook(t)
+			stored, _ = b.st.GetWebhook(ctx, acctA, w.ID)
+			if stored.PreviousSecret != got.Secret || again.Secret == got.Secret {
+				t.Fatalf("second renewal: previous is the first secret %v, want the second", stored.PreviousSecret == w.Secret)
+			}
+		})
+	}
+
+	// Once the overlap is over the field is null again.
+	w := b.createWebhook(b.secretA, "https://hooks.example.com/a")
+	path := fmt.Sprintf("/api/webhooks/%d", w.ID)
+	b.do("PUT", path, b.secretA, `{"refreshSecret": true, "secretOverlapSeconds": 60}`)
+	b.clock.Set(now.Add(time.Minute))
+	if got := b.do("GET", path, b.secretA, "").webhook(t); got.PreviousSecretExpiresAt != nil {
+		t.Fatalf("after the overlap previousSecretExpiresAt = %s, want null", *got.PreviousSecretExpiresAt)
+	}
+	b.clock.Set(now)
+
+	for _, body := range []string{`{"secretOverlapSeconds": 60}`, `{"refreshSecret": false, "secretOverlapSeconds": 60}`,
+		`{"refreshSecret": true, "secretOverlapSeconds": -1}`, `{"refreshSecret": true, "secretOverlapSeconds": 2592001}`,
+		`{"refreshSecret": true, "secretOverlapSeconds": "60"}`} {
+		before, _ := b.st.GetWebhook(ctx, acctA, w.ID)
+		if f := b.do("PUT", path, b.secretA, body).fail(t); f["secretOverlapSeconds"] == "" {
+			t.Errorf("%s: fail %v does not name secretOverlapSeconds", body, f)
+		}
+		if after, _ := b.st.GetWebhook(ctx, acctA, w.ID); after.Secret != before.Secret {
+			t.Errorf("%s: refused, yet the secret changed", body)
+		}
+	}
+}

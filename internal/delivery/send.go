@@ -35,7 +35,7 @@ func (d *Dispatcher) send(ctx context.Context, cd *store.ClaimedDelivery, now ti
 		att.Error = errorText(err)
 		return att, Response{Err: err}
 	}
-	t, err := d.targets.get(cd.Webhook.ID, cd.Webhook.Secret, cd.Webhook.URL)
+	t, err := d.targets.get(cd.Webhook.ID, cd.Webhook.Secret, cd.Webhook.PreviousSecretAt(now), cd.Webhook.URL)
 	if err != nil {
 		return fail(permanentError{err})
 	}
@@ -59,7 +59,13 @@ func (d *Dispatcher) send(ctx context.Context, cd *store.ClaimedDelivery, now ti
 	h[hSignature] = []string{t.signer.Millicast(ev.Body)}
 	h[hWebhookID] = []string{ev.ID}
 	h[hWebhookTimestamp] = []string{strconv.FormatInt(ts, 10)}
-	h[hWebhookSignature] = []string{t.signer.Standard(ev.ID, ts, ev.Body)}
+	sig := t.signer.Standard(ev.ID, ts, ev.Body)
+	if t.previous != nil {
+		// The overlap of a rotation: new first, then old, as Standard Webhooks
+		// lists several signatures (space separated; one match is enough).
+		sig += " " + t.previous.Standard(ev.ID, ts, ev.Body)
+	}
+	h[hWebhookSignature] = []string{sig}
 
 	start := time.Now()
 	resp, err := d.client.Do(req)
@@ -193,9 +199,9 @@ func validHeader(name, value string) bool {
 	return true
 }
 
-// targetCache keeps, per webhook, its Signer and parsed URL, so a secret is
+// targetCache keeps, per webhook, its Signers and parsed URL, so a secret is
 // decoded and a URL parsed once, not on every attempt; an entry is replaced when
-// the webhook's secret or URL changes.
+// the webhook's secret, previous secret (still valid or not) or URL changes.
 type targetCache struct {
 	mu sync.Mutex
 	m  map[int64]*target
@@ -203,24 +209,35 @@ type targetCache struct {
 
 // target is what an attempt needs of its webhook, prepared.
 type target struct {
-	secret, rawURL string
-	signer         *webhook.Signer
-	url            *url.URL
+	secret, previousSecret, rawURL string
+	signer                         *webhook.Signer
+	previous                       *webhook.Signer // nil outside a rotation's overlap
+	url                            *url.URL
 }
 
 // maxTargets bounds the cache; when full it starts over (deleted webhooks would
 // otherwise stay forever).
 const maxTargets = 10000
 
-func (c *targetCache) get(id int64, secret, rawURL string) (*target, error) {
+// get returns the target of webhook id; previous is the previous secret while
+// it is still valid, else empty.
+func (c *targetCache) get(id int64, secret, previous, rawURL string) (*target, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if t, ok := c.m[id]; ok && t.rawURL == rawURL && subtle.ConstantTimeCompare([]byte(t.secret), []byte(secret)) == 1 {
+	if t, ok := c.m[id]; ok && t.rawURL == rawURL &&
+		subtle.ConstantTimeCompare([]byte(t.secret), []byte(secret)) == 1 &&
+		subtle.ConstantTimeCompare([]byte(t.previousSecret), []byte(previous)) == 1 {
 		return t, nil
 	}
 	s, err := webhook.NewSigner(secret)
 	if err != nil {
 		return nil, errors.New("invalid webhook secret")
+	}
+	var ps *webhook.Signer
+	if previous != "" {
+		if ps, err = webhook.NewSigner(previous); err != nil {
+			return nil, errors.New("invalid previous webhook secret")
+		}
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -230,7 +247,7 @@ func (c *targetCache) get(id int64, secret, rawURL string) (*target, error) {
 	if c.m == nil || len(c.m) >= maxTargets {
 		c.m = make(map[int64]*target)
 	}
-	t := &target{secret: secret, rawURL: rawURL, signer: s, url: u}
+	t := &target{secret: secret, previousSecret: previous, rawURL: rawURL, signer: s, previous: ps, url: u}
 	c.m[id] = t
 	return t, nil
 }

@@ -27,7 +27,7 @@ func TestNewPost(t *testing.T) {
 			t.Fatal(err)
 		}
 		var c targetCache
-		tg, err := c.get(1, newSecret(t), tc.url)
+		tg, err := c.get(1, newSecret(t), "", tc.url)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.url, err)
 		}
@@ -51,7 +51,7 @@ func TestNewPost(t *testing.T) {
 	}
 	var c targetCache
 	for _, bad := range []string{"ftp://example.com/", "/relative", "http://", "http://[::1"} {
-		if _, err := c.get(2, newSecret(t), bad); err == nil {
+		if _, err := c.get(2, newSecret(t), "", bad); err == nil {
 			t.Errorf("%q accepted as a webhook URL", bad)
 		}
 	}

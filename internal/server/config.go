@@ -69,6 +69,10 @@ type Config struct {
 	// IdempotencyWindow is how long signal ids, media and transcoder signals'
 	// content and Idempotency-Key headers are remembered (default 24h; 0: not).
 	IdempotencyWindow time.Duration
+	// SecretOverlap is how long a webhook secret replaced by refreshSecret stays
+	// valid, its signature sent beside the new one's in webhook-signature
+	// (default 24h; 0: it stops at once; a call's secretOverlapSeconds wins).
+	SecretOverlap time.Duration
 }
 
 // ErrUsage marks configuration errors: the command prints them and exits with 2.
@@ -119,6 +123,7 @@ func flags(c *Config) *flag.FlagSet {
 	cliflag.Duration(fs, &c.Retention, "retention", 720*time.Hour, "keep events, deliveries and attempts this long (0: forever; pending deliveries always stay)")
 	cliflag.Duration(fs, &c.ThumbnailRetention, "thumbnail-retention", 24*time.Hour, "keep thumbnail images this long (0: as long as their event)")
 	cliflag.Duration(fs, &c.IdempotencyWindow, "idempotency-window", 24*time.Hour, "a signal id or Idempotency-Key seen again within this changes nothing (0: off)")
+	cliflag.Duration(fs, &c.SecretOverlap, "secret-overlap", 24*time.Hour, "after a secret is renewed, the old one stays valid (a second webhook-signature) this long (0: not at all)")
 	fs.BoolVar(&c.KeepUnwantedEvents, "keep-unwanted-events", false, "store events that no webhook wants (until retention removes them)")
 	fs.StringVar(&c.PortalFrameAncestors, "portal-frame-ancestors", "", "`origins` whose pages may show the dashboard in a frame (portal links), comma separated,\ne.g. https://console.example.com (empty: none)")
 	return fs
@@ -178,6 +183,9 @@ func (c Config) validate() error {
 	}
 	if c.Retention < 0 || c.ThumbnailRetention < 0 || c.IdempotencyWindow < 0 {
 		return bad("--retention, --thumbnail-retention and --idempotency-window must not be negative")
+	}
+	if c.SecretOverlap < 0 || c.SecretOverlap > 30*24*time.Hour {
+		return bad("--secret-overlap must be from 0 to 720h")
 	}
 	if c.ThumbnailSource != "" {
 		if err := thumbnail.CheckSource(c.ThumbnailSource); err != nil {

@@ -20,8 +20,10 @@ func TestParseConfig(t *testing.T) {
 			return c.Listen == "127.0.0.1:8080" && c.DataDir == "./hookcast-data" && c.NoViewersDelay == time.Minute &&
 				c.ViewerAttemptInterval == 10*time.Second && c.FeedTimeout == 0 && !c.AllowPrivateTargets &&
 				c.Retention == 720*time.Hour && c.ThumbnailRetention == 24*time.Hour && !c.KeepUnwantedEvents &&
-				c.IdempotencyWindow == 24*time.Hour
+				c.IdempotencyWindow == 24*time.Hour && c.SecretOverlap == 24*time.Hour
 		}},
+		{name: "secret overlap", env: map[string]string{"HOOKCAST_SECRET_OVERLAP": "0"}, check: func(c Config) bool { return c.SecretOverlap == 0 }},
+		{name: "secret overlap too long", args: []string{"--secret-overlap", "721h"}, wantErr: "--secret-overlap"},
 		{name: "retention", args: []string{"--retention", "2m", "--keep-unwanted-events"}, env: map[string]string{"HOOKCAST_THUMBNAIL_RETENTION": "0"},
 			check: func(c Config) bool {
 				return c.Retention == 2*time.Minute && c.ThumbnailRetention == 0 && c.KeepUnwantedEvents

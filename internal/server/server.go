@@ -193,6 +193,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		Store:               st,
 		AdminToken:          adminTok.check(),
 		AllowPrivateTargets: cfg.AllowPrivateTargets,
+		SecretOverlap:       cfg.SecretOverlap,
 		Now:                 time.Now,
 		Logger:              log.With("part", "api"),
 		SendTest:            s.sendTest,

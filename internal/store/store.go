@@ -308,8 +308,24 @@ type Webhook struct {
 	// ConsecutiveFailures counts failed attempts since the last success, for auto-disable.
 	ConsecutiveFailures int
 
+	// PreviousSecret is the secret that refreshSecret replaced, still valid
+	// until PreviousSecretExpiresAt: until then every delivery's
+	// webhook-signature carries a second entry signed with it, so a receiver
+	// that has not been given the new secret yet keeps verifying. Empty, or an
+	// expiry not after now: no overlap.
+	PreviousSecret          string
+	PreviousSecretExpiresAt time.Time
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// PreviousSecretAt returns the previous secret if it is still valid at now, else "".
+func (w *Webhook) PreviousSecretAt(now time.Time) string {
+	if w.PreviousSecret == "" || !now.Before(w.PreviousSecretExpiresAt) {
+		return ""
+	}
+	return w.PreviousSecret
 }
 
 // StreamKey names a stream: accountId/name.

@@ -222,10 +222,17 @@ test('the dashboard, end to end', async (t) => {
 
     await c.getByRole('button', { name: 'Renew' }).click();
     dialog = page.getByRole('dialog', { name: `Renew the secret of webhook #${webhookId}?` });
+    await dialog.getByText('The old secret stays valid for a while').waitFor();
+    await dialog.getByLabel('Keep the old secret valid for').selectOption('3600');
     await dialog.getByRole('button', { name: 'Renew secret' }).click();
     await status('was renewed').waitFor();
-    const renewed = (await api('GET', `/api/webhooks/${webhookId}`)).env.data.secret;
+    const after = (await api('GET', `/api/webhooks/${webhookId}`)).env.data;
+    const renewed = after.secret;
     assert.notEqual(renewed, old);
+    // The overlap chosen in the dialog: the old secret is accepted for an hour.
+    const left = Date.parse(after.previousSecretExpiresAt) - Date.now();
+    assert.ok(left > 3500e3 && left <= 3600e3, `previousSecretExpiresAt ${after.previousSecretExpiresAt}`);
+    await c.getByText('The previous secret is still accepted until').waitFor();
     await c.getByRole('button', { name: 'Show' }).click();
     await c.getByText(renewed).waitFor();
     result.webhookId = webhookId;

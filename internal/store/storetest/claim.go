@@ -157,6 +157,7 @@ func testClaimCurrentWebhook(t *testing.T, s store.Store) {
 	newAccount(t, s, "A")
 	w := newWebhook(t, s, "A")
 	insert(t, s, newEvent("A", 0), t0, w)
+	w.PreviousSecret, w.PreviousSecretExpiresAt = w.Secret, t0.Add(time.Hour) // a rotation with an overlap
 	w.URL, w.Secret, w.RetryPolicy = "http://127.0.0.1:9/moved", "bmV3", "none"
 	must(t, s.UpdateWebhook(ctx(t), &w))
 	got := claim(t, s, "r1", t0, 10)

@@ -19,6 +19,7 @@ func testWebhooks(t *testing.T, s store.Store) {
 		w.Filter, w.RetryPolicy = "^cam", "none"
 		w.Disabled, w.DisabledUntil, w.DisabledReason = true, t0, "410 Gone"
 		w.ConsecutiveFailures = 3
+		w.PreviousSecret, w.PreviousSecretExpiresAt = "b2xk", t0.Add(24*time.Hour)
 	})
 	if w.ID == 0 || w.CreatedAt.IsZero() || !w.UpdatedAt.Equal(w.CreatedAt) {
 		t.Fatalf("CreateWebhook set ID %d, CreatedAt %v, UpdatedAt %v", w.ID, w.CreatedAt, w.UpdatedAt)
@@ -37,6 +38,7 @@ func testWebhooks(t *testing.T, s store.Store) {
 	upd.IsClipHooks = false
 	upd.Filter, upd.RetryPolicy = "", "exponential"
 	upd.Disabled, upd.DisabledUntil, upd.DisabledReason, upd.ConsecutiveFailures = false, time.Time{}, "", 0
+	upd.PreviousSecret, upd.PreviousSecretExpiresAt = "", time.Time{}
 	upd.CreatedAt = time.Time{}
 	must(t, s.UpdateWebhook(c, &upd))
 	if !upd.CreatedAt.Equal(w.CreatedAt) || upd.UpdatedAt.Before(w.UpdatedAt) {

@@ -152,22 +152,36 @@ function secretRow(w, run) {
   });
   const renewBtn = h('button', { type: 'button', class: 'secondary small warn', dataset: { focus: 'renew' } }, icon('refresh'), 'Renew');
   renewBtn.addEventListener('click', async () => {
+    const overlapId = uid('overlap');
+    const overlap = h('select', { id: overlapId },
+      h('option', { value: '' }, "the server's default (usually 24 hours)"),
+      h('option', { value: '3600' }, '1 hour'),
+      h('option', { value: '86400' }, '24 hours'),
+      h('option', { value: '604800' }, '7 days'),
+      h('option', { value: '0' }, 'no time: stop accepting it now'));
     const ok = await confirmDialog({
       title: `Renew the secret of webhook #${w.id}?`,
       body: [
         h('p', { class: 'warning' }, h('strong', null, 'This cannot be undone.'),
-          ' The current secret stops being used at once: events are signed with the new one from now on.'),
-        'Your receiver checks signatures with the secret, so give it the new one; you may need to redeploy it.',
+          ' Events are signed with the new secret from now on: X-Millicast-Signature uses only the new one, as in Millicast.'),
+        'The old secret stays valid for a while: until then every event also carries a second Standard Webhooks signature (webhook-signature) made with it, so receivers that check that header keep working until you give them the new secret. Receivers that check only X-Millicast-Signature need the new secret at once.',
+        h('p', null, h('label', { for: overlapId }, 'Keep the old secret valid for '), overlap),
       ],
       confirm: 'Renew secret',
     });
     if (!ok) return;
-    run(renewBtn, { refreshSecret: true }, `The secret of webhook #${w.id} was renewed. Update your receiver with the new secret.`, 'secret');
+    const body = { refreshSecret: true };
+    if (overlap.value !== '') body.secretOverlapSeconds = Number(overlap.value);
+    run(renewBtn, body, `The secret of webhook #${w.id} was renewed. Update your receiver with the new secret${overlap.value === '0' ? ' now' : ' before the old one expires'}.`, 'secret');
   });
+  const previous = w.previousSecretExpiresAt
+    ? h('p', { class: 'help secret-overlap' }, `The previous secret is still accepted until ${when(w.previousSecretExpiresAt)}: events carry a webhook-signature made with each.`)
+    : null;
   return h('div', { class: 'secret-row' },
     h('span', { class: 'field-name' }, 'Secret'),
     value,
-    h('span', { class: 'buttons' }, showBtn, copyBtn, renewBtn));
+    h('span', { class: 'buttons' }, showBtn, copyBtn, renewBtn),
+    previous);
 }
 
 function settings(w, run) {

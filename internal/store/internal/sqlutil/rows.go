@@ -13,7 +13,8 @@ const (
 	SecretColumns  = "id, account_id, label, created_at, revoked_at"
 	WebhookColumns = "id, account_id, url, secret, is_feed_hooks, is_recording_hooks, is_thumbnail_hooks, " +
 		"is_transcoder_hooks, is_media_hooks, is_viewer_connection_hooks, is_clip_hooks, filter, retry_policy, " +
-		"disabled, disabled_until, disabled_reason, consecutive_failures, created_at, updated_at"
+		"disabled, disabled_until, disabled_reason, consecutive_failures, previous_secret, previous_secret_expires_at, " +
+		"created_at, updated_at"
 	StreamColumns   = "account_id, name, state, due_at"
 	EventColumns    = "id, account_id, type, event, stream_name, timestamp, content_type, headers, body, created_at"
 	DeliveryColumns = "id, event_id, account_id, webhook_id, event_type, event_name, state, attempts, " +
@@ -67,8 +68,8 @@ func ScanAttempt(s Scanner) (store.Attempt, error) {
 // joined row (ScanClaimed) can read several of them in one Scan call.
 
 type webhookRow struct {
-	w                       store.Webhook
-	until, created, updated int64
+	w                                      store.Webhook
+	until, previousUntil, created, updated int64
 }
 
 func (r *webhookRow) dest() []any {
@@ -76,11 +77,12 @@ func (r *webhookRow) dest() []any {
 	return []any{&w.ID, &w.AccountID, &w.URL, &w.Secret, &w.IsFeedHooks, &w.IsRecordingHooks,
 		&w.IsThumbnailHooks, &w.IsTranscoderHooks, &w.IsMediaHooks, &w.IsViewerConnectionHooks,
 		&w.IsClipHooks, &w.Filter, &w.RetryPolicy, &w.Disabled, &r.until, &w.DisabledReason, &w.ConsecutiveFailures,
-		&r.created, &r.updated}
+		&w.PreviousSecret, &r.previousUntil, &r.created, &r.updated}
 }
 
 func (r *webhookRow) value() store.Webhook {
 	r.w.DisabledUntil, r.w.CreatedAt, r.w.UpdatedAt = Time(r.until), Time(r.created), Time(r.updated)
+	r.w.PreviousSecretExpiresAt = Time(r.previousUntil)
 	return r.w
 }
 
