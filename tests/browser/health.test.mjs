@@ -193,6 +193,9 @@ test('health, delivery log and portal', async (t) => {
     assert.deepEqual(drawn.sum, { succeeded: SUCCEEDED, failed: FAILED });
     assert.match(drawn.label, new RegExp(`${SUCCEEDED} succeeded, ${FAILED} failed`));
     await page.locator(`#health-webhooks article[data-webhook="${badHook}"] dd[data-figure="Success rate"]`, { hasText: '0 %' }).waitFor();
+    // "Since when not": the webhook that only failed says so; the healthy one does not.
+    await page.locator(`#health-webhooks article[data-webhook="${badHook}"] .failing`, { hasText: 'no success in this period' }).waitFor();
+    assert.equal(await page.locator(`#health-webhooks article[data-webhook="${okHook}"] .failing`).count(), 0);
     await shot(page, 'health', true);
     await page.getByLabel('Period').selectOption('week');
     await page.locator('#health-summary h2', { hasText: 'last 7 days' }).waitFor();

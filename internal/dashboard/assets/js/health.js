@@ -67,6 +67,7 @@ export function healthPage(main, ctx) {
           h('header', { class: 'card-head' },
             h('h3', null, `Webhook #${w.webhookId}`),
             urls.has(w.webhookId) ? h('span', { class: 'muted small-text clip' }, urls.get(w.webhookId)) : h('span', { class: 'muted small-text' }, '(deleted)'),
+            failingBadge(w.series, startMs, stepMs),
             h('span', { class: 'spacer' }),
             h('a', { class: 'link-button', href: `#/deliveries?webhookId=${w.webhookId}` }, 'Deliveries')),
           stackedBars(w.series, { height: 40, period, startMs, stepMs }),
@@ -76,6 +77,24 @@ export function healthPage(main, ctx) {
   load();
   const timer = setInterval(() => { if (!document.hidden) load(); }, POLL_MS);
   return { stop() { stopped = true; clearInterval(timer); } };
+}
+
+// failingBadge says since when a webhook has only failed, from its series: the
+// first failure after its last success (or, without a success in the
+// period, its first failure: "at least since").
+function failingBadge(series, startMs, stepMs) {
+  const n = series.succeeded.length;
+  let lastOk = -1;
+  for (let i = 0; i < n; i++) if (series.succeeded[i] > 0) lastOk = i;
+  for (let i = lastOk + 1; i < n; i++) {
+    // Failures in the step of the last success are not counted: the success may have come after them.
+    if (series.failed[i] + series.retried[i] === 0) continue;
+    const at = new Date(startMs + i * stepMs);
+    const time = at.toLocaleString([], stepMs >= 3600000 ? { weekday: 'short', hour: '2-digit', minute: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
+    return h('span', { class: 'badge bad failing', title: at.toLocaleString() },
+      lastOk < 0 ? `Failing, no success in this period (since ${time} at least)` : `Failing since ${time}`);
+  }
+  return null;
 }
 
 // figures is one set of numbers: outcomes, success rate, latency, backlog.
