@@ -298,3 +298,31 @@ func TestThumbnail(t *testing.T) {
 		t.Fatalf("calls %v", calls)
 	}
 }
+
+// TestStreamsPages: with itemCount or after, GET /api/streams answers one page
+// of streams by name and the name to continue after; bad paging is a 400.
+func TestStreamsPages(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(d *Deps) {
+		d.Streams = func(ctx context.Context, acct string) (any, error) {
+			return []map[string]any{{"name": "c"}, {"name": "a"}, {"name": "e"}, {"name": "b"}, {"name": "d"}}, nil
+		}
+	})
+	for _, tc := range []struct{ query, want string }{
+		{"?itemCount=2", `{"streams":[{"name":"a"},{"name":"b"}],"next":"b"}`},
+		{"?itemCount=2&after=b", `{"streams":[{"name":"c"},{"name":"d"}],"next":"d"}`},
+		{"?item_count=2&after=d", `{"streams":[{"name":"e"}],"next":null}`},
+		{"?after=e", `{"streams":[],"next":null}`},
+		{"?after=a", `{"streams":[{"name":"b"},{"name":"c"},{"name":"d"},{"name":"e"}],"next":null}`},
+	} {
+		r := b.do("GET", "/api/streams"+tc.query, b.secretB, "")
+		if r.code != 200 || string(r.Data) != tc.want {
+			t.Errorf("%s: %d %s, want %s", tc.query, r.code, r.Data, tc.want)
+		}
+	}
+	for _, q := range []string{"?itemCount=0", "?itemCount=1001", "?itemCount=x"} {
+		if r := b.do("GET", "/api/streams"+q, b.secretB, ""); r.code != 400 {
+			t.Errorf("%s: %d, want 400", q, r.code)
+		}
+	}
+}

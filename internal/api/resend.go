@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hookcast/hookcast/internal/store"
@@ -108,16 +110,80 @@ func sinceJSON(v json.RawMessage) (time.Time, error) {
 	return parseSince(s)
 }
 
-// streams is GET /api/streams: the live state of the account's streams.
+// maxStreamsPage is the largest page of GET /api/streams.
+const maxStreamsPage = 1000
+
+// streamsPage is a page of GET /api/streams: streams by name, and the name to
+// ask after for the next page (null on the last).
+type streamsPage struct {
+	Streams []json.RawMessage `json:"streams"`
+	Next    *string           `json:"next"`
+}
+
+// streams is GET /api/streams: the live state of the account's streams, by
+// name. Without parameters, all of them (an array, as ever); with itemCount
+// (1–1000) and/or after (a stream name, exclusive), one page of them in
+// {"streams": […], "next": name|null}, so an account with thousands of
+// streams is read a page at a time.
 func (a *API) streams(r *http.Request, acct string) (any, error) {
 	if a.d.Streams == nil {
 		return nil, httpErr(http.StatusNotImplemented, "stream state is not available")
+	}
+	q, fail := r.URL.Query(), map[string]string{}
+	after := queryParam(q, fail, "after")
+	count, paged := maxStreamsPage, after != ""
+	if s := queryParam(q, fail, "itemCount", "item_count"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxStreamsPage {
+			fail["itemCount"] = "must be an integer from 1 to " + strconv.Itoa(maxStreamsPage)
+		}
+		count, paged = n, true
+	}
+	if len(fail) > 0 {
+		return nil, &FailError{Fields: fail}
 	}
 	v, err := a.d.Streams(r.Context(), acct)
 	if err != nil {
 		return nil, fmt.Errorf("streams: %w", err)
 	}
-	return v, nil
+	if !paged {
+		return v, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("streams: %w", err)
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(b, &items); err != nil {
+		return nil, fmt.Errorf("streams: not a list: %w", err)
+	}
+	type named struct {
+		name string
+		raw  json.RawMessage
+	}
+	all := make([]named, 0, len(items))
+	for _, it := range items {
+		var n struct {
+			Name string `json:"name"`
+		}
+		if err := json.Unmarshal(it, &n); err != nil {
+			return nil, fmt.Errorf("streams: %w", err)
+		}
+		if n.Name > after {
+			all = append(all, named{n.Name, it})
+		}
+	}
+	slices.SortFunc(all, func(x, y named) int { return strings.Compare(x.name, y.name) })
+	page := streamsPage{Streams: []json.RawMessage{}}
+	for i, s := range all {
+		if i == count {
+			next := all[i-1].name
+			page.Next = &next
+			break
+		}
+		page.Streams = append(page.Streams, s.raw)
+	}
+	return page, nil
 }
 
 // namePattern is what account ids and stream names may be (interfaces.md §3).

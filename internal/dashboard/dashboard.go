@@ -22,6 +22,11 @@ const (
 	DefaultSessionTTL = 12 * time.Hour
 	// DefaultStreamsInterval is how often /dashboard/events looks at the streams.
 	DefaultStreamsInterval = time.Second
+	// DefaultStreamWriteTimeout, DefaultMaxStreamsPerSession and
+	// DefaultMaxStreamsPerAccount are the defaults of the Deps fields.
+	DefaultStreamWriteTimeout   = 10 * time.Second
+	DefaultMaxStreamsPerSession = 4
+	DefaultMaxStreamsPerAccount = 20
 )
 
 // Deps is what the dashboard needs from the rest of the service.
@@ -53,6 +58,13 @@ type Deps struct {
 	// StreamsInterval is how often /dashboard/events looks for changes. Default
 	// DefaultStreamsInterval (1 s); minimum 50 ms.
 	StreamsInterval time.Duration
+	// StreamWriteTimeout is how long one message of /dashboard/events may wait
+	// for the client to take it before the stream ends (default 10 s).
+	StreamWriteTimeout time.Duration
+	// MaxStreamsPerSession and MaxStreamsPerAccount cap the open
+	// /dashboard/events streams (defaults 4 and 20); more are refused with 429.
+	MaxStreamsPerSession int
+	MaxStreamsPerAccount int
 	// TakePortalToken trades a portal link's token (by its SHA-256) for its
 	// account, once (store.Store.TakePortalToken). Nil: portal links do not work.
 	TakePortalToken func(ctx context.Context, hash []byte, now time.Time) (store.PortalToken, error)
@@ -72,6 +84,10 @@ type Dashboard struct {
 
 	stopOnce sync.Once
 	stop     chan struct{} // closed by Shutdown: event streams end
+
+	liveMu sync.Mutex
+	views  map[string]*liveView // per account, while someone watches
+	open   map[string]int       // live streams per "a:"+account and "s:"+session
 }
 
 // New returns the dashboard.
@@ -86,6 +102,15 @@ func New(d Deps) *Dashboard {
 		d.StreamsInterval = DefaultStreamsInterval
 	}
 	d.StreamsInterval = max(d.StreamsInterval, 50*time.Millisecond)
+	if d.StreamWriteTimeout <= 0 {
+		d.StreamWriteTimeout = DefaultStreamWriteTimeout
+	}
+	if d.MaxStreamsPerSession <= 0 {
+		d.MaxStreamsPerSession = DefaultMaxStreamsPerSession
+	}
+	if d.MaxStreamsPerAccount <= 0 {
+		d.MaxStreamsPerAccount = DefaultMaxStreamsPerAccount
+	}
 	log := d.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -99,6 +124,8 @@ func New(d Deps) *Dashboard {
 		d: d, log: log, key: key,
 		limiter: newLoginLimiter(d.Now),
 		stop:    make(chan struct{}),
+		views:   map[string]*liveView{},
+		open:    map[string]int{},
 	}
 }
 

@@ -1,14 +1,10 @@
 package dashboard
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/hookcast/hookcast/internal/store"
 )
 
 // Event stream limits.
@@ -43,55 +39,71 @@ type eventSummary struct {
 }
 
 // events is GET /dashboard/events: server-sent events for the Streams page. It
-// sends the account's streams and latest events ("state" events) at once, then
-// again whenever they change (looked at every Deps.StreamsInterval), until the
-// client goes, the stream has lived maxStreamLife, or Shutdown.
+// sends the account's streams and latest events at once ("state"), then what
+// changed ("changes": streams added or changed, names removed, the latest
+// events when they changed), looked at every Deps.StreamsInterval through a
+// view shared by every connection of the account, until the client goes, the
+// stream has lived maxStreamLife, or Shutdown. Each write must be taken by the
+// client within StreamWriteTimeout, or the stream ends: a client that stopped
+// reading is not kept. A session and an account may hold only so many streams.
 func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) {
 	s, err := d.check(r)
 	if err != nil {
 		writeError(w, http.StatusUnauthorized, "Not signed in, or the sign-in has expired.")
 		return
 	}
+	release, ok := d.admitStream(s)
+	if !ok {
+		w.Header().Set("Retry-After", "10")
+		writeError(w, http.StatusTooManyRequests, "Too many live views open for this sign-in or account; close some tabs.")
+		return
+	}
+	defer release()
 	rc := http.NewResponseController(w)
-	// The stream outlives the server's write timeout, meant for ordinary
-	// answers; maxStreamLife bounds it instead. (Read deadlines are already
-	// lifted by net/http once the request is read.)
-	_ = rc.SetWriteDeadline(time.Time{}) // not supported: nothing to lift
+	write := func(format string, a ...any) error {
+		// A deadline per write replaces the server's WriteTimeout (meant for
+		// ordinary answers): the stream may live long, each write may not.
+		_ = rc.SetWriteDeadline(time.Now().Add(d.d.StreamWriteTimeout))
+		if _, err := fmt.Fprintf(w, format, a...); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	w.WriteHeader(http.StatusOK)
-	if _, err := fmt.Fprintf(w, "retry: %d\n\n", retryMillis); err != nil {
+	if err := write("retry: %d\n\n", retryMillis); err != nil {
 		return
 	}
 
 	ctx, cancel := context.WithTimeout(r.Context(), maxStreamLife)
 	defer cancel()
+	v := d.view(s.AccountID)
+	defer d.unview(s.AccountID, v)
 	tick := time.NewTicker(d.d.StreamsInterval)
 	defer tick.Stop()
-	var last []byte
+	var last uint64
 	quiet := time.Duration(0)
 	for {
-		msg := d.snapshot(ctx, s.AccountID)
+		d.refresh(ctx, s.AccountID, v)
 		if ctx.Err() != nil {
 			return // the client went away (or the stream's time is up) mid-read
 		}
+		event, msg, seq := v.message(last)
 		switch {
-		case !bytes.Equal(msg, last):
-			_, err = fmt.Fprintf(w, "event: state\ndata: %s\n\n", msg)
-			last, quiet = msg, 0
+		case event != "":
+			err = write("event: %s\ndata: %s\n\n", event, msg)
+			last, quiet = seq, 0
 		case quiet >= keepAliveEvery:
-			_, err = fmt.Fprint(w, ": keep-alive\n\n")
+			err = write(": keep-alive\n\n")
 			quiet = 0
 		default:
 			err = nil
 		}
-		if err == nil {
-			err = rc.Flush()
-		}
 		if err != nil {
-			return // the client went away
+			return // the client went away, or stopped reading
 		}
 		select {
 		case <-ctx.Done():
@@ -104,37 +116,37 @@ func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// snapshot is the JSON of the account's current state. A failure is sent too, as
-// a message the page shows, rather than ending the stream.
-func (d *Dashboard) snapshot(ctx context.Context, accountID string) []byte {
-	st := streamState{Streams: []any{}, Events: []eventSummary{}}
-	if d.d.Streams != nil {
-		v, err := d.d.Streams(ctx, accountID)
-		if err != nil {
-			d.warn(ctx, "dashboard streams", err)
-			st.Error = "The service could not read the streams right now; retrying."
-		} else if v != nil {
-			st.Streams = v
+// admitStream counts one more live stream for s's session and account, unless
+// either is at its limit; release undoes it.
+func (d *Dashboard) admitStream(s session) (release func(), ok bool) {
+	keys := []string{"a:" + s.AccountID, "s:" + s.CSRF}
+	limits := []int{d.d.MaxStreamsPerAccount, d.d.MaxStreamsPerSession}
+	d.liveMu.Lock()
+	defer d.liveMu.Unlock()
+	for i, k := range keys {
+		if d.open[k] >= limits[i] {
+			return nil, false
 		}
 	}
-	if d.d.Events != nil && st.Error == "" {
-		evs, err := d.d.Events(ctx, store.EventQuery{AccountID: accountID, Limit: latestEvents})
-		if err != nil {
-			d.warn(ctx, "dashboard events", err)
-			st.Error = "The service could not read the latest events right now; retrying."
-		}
-		for _, e := range evs {
-			st.Events = append(st.Events, eventSummary{
-				ID: e.ID, Type: e.Type, Event: e.Event, StreamName: e.StreamName, Timestamp: e.Timestamp,
-			})
-		}
+	for _, k := range keys {
+		d.open[k]++
 	}
-	b, err := json.Marshal(st)
-	if err != nil {
-		d.log.ErrorContext(ctx, "dashboard streams: encode", "err", err)
-		b = []byte(`{"streams":[],"events":[],"error":"The stream state could not be encoded."}`)
-	}
-	return b
+	return func() {
+		d.liveMu.Lock()
+		defer d.liveMu.Unlock()
+		for _, k := range keys {
+			if d.open[k]--; d.open[k] <= 0 {
+				delete(d.open, k)
+			}
+		}
+	}, true
+}
+
+// openStreams is how many live streams the account has open (for tests).
+func (d *Dashboard) openStreams(accountID string) int {
+	d.liveMu.Lock()
+	defer d.liveMu.Unlock()
+	return d.open["a:"+accountID]
 }
 
 // warn logs a failed read, unless it failed because the client left.

@@ -15,7 +15,15 @@ export function streamsPage(main) {
     h('section', { 'aria-labelledby': 'streams-title' }, h('h2', { id: 'streams-title' }, 'Streams'), streams),
     h('section', { 'aria-labelledby': 'events-title' }, h('h2', { id: 'events-title' }, 'Latest events'), events));
 
+  // Paging: a large account has thousands of streams; one page of them is
+  // drawn at a time.
+  const pageSize = 100;
+  let page = 0;
+  const pager = h('nav', { class: 'pager', 'aria-label': 'Stream pages' });
+  streams.after(pager);
+
   let state = null;
+  let byName = new Map(); // the streams by name, as the messages left them
   const source = new EventSource('/dashboard/events');
   source.addEventListener('open', () => setConn('Live', 'ok'));
   source.addEventListener('error', () => {
@@ -28,12 +36,30 @@ export function streamsPage(main) {
     setConn('Disconnected', 'bad');
     api.get('/dashboard/session').then(() => setConn('Disconnected; reload the page', 'bad'), () => {});
   });
+  // "state" is everything; "changes" only the streams that changed or came,
+  // the names of those gone, and the latest events when they changed.
   source.addEventListener('state', (ev) => {
     try {
       state = JSON.parse(ev.data);
     } catch {
       return;
     }
+    byName = new Map((Array.isArray(state.streams) ? state.streams : []).map((s) => [s.name, s]));
+    render();
+  });
+  source.addEventListener('changes', (ev) => {
+    let c;
+    try {
+      c = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    if (!state) return;
+    for (const s of c.streams || []) byName.set(s.name, s);
+    for (const n of c.removed || []) byName.delete(n);
+    state.streams = [...byName.values()];
+    if (c.events) state.events = c.events;
+    state.error = c.error || '';
     render();
   });
   // Relative times ("12 s ago") move on between messages.
@@ -54,7 +80,13 @@ export function streamsPage(main) {
         h('p', { class: 'muted' }, 'A stream appears here when a media server reports it to the ingest API (',
           h('code', null, '/api/ingest/…'), '), for example when a publisher starts.')));
     } else {
-      fill(streams, list.map(streamCard));
+      const pages = Math.ceil(list.length / pageSize);
+      page = Math.min(page, pages - 1);
+      fill(streams, list.slice(page * pageSize, (page + 1) * pageSize).map(streamCard));
+      fill(pager, pages <= 1 ? '' : [
+        h('button', { type: 'button', class: 'btn', disabled: page === 0, onclick: () => { page--; render(); } }, 'Previous'),
+        h('span', { class: 'muted' }, ` Page ${page + 1} of ${pages} (${list.length} streams) `),
+        h('button', { type: 'button', class: 'btn', disabled: page >= pages - 1, onclick: () => { page++; render(); } }, 'Next')]);
     }
     const evs = state.events || [];
     fill(events, evs.length === 0 ? h('p', { class: 'muted' }, 'No events yet.') :
