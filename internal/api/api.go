@@ -51,9 +51,10 @@ type Deps struct {
 	// Streams returns the live view of the account's streams, encoded as the data
 	// of GET /api/streams. Nil: 501.
 	Streams func(ctx context.Context, accountID string) (any, error)
-	// Notify is told the ids of deliveries a resend made pending, so the dispatcher
-	// sends them at once rather than at its next poll. May be nil.
-	Notify func(ids []int64)
+	// Wake is called after a resend made deliveries due, so that the
+	// dispatcher's poller claims them at once rather than at its next tick (the
+	// poller is their one way in). May be nil.
+	Wake func()
 	// Thumbnail asks for an on-demand thumbnail of a live stream. It may fail with
 	// store.ErrNotFound (no such live stream: 404) or ErrRateLimited (429). Nil: 501.
 	Thumbnail func(ctx context.Context, accountID, streamName, tokenID string) error

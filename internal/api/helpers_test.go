@@ -39,9 +39,9 @@ type bundle struct {
 	secretA string
 	secretB string
 
-	mu       sync.Mutex
-	tests    []string  // SendTest calls: account/type
-	notified [][]int64 // Notify calls
+	mu    sync.Mutex
+	tests []string // SendTest calls: account/type
+	wakes int      // Wake calls
 }
 
 const (
@@ -74,10 +74,10 @@ func setup(t testing.TB, opts ...func(*Deps)) *bundle {
 			b.tests = append(b.tests, call)
 			return nil
 		},
-		Notify: func(ids []int64) {
+		Wake: func() {
 			b.mu.Lock()
 			defer b.mu.Unlock()
-			b.notified = append(b.notified, ids)
+			b.wakes++
 		},
 	}
 	for _, o := range opts {
@@ -112,11 +112,11 @@ func (b *bundle) sent() []string {
 	return append([]string(nil), b.tests...)
 }
 
-// notifications is a copy of the Notify calls so far.
-func (b *bundle) notifications() [][]int64 {
+// wakeCalls is how many times Wake was called so far.
+func (b *bundle) wakeCalls() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([][]int64(nil), b.notified...)
+	return b.wakes
 }
 
 // reply is a decoded answer: any of the three envelopes.

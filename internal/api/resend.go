@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,19 +80,51 @@ func (a *API) resendMany(r *http.Request, acct string) (any, error) {
 	if err := o.err(); err != nil {
 		return nil, err
 	}
-	ids, err := a.d.Store.Resend(r.Context(), acct, nil, q, a.d.Now())
+	ids, err := a.resendChunks(r.Context(), acct, q)
 	if err != nil {
 		return nil, fmt.Errorf("resend deliveries: %w", err)
 	}
 	return a.resent(ids), nil
 }
 
+// resendChunk is how many deliveries one store transaction resends: any count
+// is resent in transactions of this size (a statement with an id per
+// delivery would pass SQLite's bound on variables, and one transaction for
+// all would hold the writer for long).
+const resendChunk = 2000
+
+// resendChunks resends what q matches, newest first, one chunk at a time, and
+// returns the ids resent, ascending. Each chunk starts below the last one, so
+// a delivery resent and failed again meanwhile is not resent twice.
+func (a *API) resendChunks(ctx context.Context, acct string, q store.DeliveryQuery) ([]int64, error) {
+	var all []int64
+	q.Limit = resendChunk
+	now := a.d.Now()
+	for {
+		ids, err := a.d.Store.Resend(ctx, acct, nil, q, now)
+		if err != nil {
+			if len(all) > 0 {
+				// The chunks before are resent (and the dispatcher told): say so.
+				return nil, fmt.Errorf("after %d resent: %w", len(all), err)
+			}
+			return nil, err
+		}
+		all = append(all, ids...)
+		if len(ids) < resendChunk {
+			break
+		}
+		q.BeforeID = ids[0] // ascending: the lowest
+	}
+	slices.Sort(all)
+	return all, nil
+}
+
 func (a *API) resent(ids []int64) resendResult {
 	if ids == nil {
 		ids = []int64{}
 	}
-	if len(ids) > 0 && a.d.Notify != nil {
-		a.d.Notify(ids)
+	if len(ids) > 0 && a.d.Wake != nil {
+		a.d.Wake()
 	}
 	return resendResult{Resent: ids}
 }

@@ -24,7 +24,7 @@ func (c *doneCounter) OnAttempt(string, time.Duration) {
 	}
 }
 
-// BenchmarkThroughput measures deliveries per second from Notify to recorded
+// BenchmarkThroughput measures deliveries per second from Handoff to recorded
 // success, over 8 webhooks on one local receiver that answers 204 at once. The
 // queues and leases are made long enough for the whole burst: a delivery that
 // finds its queue full, or waits in it too long, would wait for its lease to run
@@ -40,13 +40,13 @@ func BenchmarkThroughput(b *testing.B) {
 	for i := range 8 {
 		whs = append(whs, h.webhook(fmt.Sprintf("%s/%d", srv.URL, i), PolicyExponential))
 	}
-	ids := insertMany(b, h, whs, b.N)
-	c.target.Store(int64(len(ids)))
+	cds, at := insertMany(b, h, whs, b.N)
+	c.target.Store(int64(len(cds)))
 	h.start()
 	b.ResetTimer()
 	start := time.Now()
-	for i := 0; i < len(ids); i += 100 {
-		h.d.Notify(ids[i:min(i+100, len(ids))])
+	for i := 0; i < len(cds); i += 100 {
+		h.d.Handoff(cds[i:min(i+100, len(cds))], at)
 	}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -61,12 +61,12 @@ func BenchmarkThroughput(b *testing.B) {
 			}
 		}
 	}
-	b.ReportMetric(float64(len(ids))/time.Since(start).Seconds(), "deliveries/s")
+	b.ReportMetric(float64(len(cds))/time.Since(start).Seconds(), "deliveries/s")
 }
 
-// BenchmarkNotifyToReceive measures the fast path's latency: one delivery at a
-// time, from Notify to the receiver's handler.
-func BenchmarkNotifyToReceive(b *testing.B) {
+// BenchmarkHandoffToReceive measures the fast path's latency: one delivery at a
+// time, from Handoff to the receiver's handler.
+func BenchmarkHandoffToReceive(b *testing.B) {
 	got := make(chan struct{}, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		got <- struct{}{}
@@ -74,23 +74,25 @@ func BenchmarkNotifyToReceive(b *testing.B) {
 	defer srv.Close()
 	h := newHarness(b, Options{Clock: time.Now})
 	wh := h.webhook(srv.URL, PolicyExponential)
-	ids := insertMany(b, h, []store.Webhook{wh}, b.N)
+	cds, at := insertMany(b, h, []store.Webhook{wh}, b.N)
 	h.start()
 	b.ResetTimer()
-	for _, id := range ids {
-		h.d.Notify([]int64{id})
+	for i := range cds {
+		h.d.Handoff(cds[i:i+1], at)
 		<-got
 	}
 }
 
-// insertMany stores n events, each with one delivery round-robin over whs, due
-// in an hour so that only Notify sends them.
-func insertMany(b *testing.B, h *harness, whs []store.Webhook, n int) []int64 {
+// insertMany stores n events, each with one delivery round-robin over whs,
+// leased to the dispatcher as the pipeline does and due in an hour, so that only
+// Handoff sends them; it returns them for Handoff, and when their leases began.
+func insertMany(b *testing.B, h *harness, whs []store.Webhook, n int) ([]store.ClaimedDelivery, time.Time) {
 	b.Helper()
 	now := h.clock.Now()
-	ids := make([]int64, 0, n)
+	owner, until, _ := h.d.Lease(now)
+	out := make([]store.ClaimedDelivery, 0, n)
 	for i := 0; i < n; i += 500 {
-		var batch []int64
+		var batch []store.ClaimedDelivery
 		err := h.st.InTx(context.Background(), func(tx store.Tx) error {
 			batch = batch[:0]
 			for j := i; j < min(i+500, n); j++ {
@@ -99,20 +101,22 @@ func insertMany(b *testing.B, h *harness, whs []store.Webhook, n int) []int64 {
 					ContentType: "application/json", CreatedAt: now,
 					Body: fmt.Appendf(nil, `{"type":"feeds","event":"started","timestamp":%d,"data":{}}`, now.UnixMilli()),
 				}
-				id, err := tx.InsertEvent(context.Background(), ev, []store.Delivery{
-					{WebhookID: whs[j%len(whs)].ID, NextAttemptAt: now.Add(time.Hour), CreatedAt: now},
-				})
+				w := whs[j%len(whs)]
+				d := store.Delivery{WebhookID: w.ID, NextAttemptAt: now.Add(time.Hour), CreatedAt: now,
+					LeaseOwner: owner, LeaseUntil: until}
+				id, err := tx.InsertEvent(context.Background(), ev, []store.Delivery{d})
 				if err != nil {
 					return err
 				}
-				batch = append(batch, id...)
+				d.ID, d.EventID, d.AccountID, d.State = id[0], ev.ID, account, store.DeliveryPending
+				batch = append(batch, store.ClaimedDelivery{Delivery: d, Event: ev, Webhook: w})
 			}
 			return nil
 		})
 		if err != nil {
 			b.Fatalf("insert: %v", err)
 		}
-		ids = append(ids, batch...)
+		out = append(out, batch...)
 	}
-	return ids
+	return out, now
 }

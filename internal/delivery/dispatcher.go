@@ -1,7 +1,20 @@
-// Package delivery sends webhook deliveries: it claims them from the store's
-// outbox, signs and POSTs them, records every attempt, and schedules retries.
-// Each endpoint (webhook) has its own queue and concurrency limit, so a slow or
-// dead receiver never delays another's deliveries.
+// Package delivery sends webhook deliveries: it takes them in, signs and POSTs
+// them, records every attempt, and schedules retries.
+//
+// Deliveries come in one way, accept: the committer hands over what it inserted
+// leased to this dispatcher (Handoff), and the poller hands over what it claims
+// from the store (retries, rows nobody had room for, resends, a dead process's
+// rows). Work that does not fit goes back one way: to the store, unleased, where
+// the poller claims it when there is room. The dispatcher owns leasing: a
+// committer asks it (Lease) whether, and under what lease, each new delivery is
+// inserted.
+//
+// Worker time is shared fairly (sched.go): round robin over the accounts with
+// work, then over each account's webhooks; an account never holds more than its
+// share of the workers while another has work, and a few workers are always
+// kept for an account that has none. Each webhook has its own limits: attempts
+// in flight (MaxConcurrency), attempts started per second (MaxPerSecond), and a
+// pause when it answers 429 or 503 with Retry-After.
 //
 // Delivery is at least once: a process that dies between a receiver's answer and
 // the recording of the attempt sends that delivery again after its lease runs
@@ -20,7 +33,8 @@ import (
 )
 
 // Dispatcher delivers what the store's outbox holds. Create it with New, start it
-// with Run, and tell it of new deliveries with Notify.
+// with Run; committers use Lease and Handoff, and Wake asks it to look in the
+// store now (after a resend).
 type Dispatcher struct {
 	st      store.Store
 	opts    Options
@@ -28,32 +42,29 @@ type Dispatcher struct {
 	clock   func() time.Time
 	targets targetCache
 
-	notifyCh  chan []int64   // fast path: ids committed a moment ago
-	handoffCh chan handoff   // faster path: deliveries committed already leased to us
 	finishCh  chan finishReq // attempts to record, in groups (recorder.go)
 	wake      chan struct{}  // asks the poller to run now
-	room      chan struct{}  // tells the poller that parked deliveries have room
-	sem       chan struct{}  // global concurrency
-	stopCh    chan struct{}  // closed when Run stops taking work
+	timerWake chan struct{}  // asks the timer loop to look at the delayed webhooks again
 	running   atomic.Bool
+	// backlog is set when the store may hold due work this dispatcher left
+	// there for want of room; the poller is then asked to look as room appears.
+	backlog atomic.Bool
 
 	// sendCtx is cancelled when the shutdown grace period is over.
 	sendCtx    context.Context
 	cancelSend context.CancelFunc
 	workers    sync.WaitGroup
 
-	mu        sync.Mutex
-	stopping  bool
-	endpoints map[int64]*endpoint
+	mu sync.Mutex
+	sched
+	stopping bool
 	// failingSince is when each failing webhook's current run of failures began,
-	// kept beyond its endpoint's queue (which goes when empty) for auto-disable.
+	// kept beyond its endpoint (which goes when idle) for auto-disable.
 	failingSince map[int64]time.Time
 	held         map[int64]*item // delivery id -> its latest claim
-	queued       int
-	parked       int    // ids in the endpoints' parked lists
-	seq          uint64 // dispatch sequence number of the last item queued
+	seq          uint64          // dispatch sequence number of the last item queued
 
-	dropped atomic.Int64 // claims not taken up (queue full or lease too short)
+	dropped atomic.Int64 // deliveries given back to the store (no room, or lease too short)
 
 	failures failureLog // failed attempts at warn, once per webhook per minute
 }
@@ -71,68 +82,76 @@ func New(st store.Store, opts Options) *Dispatcher {
 		opts:         opts,
 		client:       &client,
 		clock:        opts.Clock,
-		notifyCh:     make(chan []int64, 1024),
-		handoffCh:    make(chan handoff, 1024),
 		finishCh:     make(chan finishReq, 1024),
 		wake:         make(chan struct{}, 1),
-		room:         make(chan struct{}, 1),
-		sem:          make(chan struct{}, opts.Workers),
-		stopCh:       make(chan struct{}),
+		timerWake:    make(chan struct{}, 1),
 		sendCtx:      ctx,
 		cancelSend:   cancel,
-		endpoints:    make(map[int64]*endpoint),
+		sched:        newSched(),
 		failingSince: make(map[int64]time.Time),
 		held:         make(map[int64]*item),
 	}
 }
 
-// Notify tells the dispatcher of deliveries just committed, so they are sent at
-// once instead of at the next poll. It never blocks: when the dispatcher is
-// behind, the ids are dropped and the poller finds the rows instead.
-func (d *Dispatcher) Notify(ids []int64) {
-	if len(ids) == 0 {
-		return
-	}
-	select {
-	case d.notifyCh <- append([]int64(nil), ids...):
-	default:
-		d.pokePoller()
-	}
+// Lease is what a committer asks, once per transaction, before it inserts new
+// deliveries: the owner and end of the lease (from at) they are inserted under,
+// and take, which says of each new delivery whether this dispatcher has room for
+// it. A delivery taken is inserted leased and handed over (Handoff) after the
+// commit, with no claim; one refused is inserted free, and the poller claims it
+// when there is room. take is for one transaction: not safe for concurrent use.
+func (d *Dispatcher) Lease(at time.Time) (owner string, until time.Time, take func(w *store.Webhook) bool) {
+	g := &grant{d: d, eps: make(map[int64]int), accts: make(map[string]int), total: -1}
+	return d.opts.Owner, at.Add(d.opts.Lease), g.take
 }
 
-// handoff is a group of deliveries inserted already leased to this dispatcher.
-type handoff struct {
-	claimed []store.ClaimedDelivery
-	at      time.Time // when the lease started
+// grant counts, within one transaction, the room Lease's take hands out.
+type grant struct {
+	d     *Dispatcher
+	eps   map[int64]int
+	accts map[string]int
+	total int // -1 until first asked
 }
 
-// Owner is the name this dispatcher leases deliveries under. A committer that
-// inserts deliveries leased to it (store.Delivery.LeaseOwner, from when until
-// when+Lease) passes them to Handoff.
-func (d *Dispatcher) Owner() string { return d.opts.Owner }
-
-// Lease is how long this dispatcher's leases last.
-func (d *Dispatcher) Lease() time.Duration { return d.opts.Lease }
-
-// Handoff takes deliveries that were committed already leased to this
-// dispatcher (leased at `at`), so they are sent with no claim transaction at all:
-// the shortest path from a signal to its webhook. It never blocks: when the
-// dispatcher is far behind, the leases are given back for the poller instead.
-func (d *Dispatcher) Handoff(claimed []store.ClaimedDelivery, at time.Time) {
-	if len(claimed) == 0 {
-		return
-	}
-	select {
-	case d.handoffCh <- handoff{claimed: claimed, at: at}:
-	default:
-		ids := make([]int64, len(claimed))
-		for i, cd := range claimed {
-			ids[i] = cd.Delivery.ID
+func (g *grant) take(w *store.Webhook) bool {
+	ep, ok := g.eps[w.ID]
+	acct, aok := g.accts[w.AccountID]
+	if !ok || !aok || g.total < 0 {
+		g.d.mu.Lock()
+		if !ok {
+			ep = g.d.endpointRoom(w, g.d.clock())
 		}
-		go d.release(ids)
-		d.pokePoller()
+		if !aok {
+			acct = g.d.accountRoom(w.AccountID)
+		}
+		if g.total < 0 {
+			g.total = g.d.opts.MaxQueued - g.d.queued
+		}
+		if g.d.stopping {
+			g.total = 0
+		}
+		g.d.mu.Unlock()
 	}
+	if ep <= 0 || acct <= 0 || g.total <= 0 {
+		g.eps[w.ID], g.accts[w.AccountID] = ep, acct
+		g.d.backlog.Store(true)
+		return false
+	}
+	g.eps[w.ID], g.accts[w.AccountID] = ep-1, acct-1
+	g.total--
+	return true
 }
+
+// Handoff takes deliveries that were committed leased to this dispatcher (under
+// a Lease asked at `at`), with their event and webhook, so they are sent with no
+// claim transaction at all: the shortest path from a signal to its webhook. It
+// never blocks on the store: what finds no room after all is given back.
+func (d *Dispatcher) Handoff(claimed []store.ClaimedDelivery, at time.Time) {
+	d.accept(claimed, at)
+}
+
+// Wake asks the poller to look for due deliveries now rather than at its next
+// tick: an API resend has just made some due.
+func (d *Dispatcher) Wake() { d.pokePoller() }
 
 func (d *Dispatcher) pokePoller() {
 	select {
@@ -141,27 +160,28 @@ func (d *Dispatcher) pokePoller() {
 	}
 }
 
-func (d *Dispatcher) pokeUnpark() {
+func (d *Dispatcher) pokeTimer() {
 	select {
-	case d.room <- struct{}{}:
+	case d.timerWake <- struct{}{}:
 	default:
 	}
 }
 
 // Stats is a snapshot for metrics.
 type Stats struct {
-	Queued    int   // claimed deliveries waiting in memory
-	Parked    int   // leased deliveries waiting for room, by id
+	Queued    int   // deliveries waiting in memory for their attempt
 	InFlight  int   // attempts under way
-	Endpoints int   // webhooks with deliveries queued or in flight (or disabled here lately)
-	Dropped   int64 // claims given back to the store since start (queue full or lease too short)
+	Endpoints int   // webhooks with deliveries queued or in flight (or paused, or disabled here lately)
+	Accounts  int   // accounts with deliveries queued or in flight
+	Dropped   int64 // deliveries given back to the store since start (no room, or lease too short)
 }
 
 // Stats returns a snapshot of the dispatcher's queues.
 func (d *Dispatcher) Stats() Stats {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return Stats{Queued: d.queued, Parked: d.parked, InFlight: len(d.sem), Endpoints: len(d.endpoints), Dropped: d.dropped.Load()}
+	return Stats{Queued: d.queued, InFlight: d.inflight, Endpoints: len(d.endpoints), Accounts: d.busy,
+		Dropped: d.dropped.Load()}
 }
 
 // Run delivers until ctx is done. Then it stops claiming, drops what is queued
@@ -176,14 +196,14 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	go func() { d.recordLoop(); close(recorded) }()
 	defer func() { close(d.finishCh); <-recorded }() // after every worker is done
 	var loops sync.WaitGroup
-	loops.Go(func() { d.notifyLoop(ctx) })
 	loops.Go(func() { d.pollLoop(ctx) })
+	loops.Go(func() { d.timerLoop(ctx) })
 	<-ctx.Done()
 	loops.Wait()
 
 	d.mu.Lock()
 	d.stopping = true
-	close(d.stopCh)
+	d.dropQueued()
 	d.mu.Unlock()
 
 	done := make(chan struct{})
@@ -201,176 +221,41 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	return nil
 }
 
-// notifyLoop is the fast path: it queues what Handoff was given, and claims the
-// ids Notify was given, coalescing whatever else is waiting into one claim.
-func (d *Dispatcher) notifyLoop(ctx context.Context) {
-	const maxBatch = 1024
-	for {
-		var ids []int64
-		select {
-		case <-ctx.Done():
-			return
-		case h := <-d.handoffCh:
-			d.dispatch(h.claimed, h.at)
-			continue
-		case ids = <-d.notifyCh:
-		}
-	more:
-		for len(ids) < maxBatch {
-			select {
-			case more := <-d.notifyCh:
-				ids = append(ids, more...)
-			default:
-				break more
-			}
-		}
-		now := d.clock()
-		claimed, err := d.st.ClaimDeliveries(ctx, store.Claim{
-			Owner: d.opts.Owner, Now: now, Lease: d.opts.Lease, Limit: len(ids), IDs: ids,
-		})
-		if err != nil {
-			if ctx.Err() == nil {
-				d.opts.Logger.Warn("delivery: claim new deliveries", "err", err, "count", len(ids))
-				d.pokePoller()
-			}
-			continue
-		}
-		d.dispatch(claimed, now)
-	}
-}
-
-// pollLoop claims due deliveries every PollInterval, or sooner when poked; told
-// of room, it takes back parked deliveries, and searches the outbox only when
-// none are left (a search walks every leased row, parked ones included).
+// pollLoop claims due deliveries every PollInterval, or sooner when poked, and
+// forgets idle webhooks.
 func (d *Dispatcher) pollLoop(ctx context.Context) {
 	t := time.NewTicker(d.opts.PollInterval)
 	defer t.Stop()
 	for {
-		d.unpark(ctx)
 		d.poll(ctx)
-		for waiting := true; waiting; {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				waiting = false
-			case <-d.wake:
-				waiting = false
-			case <-d.room:
-				waiting = !d.unpark(ctx)
-			}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.mu.Lock()
+			d.sweep(d.clock())
+			d.mu.Unlock()
+		case <-d.wake:
 		}
 	}
 }
 
-// unpark takes parked deliveries back by id, as far as their endpoints' queues
-// and the global one have room, and queues them: those with more than half their
-// lease left are only read back (no write, no wait for SQLite's writer), the
-// others claimed again with their leases renewed. It reports whether none are
-// left parked.
-func (d *Dispatcher) unpark(ctx context.Context) (empty bool) {
-	for ctx.Err() == nil {
-		taken := d.takeParked(d.opts.PollBatch)
-		if len(taken) == 0 {
-			break
-		}
-		now := d.clock()
-		var fresh, stale []int64
-		oldest := now.UnixNano()
-		for _, p := range taken {
-			if time.Duration(now.UnixNano()-p.leasedAt) < d.opts.Lease/2 {
-				fresh = append(fresh, p.id)
-				oldest = min(oldest, p.leasedAt)
-			} else {
-				stale = append(stale, p.id)
-			}
-		}
-		if len(fresh) > 0 {
-			got, err := d.st.LeasedDeliveries(ctx, d.opts.Owner, fresh)
-			if err != nil {
-				// Their leases run out and a search claims them then.
-				d.opts.Logger.Warn("delivery: read parked deliveries", "err", err, "count", len(fresh))
-				break
-			}
-			d.dispatch(got, time.Unix(0, oldest)) // the lease runs from its start
-		}
-		if len(stale) > 0 {
-			claimed, err := d.st.ClaimDeliveries(ctx, store.Claim{
-				Owner: d.opts.Owner, Now: now, Lease: d.opts.Lease, Limit: len(stale), IDs: stale, Reclaim: true,
-			})
-			if err != nil {
-				d.opts.Logger.Warn("delivery: claim parked deliveries", "err", err, "count", len(stale))
-				break
-			}
-			d.dispatch(claimed, now)
-		}
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.parked == 0
-}
-
-// takeParked removes up to n parked deliveries that have room to be queued,
-// oldest first and a fair share from each endpoint: one event's deliveries to
-// many webhooks are parked side by side, so a batch taken across the endpoints
-// names few events. It leaves out any delivery queued or in flight meanwhile
-// (claimed again by a search after its lease ran out: one copy is enough).
-func (d *Dispatcher) takeParked(n int) []parkedID {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	free := min(n, d.opts.MaxQueued-d.queued)
-	type source struct {
-		ep   *endpoint
-		room int
-	}
-	var srcs []source
-	for _, ep := range d.endpoints {
-		if room := d.opts.PerEndpointQueue - len(ep.queue); len(ep.parked) > 0 && room > 0 {
-			srcs = append(srcs, source{ep, room})
-		}
-	}
-	var out []parkedID
-	for taken := 0; taken < free && len(srcs) > 0; {
-		share := max(1, (free-taken)/len(srcs))
-		more := srcs[:0]
-		for _, s := range srcs {
-			ep := s.ep
-			k := min(len(ep.parked), s.room, share, free-taken)
-			for _, p := range ep.parked[:k] {
-				if d.held[p.id] == nil {
-					out = append(out, p)
-				}
-			}
-			ep.parked = ep.parked[k:]
-			if len(ep.parked) == 0 {
-				ep.parked = nil
-			}
-			d.parked -= k
-			taken += k
-			if s.room -= k; len(ep.parked) > 0 && s.room > 0 && k > 0 {
-				more = append(more, s)
-			}
-		}
-		srcs = more
-	}
-	return out
-}
-
-// poll claims batches while they come back full, leaving out the webhooks whose
-// queues are full (their rows would crowd out everyone else's retries).
+// poll claims batches while they come back full, leaving out the webhooks and
+// accounts that have no room (their rows would crowd out everyone else's).
 func (d *Dispatcher) poll(ctx context.Context) {
 	for ctx.Err() == nil {
+		now := d.clock()
 		d.mu.Lock()
-		free := d.opts.MaxQueued - d.queued
+		n := min(d.opts.MaxQueued-d.queued, d.opts.PollBatch)
+		webhooks, accounts := d.exclusions(now)
 		d.mu.Unlock()
-		n := min(free, d.opts.PollBatch)
 		if n <= 0 {
+			d.backlog.Store(true)
 			return
 		}
-		now := d.clock()
 		claimed, err := d.st.ClaimDeliveries(ctx, store.Claim{
 			Owner: d.opts.Owner, Now: now, Lease: d.opts.Lease, Limit: n,
-			ExcludeWebhooks: d.fullEndpoints(),
+			ExcludeWebhooks: webhooks, ExcludeAccounts: accounts,
 		})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -378,9 +263,37 @@ func (d *Dispatcher) poll(ctx context.Context) {
 			}
 			return
 		}
-		d.dispatch(claimed, now)
+		d.accept(claimed, now)
 		if len(claimed) < n {
+			d.backlog.Store(len(webhooks)+len(accounts) > 0)
 			return
+		}
+	}
+}
+
+// timerLoop wakes the webhooks that waited for their rate limit or a
+// Retry-After once their time has come.
+func (d *Dispatcher) timerLoop(ctx context.Context) {
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		d.mu.Lock()
+		next, resumed := d.wakeDelayed(d.clock())
+		d.schedule()
+		d.mu.Unlock()
+		if resumed {
+			d.pokePoller() // their rows left in the store while they were paused
+		}
+		wait := d.opts.PollInterval
+		if !next.IsZero() {
+			wait = min(wait, max(next.Sub(d.clock()), time.Millisecond))
+		}
+		t.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-d.timerWake:
 		}
 	}
 }

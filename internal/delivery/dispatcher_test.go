@@ -17,7 +17,7 @@ import (
 )
 
 // TestSignedDelivery checks one delivery end to end on the fast path: the
-// delivery is due in an hour, so only Notify can have sent it now.
+// delivery is due in an hour, so only Handoff can have sent it now.
 func TestSignedDelivery(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, Options{PollInterval: time.Hour, UserAgent: "hookcast/test"})
@@ -25,9 +25,8 @@ func TestSignedDelivery(t *testing.T) {
 		w.Write([]byte("thanks"))
 	})
 	wh := h.webhook(rc.srv.URL+"/hook?token=x", PolicyExponential)
-	ev, ids := h.event(time.Hour, map[string]string{"X-Millicast-Feed-Id": "feed-1", "Host": "evil"}, wh)
+	ev, ids := h.handOver(time.Hour, map[string]string{"X-Millicast-Feed-Id": "feed-1", "Host": "evil"}, wh)
 	h.start()
-	h.d.Notify(ids)
 
 	got := rc.next(t)
 	if !bytes.Equal(got.body, ev.Body) {
@@ -74,9 +73,8 @@ func TestResponseBodyCapped(t *testing.T) {
 		w.Write(bytes.Repeat([]byte("a"), 100<<10))
 	})
 	wh := h.webhook(rc.srv.URL, PolicyExponential)
-	_, ids := h.event(0, nil, wh)
+	_, ids := h.handOver(0, nil, wh)
 	h.start()
-	h.d.Notify(ids)
 	_, as := h.waitState(ids[0], store.DeliverySucceeded)
 	if len(as) != 1 || len(as[0].Response) != maxResponseKept {
 		t.Fatalf("kept %d bytes, want %d", len(as[0].Response), maxResponseKept)
@@ -94,9 +92,8 @@ func TestRetriesUntilSuccess(t *testing.T) {
 		}
 	})
 	wh := h.webhook(rc.srv.URL, PolicyExponential)
-	ev, ids := h.event(0, nil, wh)
+	ev, ids := h.handOver(0, nil, wh)
 	h.start()
-	h.d.Notify(ids)
 	for i := 0; i < 3; i++ {
 		r := rc.next(t)
 		if r.header.Get("Webhook-Id") != ev.ID || !bytes.Equal(r.body, ev.Body) {
@@ -120,9 +117,8 @@ func TestPolicyNoneOneAttempt(t *testing.T) {
 	h := newHarness(t, Options{})
 	rc := newReceiver(t, status(http.StatusInternalServerError))
 	wh := h.webhook(rc.srv.URL, PolicyNone)
-	_, ids := h.event(0, nil, wh)
+	_, ids := h.handOver(0, nil, wh)
 	h.start()
-	h.d.Notify(ids)
 	d, as := h.waitState(ids[0], store.DeliveryFailed)
 	if d.Attempts != 1 || len(as) != 1 || as[0].Status != 500 || rc.n.Load() != 1 {
 		t.Fatalf("attempts %d/%d status %v requests %d, want exactly one 500", d.Attempts, len(as), as, rc.n.Load())
@@ -141,10 +137,9 @@ func TestRetryAfterHonoured(t *testing.T) {
 		}
 	})
 	wh := h.webhook(rc.srv.URL, PolicyExponential)
-	_, ids := h.event(0, nil, wh)
+	_, ids := h.handOver(0, nil, wh)
 	start := h.clock.Now()
 	h.start()
-	h.d.Notify(ids)
 	var d store.Delivery
 	waitFor(t, "first attempt recorded", func() bool {
 		d, _, _ = h.st.GetDelivery(context.Background(), account, ids[0])
@@ -173,9 +168,8 @@ func Test410Disables(t *testing.T) {
 	h := newHarness(t, Options{})
 	rc := newReceiver(t, status(http.StatusGone))
 	wh := h.webhook(rc.srv.URL, PolicyExponential)
-	_, ids := h.event(0, nil, wh)
+	_, ids := h.handOver(0, nil, wh)
 	h.start()
-	h.d.Notify(ids)
 	h.waitState(ids[0], store.DeliveryFailed)
 	got, err := h.st.GetWebhook(context.Background(), account, wh.ID)
 	if err != nil {
@@ -185,8 +179,7 @@ func Test410Disables(t *testing.T) {
 		t.Fatalf("webhook disabled=%v until=%v reason=%q, want disabled for good by 410 Gone",
 			got.Disabled, got.DisabledUntil, got.DisabledReason)
 	}
-	_, ids2 := h.event(0, nil, wh)
-	h.d.Notify(ids2)
+	_, ids2 := h.handOver(0, nil, wh)
 	d, as := h.waitState(ids2[0], store.DeliverySkipped)
 	if d.Attempts != 0 || len(as) != 0 || rc.n.Load() != 1 {
 		t.Fatalf("skipped delivery: attempts %d/%d, requests %d", d.Attempts, len(as), rc.n.Load())
@@ -203,9 +196,8 @@ func TestInvalidSecretFails(t *testing.T) {
 	if err := h.st.CreateWebhook(context.Background(), w); err != nil {
 		t.Fatal(err)
 	}
-	_, ids := h.event(0, nil, *w)
+	_, ids := h.handOver(0, nil, *w)
 	h.start()
-	h.d.Notify(ids)
 	_, as := h.waitState(ids[0], store.DeliveryFailed)
 	if len(as) != 1 || as[0].Error != "invalid webhook secret" || rc.n.Load() != 0 {
 		t.Fatalf("attempts %+v, requests %d", as, rc.n.Load())

@@ -11,16 +11,28 @@ import (
 // leaseMargin is kept free at the end of a lease for recording the attempt.
 const leaseMargin = 5 * time.Second
 
-// endpoint is the in-memory queue of one webhook, with its own workers, so its
-// speed affects no other webhook.
+// endpoint is the in-memory queue of one webhook, with its limits.
 type endpoint struct {
 	id    int64
+	acct  *tenant
 	queue []*item
-	// parked are deliveries still leased to this dispatcher that found the queue
-	// full: only their ids are kept, and unpark takes them back by id when
-	// there is room (no release, no search through the outbox).
-	parked []parkedID
-	active int // workers running for this endpoint
+	ready bool // in acct.ready
+	// active counts attempts in flight; maxConc bounds them (the webhook's
+	// MaxConcurrency, or the dispatcher's default).
+	active  int
+	maxConc int
+	// perSecond bounds the attempts started in any second (0: no bound): starts
+	// holds the last perSecond start times, a ring from head.
+	perSecond int
+	starts    []time.Time
+	head      int
+	lastStart time.Time
+	// pausedUntil is when a Retry-After of the receiver's ends.
+	pausedUntil time.Time
+	// latency is a moving average of the attempts' durations, and progress when
+	// the last one ended (real time): together, how slow the receiver is.
+	latency  time.Duration
+	progress time.Time
 	// failures counts consecutive failed attempts, seeded from the store's
 	// counter when the endpoint is set up; exact within this process even with
 	// several attempts in flight, whose webhook rows were all read before.
@@ -33,8 +45,65 @@ type endpoint struct {
 	disabledUntil time.Time
 }
 
-// parkedID is a parked delivery and when its lease began (Unix ns).
-type parkedID struct{ id, leasedAt int64 }
+// setLimits applies the webhook's limits as last read (0 concurrency: def).
+func (ep *endpoint) setLimits(maxConc, perSecond, def int) {
+	if maxConc <= 0 {
+		maxConc = def
+	}
+	ep.maxConc = maxConc
+	if perSecond < 0 {
+		perSecond = 0
+	}
+	if perSecond != ep.perSecond {
+		ep.perSecond, ep.starts, ep.head = perSecond, nil, 0
+	}
+}
+
+// nextStart is the earliest time ep may start an attempt: after its pause, and
+// a second after the oldest of its last perSecond starts.
+func (ep *endpoint) nextStart() time.Time {
+	t := ep.pausedUntil
+	if ep.perSecond > 0 && len(ep.starts) == ep.perSecond {
+		if w := ep.starts[ep.head].Add(time.Second); w.After(t) {
+			t = w
+		}
+	}
+	return t
+}
+
+// noteStart records an attempt started at now.
+func (ep *endpoint) noteStart(now time.Time) {
+	ep.lastStart = now
+	if ep.perSecond <= 0 {
+		return
+	}
+	if len(ep.starts) < ep.perSecond {
+		ep.starts = append(ep.starts, now)
+		return
+	}
+	ep.starts[ep.head] = now
+	ep.head = (ep.head + 1) % ep.perSecond
+}
+
+// noteLatency folds one attempt's duration into the moving average.
+func (ep *endpoint) noteLatency(l time.Duration) {
+	if ep.latency == 0 {
+		ep.latency = l
+		return
+	}
+	ep.latency += (l - ep.latency) / 4
+}
+
+// slowness is how long an attempt of ep takes: the moving average, or longer
+// while attempts are out and none has ended for longer than that (a receiver
+// that stopped answering shows before its first timeout).
+func (ep *endpoint) slowness(now time.Time) time.Duration {
+	s := ep.latency
+	if ep.active > 0 {
+		s = max(s, now.Sub(ep.progress))
+	}
+	return s
+}
 
 // item is one claimed delivery waiting for or under its attempt.
 type item struct {
@@ -42,109 +111,6 @@ type item struct {
 	claimedAt time.Time // the Now of the claim: the lease runs from here
 	seq       uint64    // dispatch order
 	stale     bool      // the row was claimed again since; this copy is not sent
-}
-
-// dispatch queues claimed deliveries on their endpoints and starts workers as
-// the per-endpoint limit allows. A delivery that finds its endpoint's queue or
-// the global one full is parked (its id kept, its lease held) for unpark; past
-// MaxParked it is given back to the store at once (its lease released), to be
-// claimed again when there is room.
-func (d *Dispatcher) dispatch(claimed []store.ClaimedDelivery, claimedAt time.Time) {
-	var back []int64
-	defer func() { d.release(back) }()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	accepted := 0
-	for _, cd := range claimed {
-		if d.stopping {
-			break
-		}
-		ep := d.endpoints[cd.Webhook.ID]
-		if ep == nil {
-			ep = &endpoint{id: cd.Webhook.ID, failures: cd.Webhook.ConsecutiveFailures}
-			if _, ok := d.failingSince[ep.id]; !ok && ep.failures > 0 {
-				d.failingSince[ep.id] = claimedAt // as far as this process knows
-			}
-			d.endpoints[ep.id] = ep
-		}
-		if len(ep.queue) >= d.opts.PerEndpointQueue || d.queued >= d.opts.MaxQueued {
-			if d.parked < d.opts.MaxParked {
-				ep.parked = append(ep.parked, parkedID{cd.Delivery.ID, claimedAt.UnixNano()})
-				d.parked++
-				accepted++
-			} else {
-				back = append(back, cd.Delivery.ID)
-			}
-			continue
-		}
-		d.seq++
-		it := &item{cd: cd, claimedAt: claimedAt, seq: d.seq}
-		if old := d.held[cd.Delivery.ID]; old != nil {
-			old.stale = true
-		}
-		d.held[cd.Delivery.ID] = it
-		ep.queue = append(ep.queue, it)
-		d.queued++
-		accepted++
-		if ep.active < d.opts.PerEndpointConcurrency {
-			ep.active++
-			d.workers.Add(1)
-			go d.work(ep)
-		}
-	}
-	d.dropped.Add(int64(len(claimed) - accepted))
-}
-
-// work runs attempts for one endpoint until its queue is empty.
-func (d *Dispatcher) work(ep *endpoint) {
-	defer d.workers.Done()
-	for {
-		it := d.next(ep)
-		if it == nil {
-			return
-		}
-		d.handle(ep, it)
-		d.mu.Lock()
-		if d.held[it.cd.Delivery.ID] == it {
-			delete(d.held, it.cd.Delivery.ID)
-		}
-		d.mu.Unlock()
-	}
-}
-
-// next pops the endpoint's next live item, or retires the worker.
-func (d *Dispatcher) next(ep *endpoint) *item {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for len(ep.queue) > 0 && !d.stopping {
-		it := ep.queue[0]
-		ep.queue[0] = nil
-		ep.queue = ep.queue[1:]
-		d.queued--
-		if len(ep.queue) == d.opts.PerEndpointQueue/2 || d.queued == d.opts.MaxQueued/2 {
-			if d.parked > 0 {
-				d.pokeUnpark()
-			} else {
-				d.pokePoller() // rows may have been left out of claims while it was full
-			}
-		}
-		if !it.stale {
-			return it
-		}
-	}
-	for _, it := range ep.queue { // stopping: leave the rest to their leases
-		if d.held[it.cd.Delivery.ID] == it {
-			delete(d.held, it.cd.Delivery.ID)
-		}
-	}
-	d.queued -= len(ep.queue)
-	ep.queue = nil
-	ep.active--
-	remember := ep.disabledSeq > 0 && (ep.disabledUntil.IsZero() || d.clock().Before(ep.disabledUntil))
-	if ep.active == 0 && !remember && len(ep.parked) == 0 {
-		delete(d.endpoints, ep.id)
-	}
-	return nil
 }
 
 // handle makes (or skips) one delivery's attempt and records it.
@@ -165,15 +131,9 @@ func (d *Dispatcher) handle(ep *endpoint, it *item) {
 		}, "skipped", 0, nil)
 		return
 	}
-	select {
-	case d.sem <- struct{}{}:
-	case <-d.stopCh:
-		return
-	}
 	ctx, cancel := context.WithTimeout(d.sendCtx, d.opts.AttemptTimeout)
 	att, resp := d.send(ctx, cd, now)
 	cancel()
-	<-d.sem
 	if resp.Err != nil && d.sendCtx.Err() != nil {
 		return // cut off by shutdown: not the receiver's fault, not recorded
 	}
@@ -185,7 +145,12 @@ func (d *Dispatcher) handle(ep *endpoint, it *item) {
 		Success: dec.State == store.DeliverySucceeded,
 		Disable: dec.Disable, DisableReason: dec.Reason,
 	}
+	var back []int64
 	d.mu.Lock()
+	ep.noteLatency(att.Latency)
+	if dec.Throttle > 0 {
+		back = d.pause(ep, end.Add(dec.Throttle))
+	}
 	if ep.disabledSeq > 0 && it.seq > ep.disabledSeq && !cd.Webhook.Disabled {
 		// Re-enabled by hand since this dispatcher disabled it: start afresh.
 		ep.disabledSeq, ep.disabledUntil = 0, time.Time{}
@@ -194,7 +159,7 @@ func (d *Dispatcher) handle(ep *endpoint, it *item) {
 	if res.Success {
 		ep.failures = 0
 		delete(d.failingSince, ep.id)
-	} else {
+	} else if dec.Throttle == 0 { // a receiver asking for less is not failing
 		since, ok := d.failingSince[ep.id]
 		if !ok || ep.failures == 0 {
 			since = end
@@ -213,6 +178,11 @@ func (d *Dispatcher) handle(ep *endpoint, it *item) {
 	if !res.Success {
 		d.failures.failed(d.opts.Logger, &cd.Webhook, att.N, dec, end)
 	}
+	if len(back) > 0 {
+		d.dropped.Add(int64(len(back)))
+		d.backlog.Store(true)
+		d.release(back)
+	}
 	outcome := string(dec.State)
 	if dec.State == store.DeliveryPending {
 		outcome = "retry"
@@ -228,6 +198,38 @@ func (d *Dispatcher) handle(ep *endpoint, it *item) {
 		}
 	}
 	d.finish(res, outcome, att.Latency, then)
+}
+
+// pause stops ep from starting attempts until `until` (a Retry-After), and
+// takes off its queue, to give back, the items whose leases would be too short
+// by then; the poller leaves the webhook's rows alone while it is paused.
+func (d *Dispatcher) pause(ep *endpoint, until time.Time) (back []int64) {
+	if until.After(ep.pausedUntil) {
+		ep.pausedUntil = until
+	}
+	if cur, ok := d.delayed[ep]; !ok || until.After(cur) {
+		d.delayed[ep] = until
+		d.pokeTimer()
+	}
+	kept := ep.queue[:0]
+	for _, it := range ep.queue {
+		if it.stale || it.claimedAt.Add(d.opts.Lease-d.opts.AttemptTimeout-leaseMargin).Before(until) {
+			if !it.stale {
+				back = append(back, it.cd.Delivery.ID)
+			}
+			if d.held[it.cd.Delivery.ID] == it {
+				delete(d.held, it.cd.Delivery.ID)
+			}
+			continue
+		}
+		kept = append(kept, it)
+	}
+	if n := len(ep.queue) - len(kept); n > 0 {
+		clear(ep.queue[len(kept):])
+		ep.queue = kept
+		d.adjust(ep.acct, -n, 0)
+	}
+	return back
 }
 
 // skip reports whether the delivery's webhook is disabled now, as the claimed row
@@ -261,17 +263,4 @@ func (d *Dispatcher) release(ids []int64) {
 	if err := d.st.ReleaseDeliveries(ctx, d.opts.Owner, ids); err != nil {
 		d.opts.Logger.Warn("delivery: release leases", "err", err, "count", len(ids))
 	}
-}
-
-// fullEndpoints lists the webhooks whose queues are full, for claims to leave out.
-func (d *Dispatcher) fullEndpoints() []int64 {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var out []int64
-	for id, ep := range d.endpoints {
-		if len(ep.queue) >= d.opts.PerEndpointQueue {
-			out = append(out, id)
-		}
-	}
-	return out
 }

@@ -123,9 +123,8 @@ func TestFailedDeliveryLogged(t *testing.T) {
 	h := newHarness(t, Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
 	rc := newReceiver(t, status(http.StatusInternalServerError))
 	wh := h.webhook(rc.srv.URL, PolicyNone)
-	_, ids := h.event(0, nil, wh)
+	_, ids := h.handOver(0, nil, wh)
 	h.start()
-	h.d.Notify(ids)
 	h.waitState(ids[0], store.DeliveryFailed)
 	var got []map[string]any
 	waitFor(t, "the warn line", func() bool { got = buf.lines(t, failedMsg); return len(got) > 0 })

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -43,27 +44,24 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// countingStore observes the dispatcher's claims.
+// countingStore observes the dispatcher's claims and releases.
 type countingStore struct {
 	store.Store
-	claims    atomic.Int64
-	reclaimed atomic.Int64 // deliveries taken back with Claim.Reclaim
-	reread    atomic.Int64 // deliveries taken back with LeasedDeliveries
+	claims   atomic.Int64
+	claimed  atomic.Int64 // deliveries claimed
+	released atomic.Int64 // deliveries given back
 }
 
 func (s *countingStore) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.ClaimedDelivery, error) {
 	defer s.claims.Add(1)
 	got, err := s.Store.ClaimDeliveries(ctx, c)
-	if c.Reclaim {
-		s.reclaimed.Add(int64(len(got)))
-	}
+	s.claimed.Add(int64(len(got)))
 	return got, err
 }
 
-func (s *countingStore) LeasedDeliveries(ctx context.Context, owner string, ids []int64) ([]store.ClaimedDelivery, error) {
-	got, err := s.Store.LeasedDeliveries(ctx, owner, ids)
-	s.reread.Add(int64(len(got)))
-	return got, err
+func (s *countingStore) ReleaseDeliveries(ctx context.Context, owner string, ids []int64) error {
+	s.released.Add(int64(len(ids)))
+	return s.Store.ReleaseDeliveries(ctx, owner, ids)
 }
 
 // harness is one store, one clock and one dispatcher.
@@ -125,7 +123,20 @@ func newSecret(t testing.TB) string {
 
 func (h *harness) webhook(url, policy string) store.Webhook {
 	h.t.Helper()
-	w := &store.Webhook{AccountID: account, URL: url, Secret: newSecret(h.t), IsFeedHooks: true, RetryPolicy: policy}
+	return h.webhookOf(account, url, policy)
+}
+
+// account creates another account.
+func (h *harness) account(id string) {
+	h.t.Helper()
+	if err := h.st.CreateAccount(context.Background(), store.Account{ID: id, Name: id}); err != nil {
+		h.t.Fatalf("create account: %v", err)
+	}
+}
+
+func (h *harness) webhookOf(acct, url, policy string) store.Webhook {
+	h.t.Helper()
+	w := &store.Webhook{AccountID: acct, URL: url, Secret: newSecret(h.t), IsFeedHooks: true, RetryPolicy: policy}
 	if err := h.st.CreateWebhook(context.Background(), w); err != nil {
 		h.t.Fatalf("create webhook: %v", err)
 	}
@@ -133,21 +144,56 @@ func (h *harness) webhook(url, policy string) store.Webhook {
 }
 
 // event stores one event with a delivery to each webhook, due at the clock's
-// now plus due, and returns it and the delivery ids.
+// now plus due, and returns it and the delivery ids: rows for the poller.
 func (h *harness) event(due time.Duration, headers map[string]string, whs ...store.Webhook) (store.Event, []int64) {
+	h.t.Helper()
+	return h.insert(account, due, headers, false, whs...)
+}
+
+// handOver is event as the pipeline does it: the deliveries are inserted leased
+// to the dispatcher (as far as its Lease takes them) and handed over.
+func (h *harness) handOver(due time.Duration, headers map[string]string, whs ...store.Webhook) (store.Event, []int64) {
+	h.t.Helper()
+	return h.insert(account, due, headers, true, whs...)
+}
+
+// handOverOf is handOver for another account's webhooks.
+func (h *harness) handOverOf(acct string, due time.Duration, headers map[string]string, whs ...store.Webhook) (store.Event, []int64) {
+	h.t.Helper()
+	return h.insert(acct, due, headers, true, whs...)
+}
+
+func (h *harness) insert(acct string, due time.Duration, headers map[string]string, leased bool, whs ...store.Webhook) (store.Event, []int64) {
 	h.t.Helper()
 	h.seq++
 	now := h.clock.Now()
 	ev := store.Event{
-		ID: fmt.Sprintf("evt_%d", h.seq), AccountID: account, Type: "feeds", Event: "started",
+		ID: fmt.Sprintf("evt_%d", h.seq), AccountID: acct, Type: "feeds", Event: "started",
 		StreamName: "s", Timestamp: now.UnixMilli(), ContentType: "application/json", Headers: headers,
 		Body: fmt.Appendf(nil, `{"type":"feeds","event":"started","timestamp":%d,"data":{"n":%d}}`,
 			now.UnixMilli(), h.seq),
 		CreatedAt: now,
 	}
 	ds := make([]store.Delivery, len(whs))
+	var owner string
+	var until time.Time
+	var take func(*store.Webhook) bool
+	if leased {
+		owner, until, take = h.d.Lease(now)
+		whs = slices.Clone(whs)
+		for i, w := range whs { // as the committer's transaction reads them
+			cur, err := h.st.GetWebhook(context.Background(), w.AccountID, w.ID)
+			if err != nil {
+				h.t.Fatalf("read webhook: %v", err)
+			}
+			whs[i] = cur
+		}
+	}
 	for i, w := range whs {
 		ds[i] = store.Delivery{WebhookID: w.ID, NextAttemptAt: now.Add(due), CreatedAt: now}
+		if leased && take(&w) {
+			ds[i].LeaseOwner, ds[i].LeaseUntil = owner, until
+		}
 	}
 	var ids []int64
 	err := h.st.InTx(context.Background(), func(tx store.Tx) error {
@@ -158,11 +204,27 @@ func (h *harness) event(due time.Duration, headers map[string]string, whs ...sto
 	if err != nil {
 		h.t.Fatalf("insert event: %v", err)
 	}
+	if leased {
+		var cds []store.ClaimedDelivery
+		for i, d := range ds {
+			if d.LeaseOwner != "" {
+				d.ID, d.EventID, d.AccountID, d.State = ids[i], ev.ID, ev.AccountID, store.DeliveryPending
+				cds = append(cds, store.ClaimedDelivery{Delivery: d, Event: ev, Webhook: whs[i]})
+			}
+		}
+		h.d.Handoff(cds, now)
+	}
 	return ev, ids
 }
 
 // waitState polls the store until the delivery is in state, and returns it.
 func (h *harness) waitState(id int64, state store.DeliveryState) (store.Delivery, []store.Attempt) {
+	h.t.Helper()
+	return h.waitStateOf(account, id, state)
+}
+
+// waitStateOf is waitState for a delivery of another account.
+func (h *harness) waitStateOf(acct string, id int64, state store.DeliveryState) (store.Delivery, []store.Attempt) {
 	h.t.Helper()
 	var (
 		d   store.Delivery
@@ -170,7 +232,7 @@ func (h *harness) waitState(id int64, state store.DeliveryState) (store.Delivery
 		err error
 	)
 	waitFor(h.t, fmt.Sprintf("delivery %d %s", id, state), func() bool {
-		d, as, err = h.st.GetDelivery(context.Background(), account, id)
+		d, as, err = h.st.GetDelivery(context.Background(), acct, id)
 		return err == nil && d.State == state
 	})
 	return d, as
@@ -228,4 +290,13 @@ func (rc *receiver) next(t *testing.T) request {
 		t.Fatal("timed out waiting for a request")
 		return request{}
 	}
+}
+
+// tick runs the scheduler's timer step now (as its loop does every poll
+// interval), so a test that moved the clock sees its effect at once.
+func (h *harness) tick() {
+	h.d.mu.Lock()
+	h.d.wakeDelayed(h.clock.Now())
+	h.d.schedule()
+	h.d.mu.Unlock()
 }

@@ -34,11 +34,10 @@ func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
 	fastWH := h.webhook(fast.srv.URL, PolicyExponential)
 	var slowIDs, fastIDs []int64
 	for range 20 {
-		_, ids := h.event(0, nil, slowWH, fastWH)
+		_, ids := h.handOver(0, nil, slowWH, fastWH)
 		slowIDs, fastIDs = append(slowIDs, ids[0]), append(fastIDs, ids[1])
 	}
 	h.start()
-	h.d.Notify(append(append([]int64(nil), slowIDs...), fastIDs...))
 	for _, id := range fastIDs {
 		h.waitState(id, store.DeliverySucceeded)
 	}
@@ -65,11 +64,10 @@ func TestDeadEndpointAutoDisabled(t *testing.T) {
 	wh := h.webhook(deadURL, PolicyNone)
 	var ids []int64
 	for range 3 {
-		_, id := h.event(0, nil, wh)
+		_, id := h.handOver(0, nil, wh)
 		ids = append(ids, id...)
 	}
 	h.start()
-	h.d.Notify(ids)
 	for _, id := range ids {
 		_, as := h.waitState(id, store.DeliveryFailed)
 		if len(as) != 1 || as[0].Status != 0 || as[0].Error == "" {
@@ -84,8 +82,7 @@ func TestDeadEndpointAutoDisabled(t *testing.T) {
 		t.Fatalf("disabled after 3 failures within a second: %q", got.DisabledReason)
 	}
 	h.clock.Advance(10 * time.Minute) // still failing ten minutes later
-	_, later := h.event(0, nil, wh)
-	h.d.Notify(later)
+	_, later := h.handOver(0, nil, wh)
 	h.waitState(later[0], store.DeliveryFailed)
 	waitFor(t, "webhook disabled", func() bool {
 		got, err = h.st.GetWebhook(context.Background(), account, wh.ID)
@@ -97,15 +94,13 @@ func TestDeadEndpointAutoDisabled(t *testing.T) {
 		t.Fatalf("webhook disabled=%v until=%v reason=%q", got.Disabled, got.DisabledUntil, got.DisabledReason)
 	}
 
-	_, skipped := h.event(0, nil, wh)
-	h.d.Notify(skipped)
+	_, skipped := h.handOver(0, nil, wh)
 	if d, as := h.waitState(skipped[0], store.DeliverySkipped); d.Attempts != 0 || len(as) != 0 {
 		t.Fatalf("skipped delivery has attempts %d/%d", d.Attempts, len(as))
 	}
 
 	h.clock.Advance(time.Hour)
-	_, probe := h.event(0, nil, wh)
-	h.d.Notify(probe)
+	_, probe := h.handOver(0, nil, wh)
 	if _, as := h.waitState(probe[0], store.DeliveryFailed); len(as) != 1 {
 		t.Fatalf("probe made %d attempts, want 1", len(as))
 	}
@@ -155,9 +150,8 @@ func TestPrivateTargetRefused(t *testing.T) {
 	h := newHarness(t, Options{Client: netguard.NewClient(netguard.ClientOptions{})})
 	rc := newReceiver(t, status(http.StatusOK))
 	wh := h.webhook(rc.srv.URL, PolicyExponential)
-	_, ids := h.event(0, nil, wh)
+	_, ids := h.handOver(0, nil, wh)
 	h.start()
-	h.d.Notify(ids)
 	_, as := h.waitState(ids[0], store.DeliveryFailed)
 	if len(as) != 1 || !strings.Contains(as[0].Error, "address refused") || rc.n.Load() != 0 {
 		t.Fatalf("attempts %+v, requests %d", as, rc.n.Load())
@@ -171,11 +165,10 @@ func TestShutdownCutsOffAfterGrace(t *testing.T) {
 	h := newHarness(t, Options{ShutdownGrace: 50 * time.Millisecond})
 	rc := newReceiver(t, func(_ http.ResponseWriter, r *http.Request, _ int64) { <-r.Context().Done() })
 	wh := h.webhook(rc.srv.URL, PolicyExponential)
-	_, ids := h.event(0, nil, wh)
+	_, ids := h.handOver(0, nil, wh)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.d.Run(ctx) }()
-	h.d.Notify(ids)
 	rc.next(t)
 	cancel()
 	select {

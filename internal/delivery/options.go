@@ -36,32 +36,33 @@ type Options struct {
 	AttemptTimeout time.Duration
 	// Clock is the time source for attempts, retries and leases. Default time.Now.
 	Clock func() time.Time
-	// Lease is how long a claimed delivery stays reserved to this process. A
-	// delivery still queued when less than AttemptTimeout+5 s of its lease remains
-	// is not sent but left for a new claim. Default 60 s; at least
+	// Lease is how long a delivery stays reserved to this process, from the
+	// commit that inserts it leased (see Lease) or the claim. A delivery still
+	// queued when less than AttemptTimeout+5 s of its lease remains is not sent
+	// but given back for a new claim. Default 60 s; at least
 	// AttemptTimeout+10 s.
 	Lease time.Duration
-	// PerEndpointConcurrency is how many attempts one webhook may have in flight.
-	// Default 4.
+	// PerEndpointConcurrency is how many attempts one webhook may have in flight
+	// when it sets no MaxConcurrency of its own. Default 4.
 	PerEndpointConcurrency int
-	// PerEndpointQueue is how many claimed deliveries one webhook may have waiting
-	// in memory; more are parked (their ids kept, their leases held) and claimed
-	// again by id when there is room. Default 5000.
+	// PerEndpointQueue is how many deliveries one webhook may have waiting in
+	// memory (fewer for a webhook too slow or too limited to start them within
+	// their leases); more are left in the store, unleased, and claimed when
+	// there is room. Default 5000.
 	PerEndpointQueue int
-	// MaxParked bounds the parked delivery ids (8 bytes each) over all webhooks;
-	// beyond it deliveries are given back to the store at once (their leases
-	// released) and claimed again by a search of the outbox when there is room.
-	// Default 1<<20; negative: none are parked.
-	MaxParked int
-	// Workers bounds the attempts in flight over all webhooks. Default 256.
+	// Workers bounds the attempts in flight over all webhooks. An account has
+	// at most its share of them while others have work (the workers less a
+	// sixteenth kept free, split between the accounts with work). Default 256.
 	Workers int
-	// MaxQueued bounds the deliveries waiting in memory over all webhooks: the
-	// poller stops claiming at it, and deliveries handed over beyond it are
-	// parked like those of a full endpoint. Default 20000.
-	MaxQueued int
+	// MaxQueued bounds the deliveries waiting in memory over all webhooks, and
+	// MaxQueuedPerAccount those of one account, so that one account's backlog
+	// leaves room for the others'. Defaults 20000 and three quarters of MaxQueued.
+	MaxQueued           int
+	MaxQueuedPerAccount int
 	// PollInterval is how often the store is searched for due deliveries:
 	// retries, rows left by a crash, rows committed by other replicas. New
-	// deliveries do not wait for it (see Notify). Default 1 s.
+	// deliveries do not wait for it (see Handoff), nor resends (see Wake).
+	// Default 1 s.
 	PollInterval time.Duration
 	// PollBatch is how many deliveries one poll claims at most. Default 256.
 	PollBatch int
@@ -119,7 +120,7 @@ func (o *Options) setDefaults() {
 	setDefault(&o.PerEndpointQueue, 5000)
 	setDefault(&o.Workers, 256)
 	setDefault(&o.MaxQueued, 20000)
-	setDefault(&o.MaxParked, 1<<20)
+	setDefault(&o.MaxQueuedPerAccount, max(1, o.MaxQueued*3/4))
 	setDefault(&o.PollBatch, 256)
 	setDefault(&o.AutoDisableAfter, 20)
 	if o.PollInterval <= 0 {

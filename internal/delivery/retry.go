@@ -90,6 +90,10 @@ type Decision struct {
 	// Reason says shortly why the attempt failed ("HTTP 503", "timeout",
 	// "410 Gone", ...); empty on success.
 	Reason string
+	// Throttle is set when the receiver answered 429 or 503 with a Retry-After:
+	// the webhook waits that long before its next attempt, and the delivery is
+	// retried then whatever its policy (it did not fail, it was asked to wait).
+	Throttle time.Duration
 }
 
 // permanentError marks a failure that no retry can fix (a bad secret or URL).
@@ -109,7 +113,19 @@ func (p RetryPolicy) Decide(policy string, r Response, attempt int, created, now
 		return Decision{State: store.DeliverySucceeded}
 	case r.Status == http.StatusGone:
 		return Decision{State: store.DeliveryFailed, Disable: true, Reason: "410 Gone"}
-	case r.Status == http.StatusTooManyRequests || r.Status >= 500:
+	case r.Status == http.StatusTooManyRequests || r.Status == http.StatusServiceUnavailable:
+		reason, retryable = fmt.Sprintf("HTTP %d", r.Status), true
+		if ra, ok := p.retryAfter(r.RetryAfter, now); ok && ra > 0 {
+			next := now.Add(ra)
+			if policy != PolicyNone {
+				next = now.Add(max(ra, p.backoff(attempt)))
+			}
+			if next.After(created.Add(p.MaxAge)) {
+				return Decision{State: store.DeliveryFailed, Reason: reason}
+			}
+			return Decision{State: store.DeliveryPending, NextAttemptAt: next, Reason: reason, Throttle: ra}
+		}
+	case r.Status >= 500:
 		reason, retryable = fmt.Sprintf("HTTP %d", r.Status), true
 	case r.Status != 0:
 		reason = fmt.Sprintf("HTTP %d", r.Status)

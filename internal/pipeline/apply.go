@@ -12,10 +12,13 @@ import (
 // result is what one transaction produced, reported after the commit.
 type result struct {
 	signals, events, deliveries int
-	pending                     []int64 // delivery ids to send now (Notify)
-	handoff                     []store.ClaimedDelivery
-	leasedAt                    time.Time // when the handed-off deliveries' leases began
-	earliestDue                 int64
+	handoff                     []store.ClaimedDelivery // deliveries inserted leased, for Handoff
+	// The lease asked of the dispatcher at leasedAt (take nil: not asked yet).
+	leasedAt    time.Time
+	leaseOwner  string
+	leaseUntil  time.Time
+	take        func(w *store.Webhook) bool
+	earliestDue int64
 	// What each request did (its answer), which were replays of a request seen
 	// before (applied not again), and which replay one earlier in this group.
 	outcomes map[*request]Outcome

@@ -21,16 +21,15 @@ import (
 type Options struct {
 	// Now is the clock (default time.Now). Tests inject their own.
 	Now func() time.Time
-	// Notify is told the ids of new pending deliveries right after each commit
-	// (the dispatcher's fast path). It must not block. May be nil.
-	Notify func(ids []int64)
-	// Handoff, when set with Owner and Lease, replaces Notify: new pending
-	// deliveries are inserted already leased to Owner, and handed over with
-	// their event and webhook right after the commit, so the dispatcher sends
-	// them without a claim transaction. It must not block.
+	// Lease is asked, once per transaction, for the lease new pending
+	// deliveries are inserted under: take says of each whether the dispatcher
+	// has room for it. Those taken are inserted leased to owner until until and
+	// handed over (Handoff) with their event and webhook right after the
+	// commit, so the dispatcher sends them without a claim transaction; the
+	// others are inserted free, for its poller. With Lease nil every delivery is
+	// left to a poller. Neither may block.
+	Lease   func(at time.Time) (owner string, until time.Time, take func(w *store.Webhook) bool)
 	Handoff func(claimed []store.ClaimedDelivery, leasedAt time.Time)
-	Owner   string
-	Lease   time.Duration
 	// Committers is how many transactions may run at once (default 1: SQLite has
 	// one writer; PostgreSQL profits from a few).
 	Committers int
@@ -241,11 +240,8 @@ func (p *Pipeline) commitGroup(group []*request) {
 
 // after tells the dispatcher, wakes the timer loop and reports metrics.
 func (p *Pipeline) after(res result, took time.Duration) {
-	if len(res.handoff) > 0 {
+	if len(res.handoff) > 0 && p.opts.Handoff != nil {
 		p.opts.Handoff(res.handoff, res.leasedAt)
-	}
-	if len(res.pending) > 0 && p.opts.Notify != nil {
-		p.opts.Notify(res.pending)
 	}
 	if res.earliestDue > 0 {
 		select {

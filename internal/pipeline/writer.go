@@ -66,9 +66,9 @@ func (w *writer) event(ctx context.Context, ev store.Event, receipt time.Time) e
 	}
 	var ds []store.Delivery
 	var ws []store.Webhook
-	handoff := w.p.opts.Handoff != nil
-	if handoff && w.res.leasedAt.IsZero() {
+	if w.p.opts.Lease != nil && w.res.take == nil {
 		w.res.leasedAt = w.p.opts.Now()
+		w.res.leaseOwner, w.res.leaseUntil, w.res.take = w.p.opts.Lease(w.res.leasedAt)
 	}
 	for _, h := range hooks {
 		if !w.everyWebhook && !w.p.match.matches(h.Filter, ev.StreamName) {
@@ -89,8 +89,8 @@ func (w *writer) event(ctx context.Context, ev store.Event, receipt time.Time) e
 			CreatedAt:     receipt,
 			UpdatedAt:     receipt,
 		}
-		if handoff && state == store.DeliveryPending {
-			d.LeaseOwner, d.LeaseUntil = w.p.opts.Owner, w.res.leasedAt.Add(w.p.opts.Lease)
+		if state == store.DeliveryPending && w.res.take != nil && w.res.take(&h) {
+			d.LeaseOwner, d.LeaseUntil = w.res.leaseOwner, w.res.leaseUntil
 		}
 		ds = append(ds, d)
 		ws = append(ws, h)
@@ -103,8 +103,8 @@ func (w *writer) event(ctx context.Context, ev store.Event, receipt time.Time) e
 	return nil
 }
 
-// flush inserts the events kept so far and lists their pending deliveries for
-// the dispatcher.
+// flush inserts the events kept so far and lists the deliveries leased to the
+// dispatcher, for Handoff.
 func (w *writer) flush(ctx context.Context) error {
 	if len(w.evs) == 0 {
 		return nil
@@ -117,25 +117,17 @@ func (w *writer) flush(ctx context.Context) error {
 	for i := range ids {
 		n += len(ids[i])
 	}
-	if w.p.opts.Handoff != nil {
-		w.res.handoff = slices.Grow(w.res.handoff, n)
-	} else {
-		w.res.pending = slices.Grow(w.res.pending, n)
-	}
+	w.res.handoff = slices.Grow(w.res.handoff, n)
 	for i, e := range w.evs {
 		w.res.events++
 		w.res.deliveries += len(ids[i])
 		for k, id := range ids[i] {
 			d := e.Deliveries[k]
-			if d.State != store.DeliveryPending {
+			if d.State != store.DeliveryPending || d.LeaseOwner == "" {
 				continue
 			}
-			if w.p.opts.Handoff != nil {
-				d.ID = id
-				w.res.handoff = append(w.res.handoff, store.ClaimedDelivery{Delivery: d, Event: e.Event, Webhook: w.webhooks[i][k]})
-			} else {
-				w.res.pending = append(w.res.pending, id)
-			}
+			d.ID = id
+			w.res.handoff = append(w.res.handoff, store.ClaimedDelivery{Delivery: d, Event: e.Event, Webhook: w.webhooks[i][k]})
 		}
 	}
 	w.evs, w.webhooks = nil, nil

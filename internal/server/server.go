@@ -127,9 +127,8 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		committers = 4
 	}
 	s.pipe = pipeline.New(st, eng, pipeline.Options{
+		Lease:             s.disp.Lease,
 		Handoff:           s.disp.Handoff,
-		Owner:             s.disp.Owner(),
-		Lease:             s.disp.Lease(),
 		Committers:        committers,
 		Logger:            log.With("part", "pipeline"),
 		Observe:           s.metrics.commitObserved,
@@ -198,7 +197,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		Logger:              log.With("part", "api"),
 		SendTest:            s.sendTest,
 		Streams:             streams,
-		Notify:              s.disp.Notify,
+		Wake:                s.disp.Wake,
 		Session:             dash.SessionAccess,
 		SessionRefusal:      dash.SessionRefusal,
 		Thumbnail:           onDemand,

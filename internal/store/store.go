@@ -90,19 +90,12 @@ type Store interface {
 
 	// ClaimDeliveries leases up to limit deliveries that are pending and due
 	// (NextAttemptAt <= now) and whose lease is free or expired, to owner until
-	// now+lease, oldest due first. With ids given, only those ids are considered
-	// (the fast path right after a commit), due or not. Two concurrent callers
-	// never get the same row. The Webhook returned is the webhook as it is now (its
-	// URL, secret or policy may have changed since the event). A pending delivery
-	// whose webhook no longer exists is not returned: it becomes failed with
-	// LastError "webhook deleted" (so fewer than limit may come back while more
-	// work remains).
+	// now+lease, oldest due first. Two concurrent callers never get the same row.
+	// The Webhook returned is the webhook as it is now (its URL, secret, policy or
+	// limits may have changed since the event). A pending delivery whose webhook
+	// no longer exists is not returned: it becomes failed with LastError "webhook
+	// deleted" (so fewer than limit may come back while more work remains).
 	ClaimDeliveries(ctx context.Context, c Claim) ([]ClaimedDelivery, error)
-	// LeasedDeliveries reads back the deliveries among ids that owner leases and
-	// that are still pending, with their event and webhook as ClaimDeliveries
-	// returns them, oldest due first, and writes nothing: a dispatcher takes back
-	// what it parked while its leases have long to run.
-	LeasedDeliveries(ctx context.Context, owner string, ids []int64) ([]ClaimedDelivery, error)
 	// FinishAttempt records one attempt (none when Attempt.N is 0, e.g. a delivery
 	// skipped because its webhook is disabled) and the delivery's new state, and
 	// releases the lease. The delivery is Attempt.DeliveryID (set it also when N is
@@ -124,9 +117,10 @@ type Store interface {
 	FinishAttempts(ctx context.Context, rs []AttemptResult) []error
 	GetDelivery(ctx context.Context, accountID string, id int64) (Delivery, []Attempt, error) // attempts in order
 	ListDeliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error)
-	// Resend makes the given deliveries (or, with ids empty, every failed or skipped
-	// delivery of the account created since q.Since, filtered like ListDeliveries)
-	// pending again, due now. It returns the ids made pending, ascending. Given ids
+	// Resend makes the given deliveries (or, with ids empty, the failed or skipped
+	// deliveries of the account created since q.Since, filtered like
+	// ListDeliveries: newest first, below q.BeforeID, at most q.Limit) pending
+	// again, due now. Callers resend many in chunks of ids or of q.Limit. It returns the ids made pending, ascending. Given ids
 	// may be in any state: ids of other accounts, of deleted webhooks and of
 	// deliveries leased right now (being sent) are left alone and not returned.
 	// Attempts keeps counting, so the next attempt's N is Attempts+1.
@@ -316,6 +310,12 @@ type Webhook struct {
 	PreviousSecret          string
 	PreviousSecretExpiresAt time.Time
 
+	// MaxConcurrency bounds the attempts in flight to this webhook at once (0:
+	// the dispatcher's default, 4); MaxPerSecond the attempts started in any
+	// second (0: unlimited).
+	MaxConcurrency int
+	MaxPerSecond   int
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -413,15 +413,12 @@ type Claim struct {
 	Now   time.Time
 	Lease time.Duration
 	Limit int
-	IDs   []int64 // optional: only these
-	// Reclaim, with IDs, also claims the rows Owner leases already, renewing
-	// their lease: a dispatcher whose queue was full keeps the ids of
-	// deliveries leased to it and takes them back this way.
-	Reclaim bool
-	// ExcludeWebhooks leaves out deliveries to these webhooks (due claims only):
-	// the dispatcher's queues for them are full, and claiming their rows would
-	// starve other webhooks' retries behind them.
+	// ExcludeWebhooks and ExcludeAccounts leave out deliveries to these webhooks
+	// and of these accounts: the dispatcher has no room for them now (a full
+	// queue, a webhook paused by Retry-After, an account at its share), and
+	// claiming their rows would crowd out everyone else's.
 	ExcludeWebhooks []int64
+	ExcludeAccounts []string
 }
 
 // ClaimedDelivery is a leased delivery with all that is needed to send it.

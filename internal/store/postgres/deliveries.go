@@ -22,10 +22,11 @@ import (
 //     their webhook as it is now.
 //
 // $1 now, $2 lease until, $3 owner, $4 limit (NULL: none), $5 the error of an
-// orphan, $6 in claimIDs the ids, in claimDue the webhooks to leave out.
-const claim = `WITH c AS (
+// orphan, $6 the webhooks and $7 the accounts to leave out.
+var claim = `WITH c AS (
 		SELECT d.id, d.webhook_id FROM deliveries d
-		WHERE d.state = 'pending' AND %s
+		WHERE d.state = 'pending' AND d.lease_until <= $1 AND d.next_attempt_at <= $1
+			AND NOT (d.webhook_id = ANY ($6)) AND NOT (d.account_id = ANY ($7))
 		ORDER BY d.next_attempt_at, d.id
 		LIMIT $4
 		FOR UPDATE SKIP LOCKED
@@ -36,33 +37,16 @@ const claim = `WITH c AS (
 	UPDATE deliveries d SET lease_owner = $3, lease_until = $2
 	FROM c, events e, webhooks w
 	WHERE d.id = c.id AND e.id = d.event_id AND w.id = c.webhook_id
-	RETURNING `
-
-// Two statements rather than one with a CASE, so that each gets a plan that
-// uses its index.
-var (
-	claimDue = fmt.Sprintf(claim, "d.lease_until <= $1 AND d.next_attempt_at <= $1 AND NOT (d.webhook_id = ANY ($6))") +
-		sqlutil.ClaimedColumns
-	claimIDs   = fmt.Sprintf(claim, "d.lease_until <= $1 AND d.id = ANY ($6)") + sqlutil.ClaimedColumns
-	reclaimIDs = fmt.Sprintf(claim, "(d.lease_until <= $1 OR d.lease_owner = $3) AND d.id = ANY ($6)") + sqlutil.ClaimedColumns
-)
+	RETURNING ` + sqlutil.ClaimedColumns
 
 // ClaimDeliveries implements store.Store.
 func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.ClaimedDelivery, error) {
 	if c.Owner == "" || c.Lease <= 0 {
 		return nil, errors.New("postgres: claim deliveries: owner and a positive lease are required")
 	}
-	q, args := claimDue, []any{sqlutil.Micros(c.Now), sqlutil.Micros(c.Now.Add(c.Lease)), c.Owner,
-		sqlutil.Limit(c.Limit, false), sqlutil.WebhookDeleted}
-	if len(c.IDs) > 0 {
-		q, args = claimIDs, append(args, c.IDs)
-		if c.Reclaim {
-			q = reclaimIDs
-		}
-	} else {
-		args = append(args, append([]int64{}, c.ExcludeWebhooks...))
-	}
-	rows, err := s.pool.Query(ctx, q, args...)
+	rows, err := s.pool.Query(ctx, claim, sqlutil.Micros(c.Now), sqlutil.Micros(c.Now.Add(c.Lease)), c.Owner,
+		sqlutil.Limit(c.Limit, false), sqlutil.WebhookDeleted, append([]int64{}, c.ExcludeWebhooks...),
+		append([]string{}, c.ExcludeAccounts...))
 	out, err := collect(rows, err, sqlutil.ScanClaimed)
 	if err != nil {
 		return nil, wrap("claim deliveries", err)
@@ -71,19 +55,6 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Cla
 		return cmp.Or(a.Delivery.NextAttemptAt.Compare(b.Delivery.NextAttemptAt), cmp.Compare(a.Delivery.ID, b.Delivery.ID))
 	})
 	return out, nil
-}
-
-// LeasedDeliveries implements store.Store.
-func (s *Store) LeasedDeliveries(ctx context.Context, owner string, ids []int64) ([]store.ClaimedDelivery, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	rows, err := s.pool.Query(ctx, "SELECT "+sqlutil.ClaimedColumns+` FROM deliveries d
-		JOIN events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id
-		WHERE d.id = ANY ($1) AND d.lease_owner = $2 AND d.state = 'pending'
-		ORDER BY d.next_attempt_at, d.id`, ids, owner)
-	out, err := collect(rows, err, sqlutil.ScanClaimed)
-	return out, wrap("leased deliveries", err)
 }
 
 // finishDelivery releases the lease if owner holds it and, when an attempt was

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
@@ -21,22 +20,13 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Cla
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = nil
 		var a sqlutil.Args
-		q := `SELECT d.id, w.id IS NULL FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id WHERE `
-		if len(c.IDs) > 0 {
-			// "+": the ids are looked up by rowid; on the state the planner
-			// would rather walk every pending row in the claim index.
-			q += "+d.state = 'pending'"
-			if c.Reclaim {
-				q += " AND (d.lease_until <= " + a.Add(now) + " OR d.lease_owner = " + a.Add(c.Owner) + ")"
-			} else {
-				q += " AND d.lease_until <= " + a.Add(now)
-			}
-			q += " AND d.id IN (" + a.AddInts(c.IDs) + ")"
-		} else {
-			q += "d.state = 'pending' AND d.lease_until <= " + a.Add(now) + " AND d.next_attempt_at <= " + a.Add(now)
-			if len(c.ExcludeWebhooks) > 0 {
-				q += " AND d.webhook_id NOT IN (" + a.AddInts(c.ExcludeWebhooks) + ")"
-			}
+		q := `SELECT d.id, w.id IS NULL FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id
+			WHERE d.state = 'pending' AND d.lease_until <= ` + a.Add(now) + " AND d.next_attempt_at <= " + a.Add(now)
+		if len(c.ExcludeWebhooks) > 0 {
+			q += " AND d.webhook_id NOT IN (" + a.AddInts(c.ExcludeWebhooks) + ")"
+		}
+		if len(c.ExcludeAccounts) > 0 {
+			q += " AND d.account_id NOT IN (" + a.AddStrings(c.ExcludeAccounts) + ")"
 		}
 		q += " ORDER BY d.next_attempt_at, d.id LIMIT " + a.Add(sqlutil.Limit(c.Limit, true))
 		leased, orphans, err := pickIDs(tx.QueryContext(ctx, q, a.List...))
@@ -66,69 +56,6 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Cla
 		return err
 	})
 	return out, wrap("claim deliveries", err)
-}
-
-// LeasedDeliveries implements store.Store, on the read connections: it does not
-// wait for the writer. It reads the deliveries, then each event and webhook they
-// name once: parked deliveries are often many of a few events (one event to a
-// hundred webhooks), and the joined rows would read and decode each event again
-// for every one of them.
-func (s *Store) LeasedDeliveries(ctx context.Context, owner string, ids []int64) ([]store.ClaimedDelivery, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	a := sqlutil.Args{List: []any{owner}}
-	// "+": by rowid, not by walking the pending rows of the claim index.
-	rows, err := s.read.QueryContext(ctx, "SELECT "+sqlutil.DeliveryColumns+` FROM deliveries
-		WHERE lease_owner = ? AND +state = 'pending' AND id IN (`+a.AddInts(ids)+`)
-		ORDER BY next_attempt_at, id`, a.List...)
-	ds, err := collect(rows, err, sqlutil.ScanDelivery)
-	if err != nil || len(ds) == 0 {
-		return nil, wrap("leased deliveries", err)
-	}
-	events := make(map[string]store.Event)
-	hooks := make(map[int64]store.Webhook)
-	var ea, wa sqlutil.Args
-	var ein, win []string
-	for _, d := range ds {
-		if _, ok := events[d.EventID]; !ok {
-			events[d.EventID] = store.Event{}
-			ein = append(ein, ea.Add(d.EventID))
-		}
-		if _, ok := hooks[d.WebhookID]; !ok {
-			hooks[d.WebhookID] = store.Webhook{}
-			win = append(win, wa.Add(d.WebhookID))
-		}
-	}
-	rows, err = s.read.QueryContext(ctx, "SELECT "+sqlutil.EventColumns+" FROM events WHERE id IN ("+
-		strings.Join(ein, ", ")+")", ea.List...)
-	evs, err := collect(rows, err, sqlutil.ScanEvent)
-	if err != nil {
-		return nil, wrap("leased deliveries: events", err)
-	}
-	rows, err = s.read.QueryContext(ctx, "SELECT "+sqlutil.WebhookColumns+" FROM webhooks WHERE id IN ("+
-		strings.Join(win, ", ")+")", wa.List...)
-	whs, err := collect(rows, err, sqlutil.ScanWebhook)
-	if err != nil {
-		return nil, wrap("leased deliveries: webhooks", err)
-	}
-	clear(events)
-	clear(hooks)
-	for _, e := range evs {
-		events[e.ID] = e
-	}
-	for _, w := range whs {
-		hooks[w.ID] = w
-	}
-	out := make([]store.ClaimedDelivery, 0, len(ds))
-	for _, d := range ds {
-		e, eok := events[d.EventID]
-		w, wok := hooks[d.WebhookID]
-		if eok && wok { // a webhook deleted since: its claim fails the delivery
-			out = append(out, store.ClaimedDelivery{Delivery: d, Event: e, Webhook: w})
-		}
-	}
-	return out, nil
 }
 
 // pickIDs splits the candidates into those to lease and those whose webhook is gone.

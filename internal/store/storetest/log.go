@@ -185,12 +185,16 @@ func testListDeliveries(t *testing.T, s store.Store) {
 	}
 }
 
-// finish claims id and ends it in state.
+// finish claims id (and gives back whatever else was due) and ends it in state.
 func finish(t testing.TB, s store.Store, id int64, state store.DeliveryState) {
 	t.Helper()
-	if got := claim(t, s, "fin", t0, 1, id); len(got) != 1 {
-		t.Fatalf("could not claim %d to finish it", id)
+	var others []int64
+	for _, cd := range claim(t, s, "fin", t0, 0, id) {
+		if cd.Delivery.ID != id {
+			others = append(others, cd.Delivery.ID)
+		}
 	}
+	must(t, s.ReleaseDeliveries(ctx(t), "fin", others))
 	must(t, s.FinishAttempt(ctx(t), store.AttemptResult{Owner: "fin", State: state, Success: state == store.DeliverySucceeded,
 		Attempt: store.Attempt{DeliveryID: id, N: 1, At: t0}}))
 }
@@ -200,15 +204,22 @@ func testResendIDs(t *testing.T, s store.Store) {
 	newAccount(t, s, "A")
 	newAccount(t, s, "B")
 	w, gone, wB := newWebhook(t, s, "A"), newWebhook(t, s, "A"), newWebhook(t, s, "B")
-	ids := insert(t, s, newEvent("A", 0), t0, w, w, w, w, gone)
-	failed, succeeded, leased, idle, orphan := ids[0], ids[1], ids[2], ids[3], ids[4]
+	ids := insert(t, s, newEvent("A", 0), t0, w, w, w, gone)
+	failed, succeeded, idle, orphan := ids[0], ids[1], ids[2], ids[3]
 	other := insert(t, s, newEvent("B", 0), t0, wB)[0]
 	finish(t, s, failed, store.DeliveryFailed)
 	finish(t, s, succeeded, store.DeliverySucceeded)
 	finish(t, s, orphan, store.DeliveryFailed)
 	must(t, s.DeleteWebhook(c, "A", gone.ID))
-	_, err := s.ClaimDeliveries(c, store.Claim{Owner: "busy", Now: t0, Lease: 2 * time.Hour, Limit: 1, IDs: []int64{leased}})
-	must(t, err)
+	var leased int64
+	must(t, s.InTx(c, func(tx store.Tx) error { // being sent right now
+		got, err := tx.InsertEvent(c, newEvent("A", 0), []store.Delivery{{WebhookID: w.ID, NextAttemptAt: t0,
+			LeaseOwner: "busy", LeaseUntil: t0.Add(2 * time.Hour)}})
+		if err == nil {
+			leased = got[0]
+		}
+		return err
+	}))
 
 	now := t0.Add(time.Hour)
 	got, err := s.Resend(c, "A", []int64{succeeded, leased, other, orphan, failed, idle, 99999}, store.DeliveryQuery{}, now)

@@ -42,8 +42,6 @@ func Run(t *testing.T, open Opener) {
 		{"InsertEvents", testInsertEvents},
 		{"ListEvents", testListEvents},
 		{"Claim", testClaim},
-		{"ClaimIDs", testClaimIDs},
-		{"LeasedDeliveries", testLeasedDeliveries},
 		{"ClaimLease", testClaimLease},
 		{"ClaimCurrentWebhook", testClaimCurrentWebhook},
 		{"ClaimDeletedWebhook", testClaimDeletedWebhook},

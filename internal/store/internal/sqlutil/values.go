@@ -33,6 +33,15 @@ func (a *Args) AddInts(ids []int64) string {
 	return strings.Join(ph, ", ")
 }
 
+// AddStrings is AddInts for strings.
+func (a *Args) AddStrings(vs []string) string {
+	ph := make([]string, len(vs))
+	for i, v := range vs {
+		ph[i] = a.Add(v)
+	}
+	return strings.Join(ph, ", ")
+}
+
 // Limit turns a limit <= 0 ("no limit") into what SQL LIMIT takes: nil is NULL,
 // which PostgreSQL reads as no limit, and SQLite needs -1.
 func Limit(n int, sqlite bool) any {
@@ -48,14 +57,14 @@ func Limit(n int, sqlite bool) any {
 // WebhookWriteColumns are the webhook columns a write sets, in WebhookValues order.
 const WebhookWriteColumns = "url, secret, is_feed_hooks, is_recording_hooks, is_thumbnail_hooks, " +
 	"is_transcoder_hooks, is_media_hooks, is_viewer_connection_hooks, is_clip_hooks, filter, retry_policy, " +
-	"disabled, disabled_until, disabled_reason, consecutive_failures, previous_secret, previous_secret_expires_at"
+	"disabled, disabled_until, disabled_reason, consecutive_failures, previous_secret, previous_secret_expires_at, max_concurrency, max_per_second"
 
 // WebhookValues are w's values for WebhookWriteColumns.
 func WebhookValues(w *store.Webhook) []any {
 	return []any{w.URL, w.Secret, w.IsFeedHooks, w.IsRecordingHooks, w.IsThumbnailHooks,
 		w.IsTranscoderHooks, w.IsMediaHooks, w.IsViewerConnectionHooks, w.IsClipHooks, w.Filter, w.RetryPolicy,
 		w.Disabled, Micros(w.DisabledUntil), w.DisabledReason, w.ConsecutiveFailures,
-		w.PreviousSecret, Micros(w.PreviousSecretExpiresAt)}
+		w.PreviousSecret, Micros(w.PreviousSecretExpiresAt), w.MaxConcurrency, w.MaxPerSecond}
 }
 
 // EventValues are ev's values for EventColumns.
