@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookcast/hookcast/internal/store"
@@ -55,6 +56,12 @@ type Deps struct {
 	// dispatcher's poller claims them at once rather than at its next tick (the
 	// poller is their one way in). May be nil.
 	Wake func()
+	// MaxWebhooks bounds the webhooks of one account (0: 100); creating one
+	// more is a 409 that says so.
+	MaxWebhooks int
+	// TestsPerMinute bounds the test event calls of one account in any minute
+	// (0: 10); one more is a 429 with Retry-After.
+	TestsPerMinute int
 	// Thumbnail asks for an on-demand thumbnail of a live stream. It may fail with
 	// store.ErrNotFound (no such live stream: 404) or ErrRateLimited (429). Nil: 501.
 	Thumbnail func(ctx context.Context, accountID, streamName, tokenID string) error
@@ -88,6 +95,10 @@ type API struct {
 	d   Deps
 	log *slog.Logger
 	mux *http.ServeMux
+	// createMu makes counting an account's webhooks and creating one a single
+	// step within this process (quota.go).
+	createMu sync.Mutex
+	tests    windowLimiter
 }
 
 // auth says who may call a route.
@@ -144,11 +155,17 @@ func New(d Deps) *API {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.MaxWebhooks <= 0 {
+		d.MaxWebhooks = 100
+	}
+	if d.TestsPerMinute <= 0 {
+		d.TestsPerMinute = 10
+	}
 	log := d.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	a := &API{d: d, log: log, mux: http.NewServeMux()}
+	a := &API{d: d, log: log, mux: http.NewServeMux(), tests: windowLimiter{n: d.TestsPerMinute, per: time.Minute}}
 	for _, rt := range a.routes() {
 		a.mux.Handle(rt.method+" "+rt.path, a.wrap(rt))
 	}

@@ -173,6 +173,21 @@ func (o *object) nonNegative(name string, max int64) *int64 {
 	return &n
 }
 
+// intIn reads an integer member from lo to hi; ok is false when it is absent,
+// null or out of range (then with a reason recorded).
+func (o *object) intIn(name string, lo, hi int) (int, bool) {
+	v := o.value(name)
+	if v == nil {
+		return 0, false
+	}
+	var n int
+	if err := json.Unmarshal(v, &n); err != nil || n < lo || n > hi {
+		o.setFail(name, fmt.Sprintf("must be an integer from %d to %d", lo, hi))
+		return 0, false
+	}
+	return n, true
+}
+
 // setFail records a reason for a field unless one is already recorded.
 func (o *object) setFail(name, reason string) {
 	if _, ok := o.fail[name]; !ok {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hookcast/hookcast/internal/httpx"
@@ -53,10 +54,12 @@ func failf(field, format string, args ...any) *FailError {
 	return &FailError{Fields: map[string]string{field: fmt.Sprintf(format, args...)}}
 }
 
-// HTTPError is any other refusal: a status code and a message safe to show.
+// HTTPError is any other refusal: a status code and a message safe to show,
+// and for a 429 how many seconds to wait (the Retry-After header; 0: none).
 type HTTPError struct {
-	Code    int
-	Message string
+	Code       int
+	Message    string
+	RetryAfter int
 }
 
 func (e *HTTPError) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Message) }
@@ -91,6 +94,9 @@ func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &fe):
 		writeJSON(w, http.StatusBadRequest, failEnvelope{Status: "fail", Data: fe.Fields})
 	case errors.As(err, &he):
+		if he.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(he.RetryAfter))
+		}
 		writeErrorCode(w, he.Code, he.Message)
 	case errors.Is(err, ErrUnauthorized):
 		writeErrorCode(w, http.StatusUnauthorized, ErrUnauthorized.Error())

@@ -17,6 +17,11 @@ import (
 const (
 	maxURLBytes    = 4096 // netguard applies the real limit; this only bounds decoding
 	maxFilterBytes = 1024
+	// A webhook's delivery limits: attempts in flight (default 4) and started
+	// per second (0: unlimited).
+	defaultMaxConcurrency = 4
+	maxMaxConcurrency     = 64
+	maxMaxPerSecond       = 1000
 )
 
 // Retry policies (events.md §4).
@@ -43,6 +48,8 @@ type webhookJSON struct {
 	IsClipHooks             bool          `json:"isClipHooks"`
 	Filter                  string        `json:"filter"`
 	RetryPolicy             string        `json:"retryPolicy"`
+	MaxConcurrency          int           `json:"maxConcurrency"`
+	MaxPerSecond            int           `json:"maxPerSecond"`
 	Disabled                *disabledJSON `json:"disabled"`
 	// PreviousSecretExpiresAt is when the secret replaced by the last
 	// refreshSecret stops signing; null when no overlap is running.
@@ -65,6 +72,10 @@ func (a *API) toJSON(w store.Webhook) webhookJSON {
 		IsThumbnailHooks: w.IsThumbnailHooks, IsTranscoderHooks: w.IsTranscoderHooks,
 		IsMediaHooks: w.IsMediaHooks, IsViewerConnectionHooks: w.IsViewerConnectionHooks,
 		IsClipHooks: w.IsClipHooks, Filter: w.Filter, RetryPolicy: w.RetryPolicy,
+		MaxConcurrency: w.MaxConcurrency, MaxPerSecond: w.MaxPerSecond,
+	}
+	if out.MaxConcurrency <= 0 {
+		out.MaxConcurrency = defaultMaxConcurrency
 	}
 	if out.RetryPolicy == "" {
 		out.RetryPolicy = RetryExponential
@@ -144,6 +155,12 @@ func applyCommon(o *object, w *store.Webhook) {
 		} else {
 			w.Filter = *f
 		}
+	}
+	if n, ok := o.intIn("maxConcurrency", 1, maxMaxConcurrency); ok {
+		w.MaxConcurrency = n
+	}
+	if n, ok := o.intIn("maxPerSecond", 0, maxMaxPerSecond); ok {
+		w.MaxPerSecond = n
 	}
 	if p := o.string("retryPolicy", 64); p != nil {
 		switch strings.ToLower(*p) {

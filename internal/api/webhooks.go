@@ -16,7 +16,7 @@ const (
 )
 
 var (
-	createFields = append([]string{"url", "filter", "retryPolicy"}, hookFields...)
+	createFields = append([]string{"url", "filter", "retryPolicy", "maxConcurrency", "maxPerSecond"}, hookFields...)
 	updateFields = append([]string{"refreshSecret", "secretOverlapSeconds", "reEnable"}, createFields...)
 )
 
@@ -85,6 +85,11 @@ func (a *API) createWebhook(r *http.Request, acct string) (any, error) {
 		return nil, err
 	}
 	if w.Secret, err = NewWebhookSecret(); err != nil {
+		return nil, err
+	}
+	a.createMu.Lock()
+	defer a.createMu.Unlock()
+	if err := a.checkWebhookQuota(r.Context(), acct); err != nil {
 		return nil, err
 	}
 	if err := a.d.Store.CreateWebhook(r.Context(), &w); err != nil {
@@ -212,6 +217,9 @@ func (a *API) testWebhook(r *http.Request, acct string) (any, error) {
 	}
 	if a.d.SendTest == nil {
 		return nil, httpErr(http.StatusNotImplemented, "test events are not available")
+	}
+	if err := a.checkTestRate(acct); err != nil {
+		return nil, err
 	}
 	if err := a.d.SendTest(r.Context(), req); err != nil {
 		return nil, fmt.Errorf("send test event: %w", err)

@@ -50,6 +50,12 @@ type Config struct {
 	// ThumbnailInterval is the time between two thumbnails of a live stream
 	// (default 30s, minimum 100ms).
 	ThumbnailInterval time.Duration
+	// MaxWebhooksPerAccount bounds the webhooks of one account (default 100);
+	// creating one more is refused with a 409 that says so.
+	MaxWebhooksPerAccount int
+	// TestEventsPerMinute bounds POST /api/webhooks/test/{type} per account
+	// (default 10); one more within the minute is a 429 with Retry-After.
+	TestEventsPerMinute int
 	// MediaMTXAPI, when set, is MediaMTX's control API (e.g. http://127.0.0.1:9997),
 	// polled to repair feeds whose hooks were missed.
 	MediaMTXAPI string
@@ -119,6 +125,8 @@ func flags(c *Config) *flag.FlagSet {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "`level` of the log on stderr: debug, info, warn or error")
 	fs.StringVar(&c.ThumbnailSource, "thumbnail-source", "", "`URL` template ffmpeg captures thumbnails from, e.g. rtmp://127.0.0.1/live/{name} (empty: off)")
 	cliflag.Duration(fs, &c.ThumbnailInterval, "thumbnail-interval", 30*time.Second, "time between two thumbnails of a live stream")
+	fs.IntVar(&c.MaxWebhooksPerAccount, "max-webhooks-per-account", 100, "webhooks one account may have")
+	fs.IntVar(&c.TestEventsPerMinute, "test-events-per-minute", 10, "test event calls (POST /api/webhooks/test/{type}) one account may make a minute")
 	fs.StringVar(&c.MediaMTXAPI, "mediamtx-api", "", "MediaMTX control API `URL` to poll for missed feeds, e.g. http://127.0.0.1:9997 (empty: off)")
 	cliflag.Duration(fs, &c.Retention, "retention", 720*time.Hour, "keep events, deliveries and attempts this long (0: forever; pending deliveries always stay)")
 	cliflag.Duration(fs, &c.ThumbnailRetention, "thumbnail-retention", 24*time.Hour, "keep thumbnail images this long (0: as long as their event)")
@@ -180,6 +188,12 @@ func (c Config) validate() error {
 	}
 	if c.FeedTimeout < 0 {
 		return bad("--feed-timeout must not be negative")
+	}
+	if c.MaxWebhooksPerAccount < 1 {
+		return bad("--max-webhooks-per-account must be at least 1")
+	}
+	if c.TestEventsPerMinute < 1 {
+		return bad("--test-events-per-minute must be at least 1")
 	}
 	if c.Retention < 0 || c.ThumbnailRetention < 0 || c.IdempotencyWindow < 0 {
 		return bad("--retention, --thumbnail-retention and --idempotency-window must not be negative")

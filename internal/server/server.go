@@ -198,6 +198,8 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		SendTest:            s.sendTest,
 		Streams:             streams,
 		Wake:                s.disp.Wake,
+		MaxWebhooks:         cfg.MaxWebhooksPerAccount,
+		TestsPerMinute:      cfg.TestEventsPerMinute,
 		Session:             dash.SessionAccess,
 		SessionRefusal:      dash.SessionRefusal,
 		Thumbnail:           onDemand,
