@@ -17,7 +17,10 @@ import (
 	"github.com/hookcast/hookcast/internal/server"
 )
 
-const ingestToken = "bench-ingest-token-0123456789"
+const (
+	ingestToken = "bench-ingest-token-0123456789"
+	adminToken  = "bench-admin-token-0123456789"
+)
 
 // service is an in-process `serve` with its account's secret.
 type service struct {
@@ -32,9 +35,11 @@ func startService(ctx context.Context, o options) (*service, error) {
 	}
 	cfg := server.Config{
 		Listen: "127.0.0.1:0", DataDir: dir, Database: o.database,
-		AdminToken: "bench-admin-token-0123456789", IngestToken: ingestToken,
+		AdminToken: adminToken, IngestToken: ingestToken,
 		ViewerAttemptInterval: 10 * time.Second, NoViewersDelay: time.Minute,
 		AllowPrivateTargets: true, LogLevel: "error",
+		// The noisy neighbour's account has 400 webhooks and a test event a second.
+		MaxWebhooksPerAccount: max(100, o.noisy), TestEventsPerMinute: 120,
 	}
 	srv, err := server.New(ctx, cfg, "bench", io.Discard)
 	if err != nil {
@@ -128,6 +133,17 @@ func (l *latencies) summary() string {
 	slices.Sort(l.d)
 	q := func(p float64) time.Duration { return l.d[min(len(l.d)-1, int(p*float64(len(l.d))))] }
 	return fmt.Sprintf("p50 %v  p99 %v  max %v  (n=%d)", round(q(0.50)), round(q(0.99)), round(l.d[len(l.d)-1]), len(l.d))
+}
+
+// quantile is the p quantile of the samples (0 when there are none).
+func (l *latencies) quantile(p float64) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.d) == 0 {
+		return 0
+	}
+	slices.Sort(l.d)
+	return l.d[min(len(l.d)-1, int(p*float64(len(l.d))))]
 }
 
 func round(d time.Duration) time.Duration {

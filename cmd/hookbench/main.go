@@ -6,6 +6,7 @@
 //	go run ./cmd/hookbench -mode ingest    # viewer join/leave batches: signals/s, p50/p99
 //	go run ./cmd/hookbench -mode latency   # signal → webhook received at -rate events/s
 //	go run ./cmd/hookbench -mode throughput -endpoints 1,10,100
+//	go run ./cmd/hookbench -mode noisy -rate 50 -duration 15s   # issue 13's noisy neighbour
 //
 // Load and service share the machine, as they would on a small deployment; the
 // figures in docs/PERFORMANCE.md were made this way.
@@ -38,6 +39,7 @@ type options struct {
 	database  string
 	profile   string
 	memprof   string
+	noisy     int
 }
 
 func main() {
@@ -49,7 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var eps string
 	fs := flag.NewFlagSet("hookbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.mode, "mode", "all", "ingest, latency, throughput or all")
+	fs.StringVar(&o.mode, "mode", "all", "ingest, latency, throughput, noisy or all (all but noisy)")
+	fs.IntVar(&o.noisy, "noisy", 400, "webhooks of the noisy account (mode noisy)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long the ingest and latency runs last")
 	fs.IntVar(&o.rate, "rate", 1000, "events per second of the latency run")
 	fs.IntVar(&o.batch, "batch", 200, "signals per ingest request")
@@ -95,12 +98,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx := context.Background()
 	steps := map[string]func(context.Context, options, io.Writer) error{
-		"ingest": benchIngest, "latency": benchLatency, "throughput": benchThroughput,
+		"ingest": benchIngest, "latency": benchLatency, "throughput": benchThroughput, "noisy": benchNoisy,
 	}
 	order := []string{"ingest", "latency", "throughput"}
 	if o.mode != "all" {
 		if _, ok := steps[o.mode]; !ok {
-			fmt.Fprintf(stderr, "hookbench: -mode %q: want ingest, latency, throughput or all\n", o.mode)
+			fmt.Fprintf(stderr, "hookbench: -mode %q: want ingest, latency, throughput, noisy or all\n", o.mode)
 			return 2
 		}
 		order = []string{o.mode}

@@ -240,19 +240,24 @@ test('the dashboard, end to end', async (t) => {
     result.secret = renewed; // the receiver's signatures are checked with it
   });
 
-  await step(t, 'filter and retry policy are saved', async () => {
+  await step(t, 'filter, retry policy and limits are saved', async () => {
     const c = card(webhookId);
-    await c.locator('summary', { hasText: 'Filter and retries' }).click();
+    await c.locator('summary', { hasText: 'Filter, retries and limits' }).click();
     await c.getByLabel('Stream name filter').fill('^(sample|studio)');
     await c.getByLabel('Retry policy').selectOption('none');
-    await c.getByRole('button', { name: 'Save filter and retries' }).click();
+    assert.equal(await c.getByLabel('Requests in flight at once').inputValue(), '4');
+    await c.getByLabel('Requests in flight at once').fill('2');
+    await c.getByLabel('Requests per second').fill('5');
+    await c.getByRole('button', { name: 'Save settings' }).click();
     await status('saved').waitFor();
     const w = (await api('GET', `/api/webhooks/${webhookId}`)).env.data;
     assert.equal(w.filter, '^(sample|studio)');
     assert.equal(w.retryPolicy, 'none');
+    assert.equal(w.maxConcurrency, 2);
+    assert.equal(w.maxPerSecond, 5);
     // A bad regular expression is refused with the API's reason, in words.
     await c.getByLabel('Stream name filter').fill('(');
-    await c.getByRole('button', { name: 'Save filter and retries' }).click();
+    await c.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('alert').filter({ hasText: 'Stream name filter:' }).waitFor();
     assert.equal((await api('GET', `/api/webhooks/${webhookId}`)).env.data.filter, '^(sample|studio)');
     await page.getByRole('button', { name: 'Dismiss message' }).click();

@@ -17,6 +17,8 @@ const FIELD_NAMES = {
   url: 'Webhook URL',
   filter: 'Stream name filter',
   retryPolicy: 'Retry policy',
+  maxConcurrency: 'Requests in flight at once',
+  maxPerSecond: 'Requests per second',
   apiSecret: 'API secret',
   webhookId: 'Webhook',
   eventType: 'Event type',

@@ -187,20 +187,21 @@ function secretRow(w, run) {
 function settings(w, run) {
   const filterId = uid('filter');
   const retryId = uid('retry');
-  const save = h('button', { type: 'submit', class: 'secondary', dataset: { focus: 'save-settings' } }, 'Save filter and retries');
+  const save = h('button', { type: 'submit', class: 'secondary', dataset: { focus: 'save-settings' } }, 'Save settings');
   const form = h('form', { class: 'settings-form', novalidate: true },
     h('label', { for: filterId }, 'Stream name filter'),
     h('input', { id: filterId, name: 'filter', type: 'text', value: w.filter || '', spellcheck: 'false', placeholder: 'all streams', 'aria-describedby': `${filterId}-help` }),
     h('p', { id: `${filterId}-help`, class: 'help' }, 'A regular expression matched against the stream name (the transcoder name for transcoder events). Empty: every stream.'),
     retrySelect(retryId, w.retryPolicy),
+    limitInputs('card', w),
     save);
   form.addEventListener('input', (ev) => ev.target.removeAttribute('aria-invalid'));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     busy(save, async () => {
       try {
-        await run.raw({ filter: form.elements.filter.value.trim(), retryPolicy: form.elements.retryPolicy.value },
-          `Filter and retry policy of webhook #${w.id} saved.`, 'save-settings');
+        await run.raw(readLimits(form, { filter: form.elements.filter.value.trim(), retryPolicy: form.elements.retryPolicy.value }),
+          `Settings of webhook #${w.id} saved.`, 'save-settings');
       } catch (err) {
         showError(err);
         markInvalid(form, err.fields);
@@ -210,10 +211,44 @@ function settings(w, run) {
   const summary = [
     w.filter ? `streams matching ${w.filter}` : 'every stream',
     w.retryPolicy === 'none' ? 'one attempt' : 'retries for up to 24 h',
+    `${w.maxConcurrency || 4} at once`,
+    w.maxPerSecond ? `${w.maxPerSecond}/s` : 'no rate limit',
   ].join(' · ');
   return h('details', { class: 'settings' },
-    h('summary', null, 'Filter and retries ', h('span', { class: 'muted' }, `(${summary})`)),
+    h('summary', null, 'Filter, retries and limits ', h('span', { class: 'muted' }, `(${summary})`)),
     form);
+}
+
+// limitInputs are the labelled inputs of a webhook's delivery limits: attempts
+// in flight at once (1–64, default 4) and started per second (empty or 0: no
+// limit).
+export function limitInputs(prefix, w) {
+  const concId = uid(`${prefix}-max-concurrency`);
+  const rateId = uid(`${prefix}-max-per-second`);
+  return [
+    h('label', { for: concId }, 'Requests in flight at once'),
+    h('input', {
+      id: concId, name: 'maxConcurrency', type: 'number', min: '1', max: '64', step: '1', inputmode: 'numeric',
+      value: String(w?.maxConcurrency || 4), 'aria-describedby': `${concId}-help`,
+    }),
+    h('p', { id: `${concId}-help`, class: 'help' }, 'At most this many deliveries to this URL at the same time (1 to 64).'),
+    h('label', { for: rateId }, 'Requests per second (optional)'),
+    h('input', {
+      id: rateId, name: 'maxPerSecond', type: 'number', min: '0', max: '1000', step: '1', inputmode: 'numeric',
+      value: w?.maxPerSecond ? String(w.maxPerSecond) : '', placeholder: 'no limit', 'aria-describedby': `${rateId}-help`,
+    }),
+    h('p', { id: `${rateId}-help`, class: 'help' }, 'At most this many deliveries start in any second (up to 1000). Empty: no limit. A receiver answering 429 or 503 with Retry-After is also given that pause.'),
+  ];
+}
+
+// readLimits adds the limit inputs of form to body: an empty rate is no limit,
+// an empty concurrency leaves it as it is.
+export function readLimits(form, body) {
+  const conc = form.elements.maxConcurrency.value.trim();
+  const rate = form.elements.maxPerSecond.value.trim();
+  if (conc !== '') body.maxConcurrency = Number(conc);
+  body.maxPerSecond = rate === '' ? 0 : Number(rate);
+  return body;
 }
 
 // retrySelect is the labelled choice of retry policy (events.md §4).

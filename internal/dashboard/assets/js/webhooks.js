@@ -3,7 +3,7 @@
 import * as api from './api.js';
 import { h, fill, icon, uid } from './dom.js';
 import { announce, showError, confirmDialog, formDialog, busy } from './ui.js';
-import { webhookCard, retrySelect } from './webhook-card.js';
+import { webhookCard, retrySelect, limitInputs, readLimits } from './webhook-card.js';
 import { stackedBars, rate } from './chart.js';
 
 const PAGE_SIZE = 100;
@@ -218,11 +218,12 @@ function webhookFields() {
           h('label', { for: id }, h('strong', null, t.label), h('span', { class: 'muted' }, ` — ${t.about}`)));
       })),
     h('details', { class: 'more' },
-      h('summary', null, 'Filter and retries'),
+      h('summary', null, 'Filter, retries and limits'),
       h('label', { for: filterId }, 'Stream name filter (optional)'),
       h('input', { id: filterId, name: 'filter', type: 'text', spellcheck: 'false', placeholder: '^live-.*', 'aria-describedby': `${filterId}-help` }),
       h('p', { id: `${filterId}-help`, class: 'help' }, 'A regular expression; only events of streams whose name matches are sent. Empty: all.'),
-      retrySelect(retryId, 'exponential')),
+      retrySelect(retryId, 'exponential'),
+      limitInputs('new', null)),
   ];
 }
 
@@ -233,7 +234,7 @@ function readWebhookForm(form) {
     err.fields = { url: 'required' };
     throw err;
   }
-  const body = { url, filter: form.elements.filter.value.trim(), retryPolicy: form.elements.retryPolicy.value };
+  const body = readLimits(form, { url, filter: form.elements.filter.value.trim(), retryPolicy: form.elements.retryPolicy.value });
   for (const t of api.HOOK_TYPES) body[t.field] = form.elements[t.field].checked;
   return body;
 }
