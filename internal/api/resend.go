@@ -1,13 +1,11 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,44 +78,19 @@ func (a *API) resendMany(r *http.Request, acct string) (any, error) {
 	if err := o.err(); err != nil {
 		return nil, err
 	}
-	ids, err := a.resendChunks(r.Context(), acct, q)
+	ids, err := store.ResendChunks(r.Context(), a.d.Store, acct, q, a.d.Now(), resendChunk)
 	if err != nil {
+		if len(ids) > 0 && a.d.Wake != nil {
+			a.d.Wake() // the chunks before the error are resent
+		}
 		return nil, fmt.Errorf("resend deliveries: %w", err)
 	}
 	return a.resent(ids), nil
 }
 
-// resendChunk is how many deliveries one store transaction resends: any count
-// is resent in transactions of this size (a statement with an id per
-// delivery would pass SQLite's bound on variables, and one transaction for
-// all would hold the writer for long).
+// resendChunk is how many deliveries one store transaction resends (see
+// store.ResendChunks): a bulk resend of any size goes in chunks of this.
 const resendChunk = 2000
-
-// resendChunks resends what q matches, newest first, one chunk at a time, and
-// returns the ids resent, ascending. Each chunk starts below the last one, so
-// a delivery resent and failed again meanwhile is not resent twice.
-func (a *API) resendChunks(ctx context.Context, acct string, q store.DeliveryQuery) ([]int64, error) {
-	var all []int64
-	q.Limit = resendChunk
-	now := a.d.Now()
-	for {
-		ids, err := a.d.Store.Resend(ctx, acct, nil, q, now)
-		if err != nil {
-			if len(all) > 0 {
-				// The chunks before are resent (and the dispatcher told): say so.
-				return nil, fmt.Errorf("after %d resent: %w", len(all), err)
-			}
-			return nil, err
-		}
-		all = append(all, ids...)
-		if len(ids) < resendChunk {
-			break
-		}
-		q.BeforeID = ids[0] // ascending: the lowest
-	}
-	slices.Sort(all)
-	return all, nil
-}
 
 func (a *API) resent(ids []int64) resendResult {
 	if ids == nil {
