@@ -279,8 +279,10 @@ func (d *Dispatcher) pop(ep *endpoint) *item {
 		}
 		d.adjust(ep.acct, -1, 0)
 		if d.backlog.Load() {
-			// Room appears as items leave: let the poller look now and then.
-			if d.pops++; d.pops >= d.opts.PollBatch/2 {
+			// Room appears as items leave: let the poller look once there is
+			// room for a whole batch (a claim beyond the room would be given
+			// back at once).
+			if d.pops++; d.pops >= d.opts.PollBatch {
 				d.pops = 0
 				d.pokePoller()
 			}
