@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -257,7 +258,7 @@ func (b *bundle) assertUnchanged(before []store.Webhook, what string) {
 		}
 		x.CreatedAt, x.UpdatedAt, y.CreatedAt, y.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 		x.DisabledUntil, y.DisabledUntil = x.DisabledUntil.UTC(), y.DisabledUntil.UTC()
-		if x != y {
+		if !reflect.DeepEqual(x, y) {
 			b.t.Fatalf("%s: webhook changed:\n before %+v\n after  %+v", what, x, y)
 		}
 	}

@@ -54,6 +54,8 @@ type webhookJSON struct {
 	// PreviousSecretExpiresAt is when the secret replaced by the last
 	// refreshSecret stops signing; null when no overlap is running.
 	PreviousSecretExpiresAt *string `json:"previousSecretExpiresAt"`
+	// Headers are sent with every delivery; values are shown masked.
+	Headers map[string]string `json:"headers"`
 }
 
 // disabledJSON is Millicast's DisabledInfoModel. until is null when the webhook
@@ -73,6 +75,7 @@ func (a *API) toJSON(w store.Webhook) webhookJSON {
 		IsMediaHooks: w.IsMediaHooks, IsViewerConnectionHooks: w.IsViewerConnectionHooks,
 		IsClipHooks: w.IsClipHooks, Filter: w.Filter, RetryPolicy: w.RetryPolicy,
 		MaxConcurrency: w.MaxConcurrency, MaxPerSecond: w.MaxPerSecond,
+		Headers: maskedHeaders(w.Headers),
 	}
 	if out.MaxConcurrency <= 0 {
 		out.MaxConcurrency = defaultMaxConcurrency
@@ -139,6 +142,12 @@ func hookField(w *store.Webhook, name string) *bool {
 
 // applyCommon reads the members POST and PUT share, except url, into w.
 func applyCommon(o *object, w *store.Webhook) {
+	if h := readHeaders(o, w.Headers); h != nil {
+		w.Headers = h
+		if len(h) == 0 {
+			w.Headers = nil
+		}
+	}
 	for _, name := range hookFields {
 		if b := o.bool(name); b != nil {
 			*hookField(w, name) = *b

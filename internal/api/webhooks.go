@@ -16,7 +16,7 @@ const (
 )
 
 var (
-	createFields = append([]string{"url", "filter", "retryPolicy", "maxConcurrency", "maxPerSecond"}, hookFields...)
+	createFields = append([]string{"url", "filter", "retryPolicy", "maxConcurrency", "maxPerSecond", "headers"}, hookFields...)
 	updateFields = append([]string{"refreshSecret", "secretOverlapSeconds", "reEnable"}, createFields...)
 )
 

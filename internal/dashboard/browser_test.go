@@ -262,6 +262,13 @@ func checkReceived(t *testing.T, reqs []received, res browserTestResult) {
 		if sig := r.header.Get("X-Millicast-Signature"); !hmac.Equal([]byte(sig), []byte(want)) {
 			t.Errorf("request %d: X-Millicast-Signature %q, want %q (the renewed secret)", i, sig, want)
 		}
+		// Renewed with an hour's overlap in the dialog: new and old sign.
+		if sigs := strings.Fields(r.header.Get("webhook-signature")); len(sigs) != 2 {
+			t.Errorf("request %d: webhook-signature %q, want two entries during the overlap", i, sigs)
+		}
+		if v := r.header.Get("X-Tenant"); v != "studio-7" {
+			t.Errorf("request %d: X-Tenant %q, want the custom header set in the dashboard", i, v)
+		}
 	}
 	if a, b := got[0].header.Get("webhook-id"), got[1].header.Get("webhook-id"); a == "" || a != b {
 		t.Errorf("webhook-id %q then %q: a resend must carry the same id", a, b)

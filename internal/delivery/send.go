@@ -40,8 +40,16 @@ func (d *Dispatcher) send(ctx context.Context, cd *store.ClaimedDelivery, now ti
 		return fail(permanentError{err})
 	}
 	ev := &cd.Event
-	h := make(http.Header, len(ev.Headers)+7)
+	h := make(http.Header, len(cd.Webhook.Headers)+len(ev.Headers)+7)
 	req := newPost(ctx, t.url, h, ev.Body)
+	// The webhook's own headers first: the event's and the dispatcher's
+	// (signatures, Content-Type) are set after them, so they cannot be
+	// overridden even by a header the API would have refused.
+	for k, v := range cd.Webhook.Headers {
+		if validHeader(k, v) {
+			h.Set(k, v)
+		}
+	}
 	for k, v := range ev.Headers {
 		if validHeader(k, v) {
 			h.Set(k, v)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"syscall"
 	"time"
 )
@@ -34,6 +35,17 @@ type ClientOptions struct {
 	MaxIdleConns int
 	// TLSConfig overrides the TLS settings (tests use it to trust a test CA).
 	TLSConfig *tls.Config
+	// Proxy, when set, sends every request through this forward proxy
+	// (http://, https:// or socks5://, with user:password@ if it wants them),
+	// so receivers see one address (serve --egress-proxy). Unless AllowPrivate,
+	// each request's target host is resolved and must be public before it is
+	// handed to the proxy. Default: none.
+	Proxy *url.URL
+	// ProxyFromEnvironment, when Proxy is nil, takes the proxy from
+	// HTTPS_PROXY, HTTP_PROXY and NO_PROXY (http.ProxyFromEnvironment, which
+	// sends loopback targets direct), checked like Proxy. Default false: the
+	// environment is ignored.
+	ProxyFromEnvironment bool
 }
 
 func (o *ClientOptions) setDefaults() {
@@ -53,22 +65,35 @@ func (o *ClientOptions) setDefaults() {
 
 // NewClient returns the HTTP client that delivers webhooks. It follows no redirects
 // (a 3xx is the receiver's answer, and following it would let a public URL bounce
-// the request to an internal one), ignores proxy settings from the environment, and
-// unless AllowPrivate refuses every connection whose resolved address is not public.
+// the request to an internal one), uses a proxy only as opts say, and unless
+// AllowPrivate refuses every connection whose resolved address is not public.
 // The check runs on the address actually connected to, after DNS, so neither a
-// name pointing at 127.0.0.1 nor a rebinding DNS server gets through.
+// name pointing at 127.0.0.1 nor a rebinding DNS server gets through; through a
+// proxy it runs on the target when the request is made (see proxy.go).
 func NewClient(opts ClientOptions) *http.Client {
 	opts.setDefaults()
 	dialer := &net.Dialer{
 		Timeout:   opts.ConnectTimeout,
 		KeepAlive: 30 * time.Second,
 	}
+	dial := dialer.DialContext
+	proxy, proxies := proxyFunc(opts)
 	if !opts.AllowPrivate {
-		dialer.ControlContext = controlPublicOnly
+		guarded := *dialer
+		guarded.ControlContext = controlPublicOnly
+		dial = guarded.DialContext
+		if len(proxies) > 0 {
+			dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if proxies[addr] {
+					return dialer.DialContext(ctx, network, addr) // the proxy: chosen by the operator
+				}
+				return guarded.DialContext(ctx, network, addr)
+			}
+		}
 	}
 	tr := &http.Transport{
-		Proxy:                  nil,
-		DialContext:            dialer.DialContext,
+		Proxy:                  proxy,
+		DialContext:            dial,
 		ForceAttemptHTTP2:      true,
 		TLSClientConfig:        opts.TLSConfig,
 		TLSHandshakeTimeout:    opts.ConnectTimeout,

@@ -79,6 +79,13 @@ type Config struct {
 	// valid, its signature sent beside the new one's in webhook-signature
 	// (default 24h; 0: it stops at once; a call's secretOverlapSeconds wins).
 	SecretOverlap time.Duration
+	// EgressProxy, an http://, https:// or socks5:// URL, sends every delivery
+	// through that forward proxy, so receivers can allow one address. Empty:
+	// HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment, if set. Unless
+	// AllowPrivateTargets, targets are still checked (resolved, public only)
+	// before they are handed to the proxy; the proxy must refuse private
+	// destinations itself too (docs/webhooks-in-production.md).
+	EgressProxy string
 }
 
 // ErrUsage marks configuration errors: the command prints them and exits with 2.
@@ -132,6 +139,7 @@ func flags(c *Config) *flag.FlagSet {
 	cliflag.Duration(fs, &c.ThumbnailRetention, "thumbnail-retention", 24*time.Hour, "keep thumbnail images this long (0: as long as their event)")
 	cliflag.Duration(fs, &c.IdempotencyWindow, "idempotency-window", 24*time.Hour, "a signal id or Idempotency-Key seen again within this changes nothing (0: off)")
 	cliflag.Duration(fs, &c.SecretOverlap, "secret-overlap", 24*time.Hour, "after a secret is renewed, the old one stays valid (a second webhook-signature) this long (0: not at all)")
+	fs.StringVar(&c.EgressProxy, "egress-proxy", "", "forward proxy `URL` every delivery goes through, e.g. http://egress.internal:3128\n(empty: HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment, if set)")
 	fs.BoolVar(&c.KeepUnwantedEvents, "keep-unwanted-events", false, "store events that no webhook wants (until retention removes them)")
 	fs.StringVar(&c.PortalFrameAncestors, "portal-frame-ancestors", "", "`origins` whose pages may show the dashboard in a frame (portal links), comma separated,\ne.g. https://console.example.com (empty: none)")
 	return fs
@@ -214,6 +222,9 @@ func (c Config) validate() error {
 			return bad("--mediamtx-api %q: want an http:// URL such as http://127.0.0.1:9997", c.MediaMTXAPI)
 		}
 	}
+	if _, err := c.EgressProxyURL(); err != nil {
+		return bad("--egress-proxy: %v", err)
+	}
 	if _, err := dashboard.ParseFrameAncestors(c.PortalFrameAncestors); err != nil {
 		return bad("--portal-frame-ancestors: %v", err)
 	}
@@ -228,6 +239,23 @@ func (c Config) validate() error {
 		}
 	}
 	return nil
+}
+
+// EgressProxyURL is EgressProxy parsed; nil when empty.
+func (c Config) EgressProxyURL() (*url.URL, error) {
+	if c.EgressProxy == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(c.EgressProxy)
+	if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return nil, fmt.Errorf("want a proxy URL such as http://egress.internal:3128")
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5", "socks5h":
+	default:
+		return nil, fmt.Errorf("scheme %q: want http, https or socks5", u.Scheme)
+	}
+	return u, nil
 }
 
 // Getenv is os.Getenv, named for callers of ParseConfig.

@@ -23,6 +23,12 @@ func TestParseConfig(t *testing.T) {
 				c.IdempotencyWindow == 24*time.Hour && c.SecretOverlap == 24*time.Hour
 		}},
 		{name: "secret overlap", env: map[string]string{"HOOKCAST_SECRET_OVERLAP": "0"}, check: func(c Config) bool { return c.SecretOverlap == 0 }},
+		{name: "egress proxy", args: []string{"--egress-proxy", "http://user:pw@10.0.0.5:3128"}, check: func(c Config) bool {
+			u, err := c.EgressProxyURL()
+			return err == nil && u.Host == "10.0.0.5:3128"
+		}},
+		{name: "egress proxy scheme", args: []string{"--egress-proxy", "ftp://proxy:21"}, wantErr: "--egress-proxy"},
+		{name: "egress proxy not a URL", env: map[string]string{"HOOKCAST_EGRESS_PROXY": "proxy:3128"}, wantErr: "--egress-proxy"},
 		{name: "secret overlap too long", args: []string{"--secret-overlap", "721h"}, wantErr: "--secret-overlap"},
 		{name: "retention", args: []string{"--retention", "2m", "--keep-unwanted-events"}, env: map[string]string{"HOOKCAST_THUMBNAIL_RETENTION": "0"},
 			check: func(c Config) bool {

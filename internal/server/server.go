@@ -115,9 +115,14 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	// many webhooks often share one host (paths of one customer's backend), and
 	// fewer idle slots than attempts in flight means a new TCP (and TLS)
 	// connection for most attempts.
+	proxy, err := cfg.EgressProxyURL()
+	if err != nil {
+		return nil, err
+	}
 	s.disp = delivery.New(st, delivery.Options{
-		Owner:     owner,
-		Client:    netguard.NewClient(netguard.ClientOptions{AllowPrivate: cfg.AllowPrivateTargets, MaxIdleConnsPerHost: 256}),
+		Owner: owner,
+		Client: netguard.NewClient(netguard.ClientOptions{AllowPrivate: cfg.AllowPrivateTargets, MaxIdleConnsPerHost: 256,
+			Proxy: proxy, ProxyFromEnvironment: true}),
 		UserAgent: "hookcast/" + version,
 		Logger:    log.With("part", "delivery"),
 		Metrics:   s.metrics,

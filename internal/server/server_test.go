@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/netguard/proxytest"
 	"github.com/hookcast/hookcast/webhook"
 )
 
@@ -276,6 +277,33 @@ func TestHealthAndMetrics(t *testing.T) {
 		}
 		if p == "/metrics" && !bytes.Contains(b, []byte("hookcast_deliveries{state=\"pending\"}")) {
 			t.Fatalf("metrics lack the delivery queue: %s", b[:min(len(b), 500)])
+		}
+	}
+}
+
+// TestEgressProxy: with --egress-proxy every delivery goes through the proxy.
+func TestEgressProxy(t *testing.T) {
+	p := proxytest.New(t)
+	cfg := testConfig(t.TempDir())
+	cfg.EgressProxy = p.URL
+	r := start(t, cfg)
+	rc := newReceiver(t)
+	_, whSecret := createWebhook(t, r, r.srv.Firsts.APISecret, rc.srv.URL)
+	const n = 3
+	for range n {
+		if code, out := r.call(t, "POST", "/api/webhooks/test/Feeds", r.srv.Firsts.APISecret, nil); code != 200 {
+			t.Fatalf("test endpoint: %d %v", code, out)
+		}
+		decode(t, whSecret, rc.next(t))
+	}
+	target := strings.TrimPrefix(rc.srv.URL, "http://")
+	got := p.Targets()
+	if len(got) != n {
+		t.Fatalf("the proxy carried %d requests (%v), want %d", len(got), got, n)
+	}
+	for _, tg := range got {
+		if tg != target {
+			t.Fatalf("the proxy carried a request to %s, want %s", tg, target)
 		}
 	}
 }

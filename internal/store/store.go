@@ -316,6 +316,12 @@ type Webhook struct {
 	MaxConcurrency int
 	MaxPerSecond   int
 
+	// Headers are sent with every delivery (an API key the receiver's gateway
+	// wants, a routing header): at most 10, and never the signature headers or
+	// Content-Type, which the API refuses and the dispatcher sets after them
+	// anyway. nil when none.
+	Headers map[string]string
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -263,6 +263,28 @@ test('the dashboard, end to end', async (t) => {
     await page.getByRole('button', { name: 'Dismiss message' }).click();
   });
 
+  await step(t, 'custom headers are saved and shown masked; a forbidden one is refused', async () => {
+    const c = card(webhookId);
+    await c.locator('summary', { hasText: 'Custom headers' }).click();
+    await c.getByLabel('Custom headers').fill('X-Tenant: studio-7\nAuthorization: Bearer 0123456789abcdef');
+    await c.getByRole('button', { name: 'Save headers' }).click();
+    await status('Headers of webhook').waitFor();
+    const w = (await api('GET', `/api/webhooks/${webhookId}`)).env.data;
+    assert.deepEqual(w.headers, { 'X-Tenant': '••••••••', Authorization: '••••••••cdef' });
+    await shot('05-custom-headers');
+    // Shown masked in the card too (the section stays open after saving); saving
+    // it unchanged keeps the values.
+    const d = card(webhookId);
+    assert.equal(await d.getByLabel('Custom headers').inputValue(), 'Authorization: ••••••••cdef\nX-Tenant: ••••••••');
+    await d.getByLabel('Custom headers').fill('Authorization: ••••••••cdef\nX-Tenant: ••••••••\nX-Millicast-Signature: forged');
+    await d.getByRole('button', { name: 'Save headers' }).click();
+    await page.getByRole('alert').filter({ hasText: 'cannot be replaced' }).waitFor();
+    await page.getByRole('button', { name: 'Dismiss message' }).click();
+    await d.getByLabel('Custom headers').fill('Authorization: ••••••••cdef\nX-Tenant: ••••••••');
+    await d.getByRole('button', { name: 'Save headers' }).click();
+    await status('Headers of webhook').waitFor();
+  });
+
   await step(t, 'send a test event; it shows in Deliveries as succeeded', async () => {
     await page.getByLabel('Send a test event of type').selectOption('Feeds');
     await page.getByRole('button', { name: 'Send test' }).click();

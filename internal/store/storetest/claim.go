@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -56,7 +57,7 @@ func testClaim(t *testing.T, s store.Store) {
 	if c.Event.ID != ev.ID || !bytes.Equal(c.Event.Body, ev.Body) || c.Event.Headers["X-Test"] != "1" || c.Event.ContentType != ev.ContentType {
 		t.Fatalf("claimed event = %+v", c.Event)
 	}
-	if c.Webhook != w {
+	if !reflect.DeepEqual(c.Webhook, w) {
 		t.Fatalf("claimed webhook =\n%+v\nwant\n%+v", c.Webhook, w)
 	}
 	for _, bad := range []store.Claim{
@@ -107,10 +108,11 @@ func testClaimCurrentWebhook(t *testing.T, s store.Store) {
 	w := newWebhook(t, s, "A")
 	insert(t, s, newEvent("A", 0), t0, w)
 	w.PreviousSecret, w.PreviousSecretExpiresAt = w.Secret, t0.Add(time.Hour) // a rotation with an overlap
+	w.Headers = map[string]string{"X-Api-Key": "k"}
 	w.URL, w.Secret, w.RetryPolicy = "http://127.0.0.1:9/moved", "bmV3", "none"
 	must(t, s.UpdateWebhook(ctx(t), &w))
 	got := claim(t, s, "r1", t0, 10)
-	if len(got) != 1 || got[0].Webhook != w {
+	if len(got) != 1 || !reflect.DeepEqual(got[0].Webhook, w) {
 		t.Fatalf("claimed %+v, want the updated webhook %+v", got, w)
 	}
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -20,13 +21,14 @@ func testWebhooks(t *testing.T, s store.Store) {
 		w.Disabled, w.DisabledUntil, w.DisabledReason = true, t0, "410 Gone"
 		w.ConsecutiveFailures = 3
 		w.PreviousSecret, w.PreviousSecretExpiresAt = "b2xk", t0.Add(24*time.Hour)
+		w.Headers = map[string]string{"Authorization": "Bearer t0k3n", "X-Tenant": "ü \"quoted\""}
 	})
 	if w.ID == 0 || w.CreatedAt.IsZero() || !w.UpdatedAt.Equal(w.CreatedAt) {
 		t.Fatalf("CreateWebhook set ID %d, CreatedAt %v, UpdatedAt %v", w.ID, w.CreatedAt, w.UpdatedAt)
 	}
 	got, err := s.GetWebhook(c, "A", w.ID)
 	must(t, err)
-	if got != w {
+	if !reflect.DeepEqual(got, w) {
 		t.Fatalf("GetWebhook =\n%+v\nwant\n%+v", got, w)
 	}
 
@@ -39,6 +41,7 @@ func testWebhooks(t *testing.T, s store.Store) {
 	upd.Filter, upd.RetryPolicy = "", "exponential"
 	upd.Disabled, upd.DisabledUntil, upd.DisabledReason, upd.ConsecutiveFailures = false, time.Time{}, "", 0
 	upd.PreviousSecret, upd.PreviousSecretExpiresAt = "", time.Time{}
+	upd.Headers = nil // none: comes back nil, not empty
 	upd.CreatedAt = time.Time{}
 	must(t, s.UpdateWebhook(c, &upd))
 	if !upd.CreatedAt.Equal(w.CreatedAt) || upd.UpdatedAt.Before(w.UpdatedAt) {
@@ -46,7 +49,7 @@ func testWebhooks(t *testing.T, s store.Store) {
 	}
 	got, err = s.GetWebhook(c, "A", w.ID)
 	must(t, err)
-	if got != upd {
+	if !reflect.DeepEqual(got, upd) {
 		t.Fatalf("after UpdateWebhook got\n%+v\nwant\n%+v", got, upd)
 	}
 	missing := upd

@@ -1,6 +1,6 @@
 // One webhook, as a card: its URL (pen to edit, check mark to save, grey cross to
 // cancel), the Enabled/Disabled switch of each type, its secret (show, copy,
-// renew), filter and retry policy, the disabled notice, and delete.
+// renew), filter and retry policy, custom headers, the disabled notice, and delete.
 import * as api from './api.js';
 import { h, fill, icon, uid, when, copyText } from './dom.js';
 import { announce, showError, confirmDialog, busy, markInvalid } from './ui.js';
@@ -38,7 +38,8 @@ export function webhookCard(w, actions) {
     w.disabled ? disabledNotice(w, run) : null,
     typesRow(w, run),
     secretRow(w, run),
-    settings(w, run));
+    settings(w, run),
+    headerSettings(w, run));
   return card;
 }
 
@@ -259,4 +260,48 @@ export function retrySelect(id, value) {
       h('option', { value: 'exponential', selected: value !== 'none' }, 'Retry failures with growing delays, for up to 24 hours'),
       h('option', { value: 'none', selected: value === 'none' }, 'One attempt only, never retry')),
   ];
+}
+
+// headerSettings edits the custom headers as "Name: value" lines. Values come
+// masked from the API; a line left as shown keeps the stored value.
+function headerSettings(w, run) {
+  const id = uid('headers');
+  const names = Object.keys(w.headers || {}).sort();
+  const save = h('button', { type: 'submit', class: 'secondary', dataset: { focus: 'save-headers' } }, 'Save headers');
+  const text = h('textarea', {
+    id, name: 'headers', rows: '4', spellcheck: 'false', placeholder: 'Authorization: Bearer …', 'aria-describedby': `${id}-help`,
+  });
+  text.value = names.map((n) => `${n}: ${w.headers[n]}`).join('\n');
+  const form = h('form', { class: 'settings-form', novalidate: true },
+    h('label', { for: id }, 'Custom headers'),
+    text,
+    h('p', { id: `${id}-help`, class: 'help' }, 'Sent with every delivery, one "Name: value" per line, at most 10. Values are shown masked; leave a masked value as it is to keep it. The signature headers, Content-Type and User-Agent cannot be set.'),
+    save);
+  form.addEventListener('input', (ev) => ev.target.removeAttribute('aria-invalid'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(save, async () => {
+      try {
+        const headers = {};
+        for (const line of text.value.split('\n')) {
+          if (!line.trim()) continue;
+          const at = line.indexOf(':');
+          if (at < 0) {
+            const err = new Error(`"${line.trim()}" is not "Name: value".`);
+            err.fields = { headers: err.message };
+            throw err;
+          }
+          headers[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+        }
+        await run.raw({ headers }, `Headers of webhook #${w.id} saved.`, 'save-headers');
+      } catch (err) {
+        showError(err);
+        markInvalid(form, err.fields);
+      }
+    });
+  });
+  const summary = names.length ? names.join(', ') : 'none';
+  return h('details', { class: 'settings' },
+    h('summary', null, 'Custom headers ', h('span', { class: 'muted' }, `(${summary})`)),
+    form);
 }

@@ -14,7 +14,7 @@ const (
 	WebhookColumns = "id, account_id, url, secret, is_feed_hooks, is_recording_hooks, is_thumbnail_hooks, " +
 		"is_transcoder_hooks, is_media_hooks, is_viewer_connection_hooks, is_clip_hooks, filter, retry_policy, " +
 		"disabled, disabled_until, disabled_reason, consecutive_failures, previous_secret, previous_secret_expires_at, " +
-		"max_concurrency, max_per_second, " +
+		"max_concurrency, max_per_second, headers, " +
 		"created_at, updated_at"
 	StreamColumns   = "account_id, name, state, due_at"
 	EventColumns    = "id, account_id, type, event, stream_name, timestamp, content_type, headers, body, created_at"
@@ -71,6 +71,7 @@ func ScanAttempt(s Scanner) (store.Attempt, error) {
 type webhookRow struct {
 	w                                      store.Webhook
 	until, previousUntil, created, updated int64
+	headers                                string
 }
 
 func (r *webhookRow) dest() []any {
@@ -78,13 +79,20 @@ func (r *webhookRow) dest() []any {
 	return []any{&w.ID, &w.AccountID, &w.URL, &w.Secret, &w.IsFeedHooks, &w.IsRecordingHooks,
 		&w.IsThumbnailHooks, &w.IsTranscoderHooks, &w.IsMediaHooks, &w.IsViewerConnectionHooks,
 		&w.IsClipHooks, &w.Filter, &w.RetryPolicy, &w.Disabled, &r.until, &w.DisabledReason, &w.ConsecutiveFailures,
-		&w.PreviousSecret, &r.previousUntil, &w.MaxConcurrency, &w.MaxPerSecond, &r.created, &r.updated}
+		&w.PreviousSecret, &r.previousUntil, &w.MaxConcurrency, &w.MaxPerSecond, &r.headers, &r.created, &r.updated}
 }
 
 func (r *webhookRow) value() store.Webhook {
 	r.w.DisabledUntil, r.w.CreatedAt, r.w.UpdatedAt = Time(r.until), Time(r.created), Time(r.updated)
 	r.w.PreviousSecretExpiresAt = Time(r.previousUntil)
 	return r.w
+}
+
+// decode decodes the headers into the webhook value returns; call it before value.
+func (r *webhookRow) decode() error {
+	h, err := DecodeHeaders(r.headers)
+	r.w.Headers = h
+	return err
 }
 
 type eventRow struct {
@@ -130,7 +138,10 @@ func (r *deliveryRow) value() store.Delivery {
 // ScanWebhook reads WebhookColumns.
 func ScanWebhook(s Scanner) (store.Webhook, error) {
 	var r webhookRow
-	err := s.Scan(r.dest()...)
+	if err := s.Scan(r.dest()...); err != nil {
+		return store.Webhook{}, err
+	}
+	err := r.decode()
 	return r.value(), err
 }
 
@@ -159,6 +170,9 @@ func ScanClaimed(s Scanner) (store.ClaimedDelivery, error) {
 		return store.ClaimedDelivery{}, err
 	}
 	ev, err := e.value()
+	if err == nil {
+		err = w.decode()
+	}
 	return store.ClaimedDelivery{Delivery: d.value(), Event: ev, Webhook: w.value()}, err
 }
 
