@@ -88,6 +88,15 @@ func (a *API) listDeliveries(r *http.Request, acct string) (any, error) {
 		}
 		dq.Since = t
 	}
+	if s := q.Get("until"); s != "" {
+		t, err := parseSince(s)
+		if err != nil {
+			fail["until"] = err.Error()
+		} else if !dq.Since.IsZero() && !t.After(dq.Since) {
+			fail["until"] = "must be after since"
+		}
+		dq.Until = t
+	}
 	if s := q.Get("beforeId"); s != "" {
 		id, ok := positiveID(s)
 		if !ok {

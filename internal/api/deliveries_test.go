@@ -338,3 +338,67 @@ func TestStreamsPages(t *testing.T) {
 		}
 	}
 }
+
+// TestResendRange: recovery by time range resends the failed and skipped
+// deliveries of the window [since, until) (of one webhook when given), and
+// nothing else.
+func TestResendRange(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	w1, w2 := b.createWebhook(b.secretA, "https://a.example.com/"), b.createWebhook(b.secretA, "https://b.example.com/")
+	t0 := time.Date(2025, 2, 1, 10, 0, 0, 0, time.UTC)
+	type key struct {
+		hour int
+		wh   int64
+	}
+	ids := map[key]int64{}
+	for h := range 4 {
+		ev := store.Event{ID: fmt.Sprintf("evt_range_%d", h), AccountID: acctA, Type: "feeds", Event: "started",
+			ContentType: "application/json", Body: []byte(`{}`), CreatedAt: t0.Add(time.Duration(h) * time.Hour)}
+		states := []store.DeliveryState{store.DeliveryFailed, store.DeliverySkipped}
+		var got []int64
+		err := b.st.InTx(ctx, func(tx store.Tx) error {
+			var err error
+			got, err = tx.InsertEvent(ctx, ev, []store.Delivery{
+				{WebhookID: w1.ID, State: states[h%2]}, {WebhookID: w2.ID, State: store.DeliveryFailed},
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[key{h, w1.ID}], ids[key{h, w2.ID}] = got[0], got[1]
+	}
+	for body, field := range map[string]string{
+		`{"since":0,"until":"soon"}`: "until",
+		fmt.Sprintf(`{"since":%q,"until":%q}`, t0.Add(time.Hour).Format(time.RFC3339), t0.Format(time.RFC3339)): "until",
+		fmt.Sprintf(`{"until":%q}`, t0.Format(time.RFC3339)):                                                    "since",
+	} {
+		if fl := b.do("POST", "/api/deliveries/resend", b.secretA, body).fail(t); fl[field] == "" {
+			t.Errorf("%s: fail %v, want %s named", body, fl, field)
+		}
+	}
+	body := fmt.Sprintf(`{"since":%q,"until":%d,"webhookId":%d}`,
+		t0.Add(time.Hour).Format(time.RFC3339), t0.Add(3*time.Hour).UnixMilli(), w1.ID)
+	r := b.do("POST", "/api/deliveries/resend", b.secretA, body)
+	if want := fmt.Sprintf(`{"resent":[%d,%d]}`, ids[key{1, w1.ID}], ids[key{2, w1.ID}]); string(r.Data) != want {
+		t.Fatalf("resend [1h, 3h) of webhook %d: %s, want %s", w1.ID, r.raw, want)
+	}
+	for k, id := range ids {
+		d, _, err := b.st.GetDelivery(ctx, acctA, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inRange := k.wh == w1.ID && (k.hour == 1 || k.hour == 2)
+		if (d.State == store.DeliveryPending) != inRange {
+			t.Errorf("delivery of hour %d, webhook %d: %s (in the range: %v)", k.hour, k.wh, d.State, inRange)
+		}
+	}
+	// The log lists the same window.
+	r = b.do("GET", fmt.Sprintf("/api/deliveries?webhookId=%d&since=%s&until=%s", w2.ID,
+		t0.Add(time.Hour).Format(time.RFC3339), t0.Add(2*time.Hour).Format(time.RFC3339)), b.secretA, "")
+	if !strings.Contains(string(r.Data), fmt.Sprintf(`"id":%d,`, ids[key{1, w2.ID}])) || strings.Count(string(r.Data), `"eventId"`) != 1 {
+		t.Fatalf("list [1h, 2h) of webhook %d: %s", w2.ID, r.raw)
+	}
+}

@@ -45,11 +45,12 @@ func (a *API) resendOne(r *http.Request, acct string) (any, error) {
 	return a.resent(ids), nil
 }
 
-// resendMany is POST /api/deliveries/resend {"since", "webhookId"?, "eventType"?,
-// "state"?}: every failed or skipped delivery created since then, filtered. since is
-// required so that a bare call cannot replay the whole history.
+// resendMany is POST /api/deliveries/resend {"since", "until"?, "webhookId"?,
+// "eventType"?, "state"?}: every failed or skipped delivery created since then
+// (and before until), filtered: a recovery after an outage of the receiver. since
+// is required so that a bare call cannot replay the whole history.
 func (a *API) resendMany(r *http.Request, acct string) (any, error) {
-	o, err := readObject(r, false, "since", "webhookId", "eventType", "state")
+	o, err := readObject(r, false, "since", "until", "webhookId", "eventType", "state")
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +61,15 @@ func (a *API) resendMany(r *http.Request, acct string) (any, error) {
 		o.setFail("since", err.Error())
 	} else {
 		q.Since = t
+	}
+	if v := o.value("until"); v != nil {
+		if t, err := sinceJSON(v); err != nil {
+			o.setFail("until", err.Error())
+		} else if !q.Since.IsZero() && !t.After(q.Since) {
+			o.setFail("until", "must be after since")
+		} else {
+			q.Until = t
+		}
 	}
 	if id := o.int("webhookId"); id != nil {
 		q.WebhookID = *id

@@ -223,7 +223,8 @@ func serveEmbedder(w http.ResponseWriter, r *http.Request) {
 
 // checkReceived: the test event reached the edited URL twice (sent and resent),
 // signed with the renewed secret, with the same webhook-id both times; the
-// thumbnail reached the 410 endpoint once (no retry after 410); nothing reached
+// thumbnail reached the 410 endpoint twice (sent, and recovered; no retry after
+// 410); nothing reached
 // the URLs that were cancelled or replaced, nor the filtered-out stream's events.
 func checkReceived(t *testing.T, reqs []received, res browserTestResult) {
 	t.Helper()
@@ -245,8 +246,9 @@ func checkReceived(t *testing.T, reqs []received, res browserTestResult) {
 			t.Errorf("the receiver got a POST at %s; only %s was expected", r.path, res.Path)
 		}
 	}
-	if len(gone) != 1 || gone[0].header.Get("Content-Type") != "image/jpeg" {
-		t.Errorf("the 410 endpoint got %d requests, want 1 thumbnail (image/jpeg)", len(gone))
+	// The thumbnail, then once more by "Recover failed since…" (no retry after 410).
+	if len(gone) != 2 || gone[0].header.Get("Content-Type") != "image/jpeg" || !bytes.Equal(gone[0].body, gone[1].body) {
+		t.Errorf("the 410 endpoint got %d requests, want the thumbnail (image/jpeg) twice: sent and recovered", len(gone))
 	}
 	if len(got) != 2 {
 		t.Fatalf("the receiver got %d requests at %s, want 2 (test event and resend)", len(got), res.Path)

@@ -118,7 +118,8 @@ type Store interface {
 	GetDelivery(ctx context.Context, accountID string, id int64) (Delivery, []Attempt, error) // attempts in order
 	ListDeliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error)
 	// Resend makes the given deliveries (or, with ids empty, the failed or skipped
-	// deliveries of the account created since q.Since, filtered like
+	// deliveries of the account created since q.Since (and before q.Until when
+	// set), filtered like
 	// ListDeliveries: newest first, below q.BeforeID, at most q.Limit) pending
 	// again, due now. Callers resend many in chunks of ids or of q.Limit. It returns the ids made pending, ascending. Given ids
 	// may be in any state: ids of other accounts, of deleted webhooks and of
@@ -515,7 +516,8 @@ type DeliveryQuery struct {
 	WebhookID int64
 	EventType string
 	State     DeliveryState
-	Since     time.Time
+	Since     time.Time // created at or after (zero: any)
+	Until     time.Time // created before (zero: any): Since and Until make a window
 	BeforeID  int64
 	Limit     int
 }

@@ -367,6 +367,23 @@ test('the dashboard, end to end', async (t) => {
     await shot('deliveries-all'); // docs/img/deliveries.png: health.test.mjs
   });
 
+  await step(t, 'Recover failed since…: the 410 webhook\'s failed thumbnail is sent again, nothing else', async () => {
+    await page.getByRole('button', { name: 'Recover failed since…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Recover failed deliveries' });
+    await dialog.getByLabel('Webhook').selectOption(String(goneId));
+    await shot('recover-dialog');
+    await dialog.getByRole('button', { name: 'Send them again' }).click();
+    await status('1 delivery sent again').waitFor();
+    // Sent again to the endpoint, which answers 410 again: two attempts now.
+    const rows = page.locator('#delivery-table tbody tr');
+    await rows.filter({ hasText: 'Failed' }).filter({ hasText: '410' }).filter({ has: page.locator('.attempts', { hasText: /^2 attempts$/ }) }).waitFor();
+    // The main webhook had no failure: nothing to recover there.
+    await page.getByRole('button', { name: 'Recover failed since…' }).click();
+    await dialog.getByLabel('Webhook').selectOption(String(result.webhookId));
+    await dialog.getByRole('button', { name: 'Send them again' }).click();
+    await status('Nothing to recover').waitFor();
+  });
+
   await step(t, 'streams: live state arrives over server-sent events', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Streams' }).click();
     await page.getByRole('heading', { name: 'Streams', level: 1 }).waitFor();

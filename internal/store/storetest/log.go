@@ -271,6 +271,39 @@ func testResendSince(t *testing.T, s store.Store) {
 	}
 }
 
+// testResendRange: since and until make a window (until exclusive), and with
+// a webhook only its deliveries in that window are resent; ListDeliveries
+// filters the same way.
+func testResendRange(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	w, other := newWebhook(t, s, "A"), newWebhook(t, s, "A")
+	var ids, others []int64 // one failed delivery of each webhook per hour, t0 to t0+4h
+	for h := range 5 {
+		d := insert(t, s, newEvent("A", time.Duration(h)*time.Hour), t0, w, other)
+		finish(t, s, d[0], store.DeliveryFailed)
+		finish(t, s, d[1], store.DeliveryFailed)
+		ids, others = append(ids, d[0]), append(others, d[1])
+	}
+	q := store.DeliveryQuery{AccountID: "A", WebhookID: w.ID, Since: t0.Add(time.Hour), Until: t0.Add(3 * time.Hour)}
+	listed, err := s.ListDeliveries(c, q)
+	must(t, err)
+	if got, want := deliveryIDs(listed), []int64{ids[2], ids[1]}; !slices.Equal(got, want) {
+		t.Fatalf("ListDeliveries in [1h, 3h) = %v, want %v (newest first)", got, want)
+	}
+	got, err := s.Resend(c, "A", nil, q, t0.Add(5*time.Hour))
+	must(t, err)
+	if want := []int64{ids[1], ids[2]}; !slices.Equal(got, want) {
+		t.Fatalf("Resend in [1h, 3h) = %v, want %v", got, want)
+	}
+	// Until alone: everything of the account before it, both webhooks.
+	got, err = s.Resend(c, "A", nil, store.DeliveryQuery{Until: t0.Add(time.Hour)}, t0.Add(5*time.Hour))
+	must(t, err)
+	if want := []int64{ids[0], others[0]}; !slices.Equal(got, want) {
+		t.Fatalf("Resend until 1h = %v, want %v", got, want)
+	}
+}
+
 func testCountDeliveries(t *testing.T, s store.Store) {
 	c := ctx(t)
 	counts, oldest, err := s.CountDeliveries(c)

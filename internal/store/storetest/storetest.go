@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListDeliveries", testListDeliveries},
 		{"ResendIDs", testResendIDs},
 		{"ResendSince", testResendSince},
+		{"ResendRange", testResendRange},
 		{"ResendMany", testResendMany},
 		{"CountDeliveries", testCountDeliveries},
 		{"Stats", testStats},

@@ -2,7 +2,7 @@
 // filtered by webhook, event type and outcome.
 import * as api from './api.js';
 import { h, fill, icon, uid, eventLabel, timeEl, refreshTimes } from './dom.js';
-import { showError, busy } from './ui.js';
+import { showError, busy, formDialog, announce } from './ui.js';
 
 const POLL_MS = 2000;
 const PAGE_SIZE = 50;
@@ -80,6 +80,7 @@ export function deliveriesPage(main, ctx) {
     Object.entries(OUTCOMES).map(([v, o]) => h('option', { value: v, selected: v === f.state }, o.label)));
   const auto = h('input', { type: 'checkbox', id: ids.auto, checked: !f.beforeId });
   const refreshBtn = h('button', { type: 'button', class: 'secondary' }, icon('refresh'), 'Refresh');
+  const recoverBtn = h('button', { type: 'button', class: 'secondary change' }, 'Recover failed since…');
   const updated = h('span', { class: 'muted small-text' });
   const body = h('tbody');
   // Four columns that share the width (table-layout: fixed): the log never
@@ -101,6 +102,7 @@ export function deliveriesPage(main, ctx) {
       h('h1', { tabindex: '-1' }, 'Deliveries'),
       h('span', { class: 'spacer' }),
       updated,
+      recoverBtn,
       refreshBtn),
     h('form', { class: 'filters panel', 'aria-label': 'Filter deliveries', onsubmit: (e) => e.preventDefault() },
       h('div', { class: 'filter' }, h('label', { for: ids.webhook }, 'Webhook'), webhookSel),
@@ -120,6 +122,46 @@ export function deliveriesPage(main, ctx) {
     });
   }
   refreshBtn.addEventListener('click', () => busy(refreshBtn, () => refresh(true)));
+  recoverBtn.addEventListener('click', () => recover());
+
+  // recover resends every failed or skipped delivery of a time window (of one
+  // webhook, or all): after a receiver's outage, everything it missed.
+  async function recover() {
+    const local = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60e3).toISOString().slice(0, 16);
+    const rid = { since: uid('r-since'), until: uid('r-until'), webhook: uid('r-webhook') };
+    const hookSel = h('select', { id: rid.webhook, name: 'webhookId' }, h('option', { value: '' }, 'All webhooks'),
+      [...webhooks.values()].map((w) => h('option', { value: String(w.id), selected: String(w.id) === f.webhookId }, `#${w.id} ${w.url}`)));
+    const result = await formDialog({
+      title: 'Recover failed deliveries',
+      submitLabel: 'Send them again',
+      fields: [
+        h('p', { class: 'help' }, 'Every failed or skipped delivery created in this window is sent again now, with its original body and webhook-id (receivers can drop what they already have). Succeeded and pending deliveries are left alone.'),
+        h('label', { for: rid.since }, 'Since'),
+        h('input', { id: rid.since, name: 'since', type: 'datetime-local', required: true, value: local(new Date(Date.now() - 3600e3)) }),
+        h('label', { for: rid.until }, 'Until (empty: now)'),
+        h('input', { id: rid.until, name: 'until', type: 'datetime-local' }),
+        h('label', { for: rid.webhook }, 'Webhook'),
+        hookSel,
+      ],
+      submit: async (form) => {
+        const since = form.elements.since.value;
+        if (!since) {
+          const err = new Error('Since: required.');
+          err.fields = { since: 'required' };
+          throw err;
+        }
+        const body = { since: new Date(since).toISOString() };
+        if (form.elements.until.value) body.until = new Date(form.elements.until.value).toISOString();
+        if (form.elements.webhookId.value) body.webhookId = Number(form.elements.webhookId.value);
+        return api.post('/api/deliveries/resend', body);
+      },
+    });
+    if (!result) return;
+    const n = result.resent.length;
+    announce(n === 0 ? 'Nothing to recover: no failed or skipped delivery in that window.'
+      : `${n} ${n === 1 ? 'delivery' : 'deliveries'} sent again.`);
+    refresh(true);
+  }
 
   // syncHash keeps the filters in the address, so a filtered log can be
   // bookmarked, without re-rendering the page (no hashchange).

@@ -158,6 +158,9 @@ func DeliveryFilter(a *Args, q store.DeliveryQuery, alias string) string {
 	if !q.Since.IsZero() {
 		conds = append(conds, c("created_at")+" >= "+a.Add(Micros(q.Since)))
 	}
+	if !q.Until.IsZero() {
+		conds = append(conds, c("created_at")+" < "+a.Add(Micros(q.Until)))
+	}
 	if q.BeforeID != 0 {
 		conds = append(conds, c("id")+" < "+a.Add(q.BeforeID))
 	}
