@@ -7,6 +7,8 @@
 //	go run ./cmd/hookbench -mode latency   # signal → webhook received at -rate events/s
 //	go run ./cmd/hookbench -mode throughput -endpoints 1,10,100
 //	go run ./cmd/hookbench -mode noisy -rate 50 -duration 15s   # issue 13's noisy neighbour
+//	go run ./cmd/hookbench -mode single    # one signal per request, 16 concurrent: CPU per delivery
+//	go run ./cmd/hookbench -mode single -rate 100   # the same paced: signal → webhook latency
 //
 // Load and service share the machine, as they would on a small deployment; the
 // figures in docs/PERFORMANCE.md were made this way.
@@ -40,9 +42,15 @@ type options struct {
 	profile   string
 	memprof   string
 	noisy     int
+	// -mode single's: one signal per request and as fast as answered unless
+	// -batch or -rate are given.
+	singleBatch, singleRate int
 }
 
 func main() {
+	if code, ok := runRole(); ok {
+		os.Exit(code) // a receiver or load process of -mode single
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -51,11 +59,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var eps string
 	fs := flag.NewFlagSet("hookbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.mode, "mode", "all", "ingest, latency, throughput, noisy or all (all but noisy)")
+	fs.StringVar(&o.mode, "mode", "all", "ingest, latency, throughput, single, noisy or all (all but noisy)")
 	fs.IntVar(&o.noisy, "noisy", 400, "webhooks of the noisy account (mode noisy)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long the ingest and latency runs last")
-	fs.IntVar(&o.rate, "rate", 1000, "events per second of the latency run")
-	fs.IntVar(&o.batch, "batch", 200, "signals per ingest request")
+	fs.IntVar(&o.rate, "rate", 1000, "events per second of the latency run; of the single run, 0 (its default): as fast as answered")
+	fs.IntVar(&o.batch, "batch", 200, "signals per ingest request (single: 1 unless given)")
 	fs.IntVar(&o.conc, "concurrency", 16, "concurrent ingest requests")
 	fs.IntVar(&o.streams, "streams", 10000, "streams the ingest run spreads viewers over")
 	fs.StringVar(&eps, "endpoints", "1,10,100", "endpoint counts of the throughput runs")
@@ -64,6 +72,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the whole run (service and load) to this file")
 	fs.StringVar(&o.memprof, "memprofile", "", "write an allocation profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	o.singleBatch, o.singleRate = 1, 0
+	if given["batch"] {
+		o.singleBatch = o.batch
+	}
+	if given["rate"] {
+		o.singleRate = o.rate
+	}
+	if o.batch < 1 || o.conc < 1 || o.rate < 0 {
+		fmt.Fprintf(stderr, "hookbench: -batch and -concurrency must be positive, -rate not negative\n")
 		return 2
 	}
 	if o.profile != "" {
@@ -99,11 +120,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx := context.Background()
 	steps := map[string]func(context.Context, options, io.Writer) error{
 		"ingest": benchIngest, "latency": benchLatency, "throughput": benchThroughput, "noisy": benchNoisy,
+		"single": benchSingle,
 	}
-	order := []string{"ingest", "latency", "throughput"}
+	order := []string{"ingest", "latency", "throughput", "single"}
 	if o.mode != "all" {
 		if _, ok := steps[o.mode]; !ok {
-			fmt.Fprintf(stderr, "hookbench: -mode %q: want ingest, latency, throughput, noisy or all\n", o.mode)
+			fmt.Fprintf(stderr, "hookbench: -mode %q: want ingest, latency, throughput, single, noisy or all\n", o.mode)
 			return 2
 		}
 		order = []string{o.mode}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// roleEnv names the role a child hookbench process plays (see benchSingle).
+const roleEnv = "HOOKBENCH_ROLE"
+
+// runRole runs this process as the receiver or the load of benchSingle, and
+// reports whether it was one.
+func runRole() (int, bool) {
+	switch os.Getenv(roleEnv) {
+	case "receiver":
+		return exitCode(runReceiver(os.Stdin, os.Stdout)), true
+	case "load":
+		return exitCode(runLoad(os.Stdin, os.Stdout)), true
+	case "":
+		return 0, false
+	default:
+		fmt.Fprintf(os.Stderr, "hookbench: %s=%q: want receiver or load\n", roleEnv, os.Getenv(roleEnv))
+		return 2, true
+	}
+}
+
+func exitCode(err error) int {
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hookbench: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// receiverStats is what the receiver answers each question with.
+type receiverStats struct {
+	Count       int64
+	First, Last int64 // unix ns of the first and last delivery received
+	CPU         int64 // ns of CPU time the receiver process used
+	Latency     string
+}
+
+// runReceiver serves webhooks on 127.0.0.1 until in closes: it writes its URL as
+// the first line of out, then answers every line of in with its receiverStats.
+func runReceiver(in io.Reader, out io.Writer) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	var st receiverStats
+	var lat latencies
+	marker := []byte(`"feedId":"t`)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		now := time.Now().UnixNano()
+		if i := bytes.Index(b, marker); i >= 0 {
+			rest := b[i+len(marker):]
+			if j := bytes.IndexByte(rest, '"'); j > 0 {
+				if sent, err := strconv.ParseInt(string(rest[:j]), 10, 64); err == nil {
+					lat.add(time.Duration(now - sent))
+				}
+			}
+		}
+		mu.Lock()
+		if st.Count == 0 {
+			st.First = now
+		}
+		st.Last = now
+		st.Count++
+		mu.Unlock()
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	enc := json.NewEncoder(out)
+	if err := enc.Encode(map[string]string{"URL": "http://" + ln.Addr().String()}); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		mu.Lock()
+		s := st
+		mu.Unlock()
+		s.CPU = int64(cpuTime())
+		s.Latency = lat.summary()
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+// loadSpec is what the load process is asked to send.
+type loadSpec struct {
+	Base, Token, Account string
+	Events, Batch, Conc  int
+	Rate                 int // signals/s; 0: as fast as answered
+}
+
+// loadResult is what it reports once every request is answered.
+type loadResult struct {
+	Sent, Requests int
+	Elapsed, CPU   int64 // ns
+	Latency        string
+	Error          string `json:",omitempty"`
+}
+
+// runLoad reads a loadSpec from in, posts its signals and writes a loadResult.
+func runLoad(in io.Reader, out io.Writer) error {
+	var spec loadSpec
+	if err := json.NewDecoder(in).Decode(&spec); err != nil {
+		return err
+	}
+	cpu0 := cpuTime() // the process's start is not the load's
+	res := sendLoad(spec)
+	res.CPU -= int64(cpu0)
+	return json.NewEncoder(out).Encode(res)
+}
+
+func sendLoad(spec loadSpec) loadResult {
+	svc := &service{base: spec.Base}
+	batch := max(spec.Batch, 1)
+	if spec.Rate > 0 {
+		batch = 1
+	}
+	jobs := make(chan int, 4096) // first signal of each request
+	var lat latencies
+	var sent, requests atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for range max(spec.Conc, 1) {
+		wg.Go(func() {
+			var b []byte
+			for k := range jobs {
+				b = append(b[:0], '[')
+				for j := k; j < min(k+batch, spec.Events); j++ {
+					if j > k {
+						b = append(b, ',')
+					}
+					b = appendSignal(b, spec, j)
+				}
+				b = append(b, ']')
+				t := time.Now()
+				if _, err := svc.post("/api/ingest/signals", spec.Token, b); err != nil {
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				lat.add(time.Since(t))
+				requests.Add(1)
+				sent.Add(int64(min(batch, spec.Events-k)))
+			}
+		})
+	}
+	start := time.Now()
+	if spec.Rate == 0 {
+		for k := 0; k < spec.Events; k += batch {
+			jobs <- k
+		}
+	} else {
+		// Pace: every millisecond, hand out what the rate owes by now.
+		tick := time.NewTicker(time.Millisecond)
+		for k := 0; k < spec.Events; {
+			<-tick.C
+			owed := min(spec.Events, int(time.Since(start).Seconds()*float64(spec.Rate)))
+			for ; k < owed; k++ {
+				jobs <- k
+			}
+		}
+		tick.Stop()
+	}
+	close(jobs)
+	wg.Wait()
+	r := loadResult{Sent: int(sent.Load()), Requests: int(requests.Load()),
+		Elapsed: int64(time.Since(start)), CPU: int64(cpuTime()), Latency: lat.summary()}
+	if e, ok := firstErr.Load().(string); ok {
+		r.Error = e
+	}
+	return r
+}
+
+// appendSignal appends signal j of the load. As fast as answered: 1,000 streams
+// start and end a feed by turns, so every signal makes one `feeds` event and no
+// stream's state grows. Paced: every signal starts a new feed whose id is the
+// send time, which the receiver reads back.
+func appendSignal(b []byte, spec loadSpec, j int) []byte {
+	kind, feed := "feed.started", "f"
+	if spec.Rate > 0 {
+		feed = "t" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	} else if j/1000%2 == 1 {
+		kind = "feed.ended"
+	}
+	b = append(b, `{"kind":"`...)
+	b = append(b, kind...)
+	b = append(b, `","accountId":"`...)
+	b = append(b, spec.Account...)
+	b = append(b, `","name":"s`...)
+	b = strconv.AppendInt(b, int64(j%1000), 10)
+	b = append(b, `","feedId":"`...)
+	b = append(b, feed...)
+	return append(b, `"}`...)
+}
