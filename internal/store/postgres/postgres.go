@@ -25,11 +25,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hookcast/hookcast/internal/store"
+	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
 )
 
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	hooks sqlutil.HookCache // the signal path's webhooks (WebhooksFor)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -79,7 +81,7 @@ func (s *Store) Close() error {
 // PostgreSQL reports a serialization failure or a deadlock.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(&pgTx{tx: tx}) })
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(&pgTx{s: s, tx: tx}) })
 		if err == nil || attempt == txAttempts || !retryable(err) {
 			return wrap("transaction", err)
 		}
@@ -94,6 +96,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 
 // pgTx is the signal path's transaction.
 type pgTx struct {
+	s  *Store
 	tx pgx.Tx
 }
 

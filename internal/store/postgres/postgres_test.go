@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -176,5 +177,52 @@ func TestInTxRetriesDeadlock(t *testing.T) {
 	rows, err := s.ListStreams(ctx, "A")
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("ListStreams = %v, %v: want both writes", rows, err)
+	}
+}
+
+// TestWebhooksForAcrossReplicas: a replica that keeps an account's webhooks in
+// memory sees the changes another replica makes (the trigger's version).
+func TestWebhooksForAcrossReplicas(t *testing.T) {
+	url := testpg.NewDatabase(t)
+	a, b := openURL(t, url), openURL(t, url)
+	ctx := context.Background()
+	if err := a.CreateAccount(ctx, store.Account{ID: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	w := store.Webhook{AccountID: "A", URL: "http://127.0.0.1:9/a", Secret: "c2VjcmV0", IsFeedHooks: true, RetryPolicy: "none"}
+	if err := b.CreateWebhook(ctx, &w); err != nil {
+		t.Fatal(err)
+	}
+	urls := func() []string {
+		t.Helper()
+		var out []string
+		err := a.InTx(ctx, func(tx store.Tx) error {
+			hs, err := tx.WebhooksFor(ctx, "A", "feeds")
+			for _, h := range hs {
+				out = append(out, h.URL)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	steps := []struct {
+		name string
+		edit func() error
+		want []string
+	}{
+		{"created on b", func() error { return nil }, []string{"http://127.0.0.1:9/a"}},
+		{"url changed on b", func() error { w.URL = "http://127.0.0.1:9/b"; return b.UpdateWebhook(ctx, &w) }, []string{"http://127.0.0.1:9/b"}},
+		{"deleted on b", func() error { return b.DeleteWebhook(ctx, "A", w.ID) }, nil},
+	}
+	for _, st := range steps {
+		if err := st.edit(); err != nil {
+			t.Fatal(err)
+		}
+		if got := urls(); !slices.Equal(got, st.want) {
+			t.Fatalf("%s: replica a's WebhooksFor = %v, want %v", st.name, got, st.want)
+		}
 	}
 }

@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
@@ -101,15 +104,32 @@ func (t *pgTx) SaveStreams(ctx context.Context, rows []store.StreamRow) error {
 	return nil
 }
 
-// WebhooksFor implements store.Tx.
+// WebhooksFor implements store.Tx: from the store's HookCache while the
+// account's webhooks_version has not moved (a trigger moves it on every write
+// to webhooks, from any replica).
 func (t *pgTx) WebhooksFor(ctx context.Context, accountID, typ string) ([]store.Webhook, error) {
-	col, err := sqlutil.HookColumn(typ)
+	if _, err := sqlutil.HookColumn(typ); err != nil {
+		return nil, wrap("webhooks for", err)
+	}
+	var version int64
+	switch err := t.tx.QueryRow(ctx, "SELECT webhooks_version FROM accounts WHERE id = $1", accountID).Scan(&version); {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, nil // no account yet, so no webhooks
+	case err != nil:
+		return nil, wrap("webhooks for", err)
+	}
+	if hooks, ok, err := t.s.hooks.Get(accountID, version, typ); ok || err != nil {
+		return hooks, wrap("webhooks for", err)
+	}
+	// Read committed: the rows may be newer than version, never older, so
+	// what is kept is read again at the next move.
+	rows, err := t.tx.Query(ctx, "SELECT "+sqlutil.WebhookColumns+" FROM webhooks WHERE account_id = $1 ORDER BY id", accountID)
+	all, err := collect(rows, err, sqlutil.ScanWebhook)
 	if err != nil {
 		return nil, wrap("webhooks for", err)
 	}
-	rows, err := t.tx.Query(ctx, "SELECT "+sqlutil.WebhookColumns+" FROM webhooks WHERE account_id = $1 AND "+
-		col+" ORDER BY id", accountID)
-	out, err := collect(rows, err, sqlutil.ScanWebhook)
+	t.s.hooks.Put(accountID, version, all)
+	out, err := sqlutil.HooksOfType(all, typ)
 	return out, wrap("webhooks for", err)
 }
 

@@ -60,7 +60,11 @@ func (t *sqlTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int
 		return out, nil
 	}
 	var last int64
-	if err := t.tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM deliveries").Scan(&last); err != nil {
+	st, err := t.s.txStmt(ctx, t.tx, lastDeliveryID)
+	if err == nil {
+		err = st.QueryRowContext(ctx).Scan(&last)
+	}
+	if err != nil {
 		return nil, wrap("insert deliveries", err)
 	}
 	dArgs := make([]any, 0, len(ds)*deliveryColumns)
@@ -81,6 +85,8 @@ func (t *sqlTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int
 	}
 	return out, nil
 }
+
+const lastDeliveryID = "SELECT coalesce(max(id), 0) FROM deliveries"
 
 var (
 	eventColumns    = strings.Count(sqlutil.EventColumns, ",") + 1

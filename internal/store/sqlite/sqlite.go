@@ -30,6 +30,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/hookcast/hookcast/internal/store"
+	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
 )
 
 // FileName is the database file inside the data directory.
@@ -46,6 +47,7 @@ type Store struct {
 	read  *sql.DB // a pool of query_only connections
 	ckpt  *checkpointer
 	stmts map[string]*sql.Stmt // hotStatements, prepared on the write connection
+	hooks sqlutil.HookCache    // the signal path's webhooks (WebhooksFor)
 }
 
 var _ store.Store = (*Store)(nil)

@@ -12,9 +12,13 @@ import (
 // transaction. They cannot be prepared lazily: inside a transaction the one
 // write connection is taken, and preparing on the pool would wait for it forever.
 var hotStatements = func() []string {
-	var qs []string
+	qs := []string{dueStreams, webhooksVersion, accountWebhooks, lastDeliveryID}
 	for _, n := range chunkSizes {
-		qs = append(qs, moveLatestAttempts(n), releaseFinished(n), finishWebhooks(n), insertEventRows(n), insertDeliveryRows(n), upsertStats(n))
+		qs = append(qs, moveLatestAttempts(n), releaseFinished(n), finishWebhooks(n), insertEventRows(n),
+			insertDeliveryRows(n), upsertStats(n), upsertStreamRows(n))
+	}
+	for _, n := range keySizes {
+		qs = append(qs, lockStreamRows(n), deleteStreamRows(n))
 	}
 	return qs
 }()

@@ -3,7 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strings"
+	"errors"
 
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
@@ -17,117 +17,165 @@ type sqlTx struct {
 	tx *sql.Tx
 }
 
-// chunk bounds how many rows one statement reads or writes: few statements for a
-// big group commit (each costs a parse), well under SQLite's variable limit.
-const chunk = 250
+// keySizes are the key counts LockStreams and the deletes of SaveStreams are
+// prepared for (hotStatements): a group's keys go in the smallest that holds
+// them, the last key repeated to fill it (a key twice in an IN list is read or
+// deleted once), so a group of up to 256 streams is one statement, never parsed.
+var keySizes = []int{1, 4, 16, 64, 256}
+
+// keysChunk returns how many of n keys the next statement takes and its size.
+func keysChunk(n int) (take, size int) {
+	for _, size := range keySizes {
+		if n <= size {
+			return n, size
+		}
+	}
+	last := keySizes[len(keySizes)-1]
+	return last, last
+}
+
+func lockStreamRows(n int) string {
+	return "SELECT " + sqlutil.StreamColumns + " FROM streams WHERE (account_id, name) IN (" + valuesRows(n, 2) + ")"
+}
+
+func deleteStreamRows(n int) string {
+	return "DELETE FROM streams WHERE (account_id, name) IN (" + valuesRows(n, 2) + ")"
+}
+
+func upsertStreamRows(n int) string {
+	return "INSERT INTO streams (account_id, name, state, due_at) " + valuesRows(n, 4) +
+		" ON CONFLICT (account_id, name) DO UPDATE SET state = excluded.state, due_at = excluded.due_at"
+}
+
+const (
+	dueStreams = "SELECT " + sqlutil.StreamColumns +
+		" FROM streams WHERE due_at > 0 AND due_at <= ? ORDER BY due_at LIMIT ?"
+	webhooksVersion = "SELECT webhooks_version FROM accounts WHERE id = ?"
+	accountWebhooks = "SELECT " + sqlutil.WebhookColumns + " FROM webhooks WHERE account_id = ? ORDER BY id"
+)
+
+// eachRow calls fn with each row scanned, as collect without the slice.
+func eachRow[T any](rows *sql.Rows, err error, scan func(sqlutil.Scanner) (T, error), fn func(T)) error {
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return err
+		}
+		fn(v)
+	}
+	return rows.Err()
+}
+
+// keyArgs appends the arguments of keys[:size], the last key repeated past len(keys).
+func keyArgs(args []any, keys []store.StreamKey, size int) []any {
+	for i := range size {
+		k := keys[min(i, len(keys)-1)]
+		args = append(args, k.AccountID, k.Name)
+	}
+	return args
+}
 
 // LockStreams implements store.Tx.
 func (t *sqlTx) LockStreams(ctx context.Context, keys []store.StreamKey) (map[store.StreamKey]store.StreamRow, error) {
 	keys = sqlutil.SortKeys(keys)
 	out := make(map[store.StreamKey]store.StreamRow, len(keys))
+	var args []any
 	for len(keys) > 0 {
-		n := min(len(keys), chunk)
-		q, args := keysIn("SELECT "+sqlutil.StreamColumns+" FROM streams WHERE (account_id, name) IN (VALUES ", keys[:n])
-		rows, err := t.tx.QueryContext(ctx, q, args...)
-		list, err := collect(rows, err, sqlutil.ScanStream)
+		n, size := keysChunk(len(keys))
+		st, err := t.s.txStmt(ctx, t.tx, lockStreamRows(size))
 		if err != nil {
 			return nil, wrap("lock streams", err)
 		}
-		for _, r := range list {
-			out[r.Key] = r
+		args = keyArgs(args[:0], keys[:n], size)
+		rows, err := st.QueryContext(ctx, args...)
+		err = eachRow(rows, err, sqlutil.ScanStream, func(r store.StreamRow) { out[r.Key] = r })
+		if err != nil {
+			return nil, wrap("lock streams", err)
 		}
 		keys = keys[n:]
 	}
 	return out, nil
 }
 
-// keysIn appends "(?, ?), …)" for keys to prefix and returns the arguments.
-func keysIn(prefix string, keys []store.StreamKey) (string, []any) {
-	var b strings.Builder
-	b.WriteString(prefix)
-	args := make([]any, 0, 2*len(keys))
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?, ?)")
-		args = append(args, k.AccountID, k.Name)
-	}
-	b.WriteByte(')')
-	return b.String(), args
-}
-
-// SaveStreams implements store.Tx: one multi-row upsert and one delete per chunk.
+// SaveStreams implements store.Tx: the deletes as LockStreams reads, the rest
+// in multi-row upserts of chunkSizes, every statement prepared once.
 func (t *sqlTx) SaveStreams(ctx context.Context, rows []store.StreamRow) error {
 	var del []store.StreamKey
-	var up []store.StreamRow
+	up := make([]any, 0, 4*len(rows))
 	for _, r := range rows {
 		if r.State == nil {
 			del = append(del, r.Key)
 		} else {
-			up = append(up, r)
+			up = append(up, r.Key.AccountID, r.Key.Name, r.State, r.DueAt)
 		}
 	}
+	var args []any
 	for len(del) > 0 {
-		n := min(len(del), chunk)
-		q, args := keysIn("DELETE FROM streams WHERE (account_id, name) IN (VALUES ", del[:n])
-		if _, err := t.tx.ExecContext(ctx, q, args...); err != nil {
+		n, size := keysChunk(len(del))
+		st, err := t.s.txStmt(ctx, t.tx, deleteStreamRows(size))
+		if err != nil {
+			return wrap("save streams", err)
+		}
+		args = keyArgs(args[:0], del[:n], size)
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return wrap("save streams", err)
 		}
 		del = del[n:]
 	}
-	for len(up) > 0 {
-		n := min(len(up), chunk)
-		var b strings.Builder
-		b.WriteString("INSERT INTO streams (account_id, name, state, due_at) VALUES ")
-		args := make([]any, 0, 4*n)
-		for i, r := range up[:n] {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(?, ?, ?, ?)")
-			args = append(args, r.Key.AccountID, r.Key.Name, r.State, r.DueAt)
-		}
-		b.WriteString(" ON CONFLICT (account_id, name) DO UPDATE SET state = excluded.state, due_at = excluded.due_at")
-		if _, err := t.tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return wrap("save streams", err)
-		}
-		up = up[n:]
-	}
-	return nil
+	return wrap("save streams", t.s.execRows(ctx, t.tx, upsertStreamRows, 4, up))
 }
 
 // DueStreams implements store.Tx.
 func (t *sqlTx) DueStreams(ctx context.Context, now int64, limit int) ([]store.StreamRow, error) {
-	rows, err := t.tx.QueryContext(ctx, "SELECT "+sqlutil.StreamColumns+
-		" FROM streams WHERE due_at > 0 AND due_at <= ? ORDER BY due_at LIMIT ?", now, sqlutil.Limit(limit, true))
+	st, err := t.s.txStmt(ctx, t.tx, dueStreams)
+	if err != nil {
+		return nil, wrap("due streams", err)
+	}
+	rows, err := st.QueryContext(ctx, now, sqlutil.Limit(limit, true))
 	out, err := collect(rows, err, sqlutil.ScanStream)
 	return out, wrap("due streams", err)
 }
 
 // SaveStream implements store.Tx.
 func (t *sqlTx) SaveStream(ctx context.Context, row store.StreamRow) error {
-	var err error
-	if row.State == nil {
-		_, err = t.tx.ExecContext(ctx, "DELETE FROM streams WHERE account_id = ? AND name = ?",
-			row.Key.AccountID, row.Key.Name)
-	} else {
-		_, err = t.tx.ExecContext(ctx, `INSERT INTO streams (account_id, name, state, due_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (account_id, name) DO UPDATE SET state = excluded.state, due_at = excluded.due_at`,
-			row.Key.AccountID, row.Key.Name, row.State, row.DueAt)
-	}
-	return wrap("save stream", err)
+	return t.SaveStreams(ctx, []store.StreamRow{row})
 }
 
-// WebhooksFor implements store.Tx.
+// WebhooksFor implements store.Tx: from the store's HookCache while the
+// account's webhooks_version has not moved.
 func (t *sqlTx) WebhooksFor(ctx context.Context, accountID, typ string) ([]store.Webhook, error) {
-	col, err := sqlutil.HookColumn(typ)
+	if _, err := sqlutil.HookColumn(typ); err != nil {
+		return nil, wrap("webhooks for", err)
+	}
+	vst, err := t.s.txStmt(ctx, t.tx, webhooksVersion)
 	if err != nil {
 		return nil, wrap("webhooks for", err)
 	}
-	rows, err := t.tx.QueryContext(ctx, "SELECT "+sqlutil.WebhookColumns+
-		" FROM webhooks WHERE account_id = ? AND "+col+" ORDER BY id", accountID)
-	out, err := collect(rows, err, sqlutil.ScanWebhook)
+	var version int64
+	switch err := vst.QueryRowContext(ctx, accountID).Scan(&version); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil // no account yet, so no webhooks
+	case err != nil:
+		return nil, wrap("webhooks for", err)
+	}
+	if hooks, ok, err := t.s.hooks.Get(accountID, version, typ); ok || err != nil {
+		return hooks, wrap("webhooks for", err)
+	}
+	hst, err := t.s.txStmt(ctx, t.tx, accountWebhooks)
+	if err != nil {
+		return nil, wrap("webhooks for", err)
+	}
+	rows, err := hst.QueryContext(ctx, accountID)
+	all, err := collect(rows, err, sqlutil.ScanWebhook)
+	if err != nil {
+		return nil, wrap("webhooks for", err)
+	}
+	t.s.hooks.Put(accountID, version, all)
+	out, err := sqlutil.HooksOfType(all, typ)
 	return out, wrap("webhooks for", err)
 }
 

@@ -145,6 +145,12 @@ func testFinishWebhookBookkeeping(t *testing.T, s store.Store) {
 		if st.disable && (!got.DisabledUntil.Equal(t0.Add(time.Hour)) || got.DisabledReason != "too many failures") {
 			t.Fatalf("disabled webhook = %+v", got)
 		}
+		// The signal path's copy (WebhooksFor, cached) follows the row.
+		if hs := webhooksFor(t, s, "A", "feeds"); len(hs) != 1 || hs[0].ConsecutiveFailures != st.wantFailures ||
+			hs[0].Disabled != st.wantDisabled {
+			t.Fatalf("step %d (%s): WebhooksFor = %+v, want failures %d disabled %v", i, st.name, hs,
+				st.wantFailures, st.wantDisabled)
+		}
 	}
 }
 

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"SaveStreamsMany", testSaveStreamsMany},
 		{"DueStreams", testDueStreams},
 		{"WebhooksFor", testWebhooksFor},
+		{"WebhooksForSeesChanges", testWebhooksForSeesChanges},
 		{"InTxCounter", testInTxCounter},
 		{"InsertEvent", testInsertEvent},
 		{"InsertEvents", testInsertEvents},

@@ -290,3 +290,60 @@ func testSaveStreamsMany(t *testing.T, s store.Store) {
 		return nil
 	}))
 }
+
+// webhooksFor is tx.WebhooksFor in a transaction of its own.
+func webhooksFor(t testing.TB, s store.Store, account, typ string) []store.Webhook {
+	t.Helper()
+	var got []store.Webhook
+	must(t, s.InTx(ctx(t), func(tx store.Tx) error {
+		var err error
+		got, err = tx.WebhooksFor(ctx(t), account, typ)
+		return err
+	}))
+	return got
+}
+
+// testWebhooksForSeesChanges: the signal path's webhooks (which a store may keep
+// in memory between transactions) follow every create, update and delete, and
+// an account that does not exist has none.
+func testWebhooksForSeesChanges(t *testing.T, s store.Store) {
+	c := ctx(t)
+	if got := webhooksFor(t, s, "nobody", "feeds"); len(got) != 0 {
+		t.Fatalf("WebhooksFor of an absent account = %v", webhookIDs(got))
+	}
+	newAccount(t, s, "A")
+	w1 := newWebhook(t, s, "A")
+	check := func(step string, want ...store.Webhook) {
+		t.Helper()
+		got := webhooksFor(t, s, "A", "feeds")
+		if len(got) != len(want) {
+			t.Fatalf("%s: WebhooksFor = %v, want %v", step, webhookIDs(got), webhookIDs(want))
+		}
+		for i := range want {
+			if got[i].ID != want[i].ID || got[i].URL != want[i].URL || got[i].Secret != want[i].Secret ||
+				got[i].Disabled != want[i].Disabled || got[i].Filter != want[i].Filter {
+				t.Fatalf("%s: WebhooksFor[%d] = %+v, want %+v", step, i, got[i], want[i])
+			}
+		}
+	}
+	check("created", w1)
+	check("read again", w1)
+	w1.URL, w1.Secret, w1.Filter = "http://127.0.0.1:9/moved", "bmV3IHNlY3JldA==", "^cam"
+	must(t, s.UpdateWebhook(c, &w1))
+	check("url, secret and filter changed", w1)
+	w1.Disabled = true
+	must(t, s.UpdateWebhook(c, &w1))
+	check("disabled", w1)
+	w1.IsFeedHooks = false
+	must(t, s.UpdateWebhook(c, &w1))
+	check("feeds off")
+	w1.IsFeedHooks = true
+	must(t, s.UpdateWebhook(c, &w1))
+	w2 := newWebhook(t, s, "A")
+	check("second created", w1, w2)
+	must(t, s.DeleteWebhook(c, "A", w1.ID))
+	check("first deleted", w2)
+	newAccount(t, s, "B")
+	newWebhook(t, s, "B")
+	check("another account's created", w2)
+}
