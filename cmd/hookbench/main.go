@@ -9,6 +9,7 @@
 //	go run ./cmd/hookbench -mode noisy -rate 50 -duration 15s   # issue 13's noisy neighbour
 //	go run ./cmd/hookbench -mode single    # one signal per request, 16 concurrent: CPU per delivery
 //	go run ./cmd/hookbench -mode single -rate 100   # the same paced: signal → webhook latency
+//	go run ./cmd/hookbench -mode idle -duration 30s # the share of a core an idle serve uses
 //
 // Load and service share the machine, as they would on a small deployment; the
 // figures in docs/PERFORMANCE.md were made this way.
@@ -59,7 +60,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var eps string
 	fs := flag.NewFlagSet("hookbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.mode, "mode", "all", "ingest, latency, throughput, single, noisy or all (all but noisy)")
+	fs.StringVar(&o.mode, "mode", "all", "ingest, latency, throughput, single, noisy, idle or all (all but noisy and idle)")
 	fs.IntVar(&o.noisy, "noisy", 400, "webhooks of the noisy account (mode noisy)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long the ingest and latency runs last")
 	fs.IntVar(&o.rate, "rate", 1000, "events per second of the latency run; of the single run, 0 (its default): as fast as answered")
@@ -120,12 +121,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx := context.Background()
 	steps := map[string]func(context.Context, options, io.Writer) error{
 		"ingest": benchIngest, "latency": benchLatency, "throughput": benchThroughput, "noisy": benchNoisy,
-		"single": benchSingle,
+		"single": benchSingle, "idle": benchIdle,
 	}
 	order := []string{"ingest", "latency", "throughput", "single"}
-	if o.mode != "all" {
+	if o.mode != "all" { // noisy and idle run only when asked
 		if _, ok := steps[o.mode]; !ok {
-			fmt.Fprintf(stderr, "hookbench: -mode %q: want ingest, latency, throughput, single, noisy or all\n", o.mode)
+			fmt.Fprintf(stderr, "hookbench: -mode %q: want ingest, latency, throughput, single, noisy, idle or all\n", o.mode)
 			return 2
 		}
 		order = []string{o.mode}

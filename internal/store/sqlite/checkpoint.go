@@ -11,6 +11,11 @@ import (
 // often, so each checkpoint has little to copy and sync.
 const checkpointInterval = 100 * time.Millisecond
 
+// idleCheckpointInterval is how often it looks while nothing is committed: the
+// first commits after a quiet spell wait at most this long for their checkpoint
+// (the writer's own threshold still bounds the WAL).
+const idleCheckpointInterval = time.Second
+
 // checkpointer copies the WAL into the database file from a connection of its
 // own, in the background (PASSIVE: it never blocks the writer or the readers).
 // SQLite's default is to checkpoint on the commit that fills the WAL past 1,000
@@ -20,9 +25,12 @@ const checkpointInterval = 100 * time.Millisecond
 // running every 100 ms beside it. The writer still checkpoints past 64 MiB (see
 // dsn), so the WAL stays bounded when this one falls behind.
 type checkpointer struct {
-	db   *sql.DB
-	stop chan struct{}
-	done chan struct{}
+	db                  *sql.DB
+	version, checkpoint *sql.Stmt // prepared once on db's one connection
+	lastVersion         int64
+	behind              bool // the last checkpoint left frames in the WAL
+	stop                chan struct{}
+	done                chan struct{}
 }
 
 func startCheckpointer(path string) (*checkpointer, error) {
@@ -34,14 +42,40 @@ func startCheckpointer(path string) (*checkpointer, error) {
 		return nil, fmt.Errorf("sqlite: open checkpoint connection: %w", err)
 	}
 	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
 	c := &checkpointer{db: db, stop: make(chan struct{}), done: make(chan struct{})}
+	if c.version, err = db.Prepare("PRAGMA data_version"); err == nil {
+		c.checkpoint, err = db.Prepare("PRAGMA wal_checkpoint(PASSIVE)")
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: prepare checkpoints: %w", err)
+	}
 	go c.run()
 	return c, nil
 }
 
+// due reports whether a checkpoint has work: something was committed since the
+// last one (PRAGMA data_version, a prepared read of the WAL index, moves when
+// another connection commits), or the last one could not copy everything. An
+// idle server then costs a read every tick, not a checkpoint (measured with
+// hookbench -mode idle: the checkpoints were most of its CPU).
+func (c *checkpointer) due() bool {
+	var v int64
+	if err := c.version.QueryRow().Scan(&v); err != nil {
+		return true
+	}
+	changed := v != c.lastVersion
+	c.lastVersion = v
+	return changed || c.behind
+}
+
 func (c *checkpointer) run() {
 	defer close(c.done)
-	t := time.NewTicker(checkpointInterval)
+	wait := checkpointInterval
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	for {
 		select {
@@ -49,13 +83,27 @@ func (c *checkpointer) run() {
 			return
 		case <-t.C:
 			// PASSIVE does the work (copying the pages and syncing the file)
-			// beside the writer; RESTART then copies the few pages committed
-			// meanwhile and has the next commit start the WAL over, holding the
-			// writer only that long. A failure (the file busy with another
-			// process's checkpoint, say) only delays this one to the next tick.
-			_, _ = c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			// beside the writer, never blocking it. A failure (the file busy
+			// with another process's checkpoint, say) only delays this one to
+			// the next tick. While nothing is committed the ticks slow down to
+			// idleCheckpointInterval: an idle server wakes once a second.
+			if c.due() {
+				c.run1()
+				wait = checkpointInterval
+			} else {
+				wait = min(2*wait, idleCheckpointInterval)
+			}
+			t.Reset(wait)
 		}
 	}
+}
+
+// run1 checkpoints and notes whether frames were left behind (a reader held
+// them, or the writer was busy).
+func (c *checkpointer) run1() {
+	var busy, log, done int64
+	err := c.checkpoint.QueryRow().Scan(&busy, &log, &done)
+	c.behind = err != nil || busy != 0 || done < log
 }
 
 // close stops the checkpointer after a last checkpoint, so a clean stop leaves
@@ -63,6 +111,8 @@ func (c *checkpointer) run() {
 func (c *checkpointer) close() error {
 	close(c.stop)
 	<-c.done
-	_, _ = c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+	c.run1()
+	c.version.Close()
+	c.checkpoint.Close()
 	return c.db.Close()
 }
