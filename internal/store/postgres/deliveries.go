@@ -57,26 +57,48 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Cla
 	return out, nil
 }
 
-// finishDelivery releases the lease if owner holds it and, when an attempt was
-// made ($5 > 0), records it; it returns the webhook and account (no row: the
-// lease was lost).
+// finishDeliveries releases the leases that their owners hold and, where an
+// attempt was made (n > 0), records it, for every result of a run in one
+// statement: each column an array, as insertEvents. It returns the position (1
+// up) of each result it wrote, with its webhook and account (a result missing:
+// its lease was lost). A delivery must not come twice in one run (an UPDATE
+// writes a row once): finishRuns splits the batch there.
 // The webhooks' bookkeeping comes after every delivery of the batch, once per
 // webhook in id order, so that replicas recording attempts for the same webhooks
 // never lock them in opposite orders.
-//
-// $1 delivery, $2 owner, $3 state, $4 next attempt, $5 n, $6 at, $7 status,
-// $8 latency µs, $9 error, $10 response.
-const finishDelivery = `WITH d AS (
-		UPDATE deliveries SET state = $3, next_attempt_at = $4,
-			attempts = attempts + CASE WHEN $5::int > 0 THEN 1 ELSE 0 END,
-			last_status = $7, last_error = $9, lease_owner = '', lease_until = 0, updated_at = $6
-		WHERE id = $1 AND lease_owner = $2
-		RETURNING id, webhook_id, account_id
+const finishDeliveries = `WITH v AS (
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::bigint[],
+			$7::int[], $8::bigint[], $9::text[], $10::bytea[])
+			WITH ORDINALITY AS v(id, owner, state, next_attempt_at, n, at, status, latency_us, error, response, i)
+	), d AS (
+		UPDATE deliveries SET state = v.state, next_attempt_at = v.next_attempt_at,
+			attempts = attempts + CASE WHEN v.n > 0 THEN 1 ELSE 0 END,
+			last_status = v.status, last_error = v.error, lease_owner = '', lease_until = 0, updated_at = v.at
+		FROM v WHERE deliveries.id = v.id AND deliveries.lease_owner = v.owner
+		RETURNING v.i, deliveries.webhook_id, deliveries.account_id
 	), a AS (
 		INSERT INTO attempts (` + sqlutil.AttemptColumns + `)
-		SELECT d.id, $5, $6, $7, $8, $9, $10 FROM d WHERE $5::int > 0
+		SELECT v.id, v.n, v.at, v.status, v.latency_us, v.error, v.response FROM d JOIN v ON v.i = d.i WHERE v.n > 0
 	)
-	SELECT webhook_id, account_id FROM d`
+	SELECT i, webhook_id, account_id FROM d`
+
+// finishRuns splits valid (indexes into rs) where a delivery comes again, so
+// that its second result sees what the first wrote (the lease gone), as it
+// would if they were recorded one after the other.
+func finishRuns(rs []store.AttemptResult, valid []int) [][]int {
+	var runs [][]int
+	seen := map[int64]bool{}
+	start := 0
+	for k, i := range valid {
+		if id := rs[i].Attempt.DeliveryID; seen[id] {
+			runs = append(runs, valid[start:k])
+			start = k
+			clear(seen)
+		}
+		seen[rs[i].Attempt.DeliveryID] = true
+	}
+	return append(runs, valid[start:])
+}
 
 // finishWebhook applies a batch's effect on one webhook: the failure count
 // restarts at $3 after a success ($2), else grows by $3; $4 disables it until $5
@@ -103,34 +125,12 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 	}
 	err := s.InTx(ctx, func(stx store.Tx) error {
 		tx := stx.(*pgTx).tx
-		b := &pgx.Batch{}
-		for _, i := range valid {
-			f := rs[i]
-			a := f.Attempt
-			b.Queue(finishDelivery, a.DeliveryID, f.Owner, string(f.State), sqlutil.Micros(f.NextAttemptAt),
-				a.N, sqlutil.Micros(sqlutil.AttemptAt(f)), a.Status, a.Latency.Microseconds(), a.Error, a.Response)
-		}
-		br := tx.SendBatch(ctx, b)
 		hooks := sqlutil.WebhookEffects{}
 		rollups := sqlutil.Rollups{}
-		for _, i := range valid {
-			var wh int64
-			var acct string
-			err := br.QueryRow().Scan(&wh, &acct)
-			switch {
-			case errors.Is(err, pgx.ErrNoRows):
-				errs[i] = fmt.Errorf("delivery %d leased by %q: %w", rs[i].Attempt.DeliveryID, rs[i].Owner, store.ErrNotFound)
-			case err != nil:
-				br.Close()
+		for _, run := range finishRuns(rs, valid) {
+			if err := finishRun(ctx, tx, rs, run, errs, hooks, rollups); err != nil {
 				return err
-			default:
-				errs[i] = nil
-				hooks.Add(wh, rs[i])
-				rollups.Add(acct, wh, rs[i])
 			}
-		}
-		if err := br.Close(); err != nil {
-			return err
 		}
 		for _, e := range hooks.Sorted() {
 			if _, err := tx.Exec(ctx, finishWebhook, e.ID, e.Reset, e.N, e.Disable, sqlutil.Micros(e.Until), e.Reason); err != nil {
@@ -140,6 +140,54 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 		return writeRollups(ctx, tx, rollups.Sorted())
 	})
 	return sqlutil.FinishErrors(errs, valid, err, wrap)
+}
+
+// finishRun writes the results rs[run…] (finishDeliveries), setting errs[i]
+// to nil for each one written and ErrNotFound for each whose lease was lost.
+func finishRun(ctx context.Context, tx pgx.Tx, rs []store.AttemptResult, run []int, errs []error,
+	hooks sqlutil.WebhookEffects, rollups sqlutil.Rollups) error {
+	n := len(run)
+	var (
+		ids, nexts, ats, latencies = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		owners, states, es         = make([]string, n), make([]string, n), make([]string, n)
+		resps                      = make([][]byte, n)
+		attemptNs, statuses        = make([]int32, n), make([]int32, n)
+	)
+	for k, i := range run {
+		f := &rs[i]
+		a := &f.Attempt
+		ids[k], owners[k], states[k], nexts[k] = a.DeliveryID, f.Owner, string(f.State), sqlutil.Micros(f.NextAttemptAt)
+		attemptNs[k], ats[k], statuses[k], latencies[k] = int32(a.N), sqlutil.Micros(sqlutil.AttemptAt(*f)), int32(a.Status), a.Latency.Microseconds()
+		es[k], resps[k] = a.Error, a.Response
+	}
+	rows, err := tx.Query(ctx, finishDeliveries, ids, owners, states, nexts, attemptNs, ats, statuses, latencies, es, resps)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	written := make([]bool, n)
+	for rows.Next() {
+		var pos int64
+		var wh int64
+		var acct string
+		if err := rows.Scan(&pos, &wh, &acct); err != nil {
+			return err
+		}
+		i := run[pos-1]
+		written[pos-1] = true
+		errs[i] = nil
+		hooks.Add(wh, rs[i])
+		rollups.Add(acct, wh, rs[i])
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for k, i := range run {
+		if !written[k] {
+			errs[i] = fmt.Errorf("delivery %d leased by %q: %w", rs[i].Attempt.DeliveryID, rs[i].Owner, store.ErrNotFound)
+		}
+	}
+	return nil
 }
 
 // ReleaseDeliveries implements store.Store.

@@ -12,73 +12,118 @@ import (
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
 )
 
-// insertEvent writes the event and its deliveries in one statement (one round
-// trip). The deliveries come from the event insert's RETURNING, so when the
-// event id already exists nothing at all is written. Deliveries are inserted in
-// input order, so their ids, sorted, are the input order.
-var insertEvent = `WITH e AS (
-		INSERT INTO events (` + sqlutil.EventColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (id) DO NOTHING RETURNING id, account_id
+// insertEvents writes a group's events and their deliveries in one statement
+// (one round trip, one plan, whatever the group's size): every column an array,
+// unnest makes the rows, as LockStreams and SaveStreams do. The deliveries of an
+// event whose id already exists are not written; the caller then fails the
+// transaction. Deliveries are inserted in input order, so their ids, sorted,
+// are the input order.
+var insertEvents = `WITH e AS (
+		INSERT INTO events (` + sqlutil.EventColumns + `)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+			$7::text[], $8::text[], $9::bytea[], $10::bigint[])
+		ON CONFLICT (id) DO NOTHING RETURNING id
 	), d AS (
 		INSERT INTO deliveries (` + sqlutil.DeliveryWriteColumns + `)
-		SELECT e.id, e.account_id, x.webhook_id, x.event_type, x.event_name, x.state, x.attempts,
+		SELECT x.event_id, x.account_id, x.webhook_id, x.event_type, x.event_name, x.state, x.attempts,
 			x.next_attempt_at, x.last_status, x.last_error, x.created_at, x.updated_at, x.lease_owner, x.lease_until
-		FROM e, unnest($11::bigint[], $12::text[], $13::text[], $14::text[], $15::int[], $16::bigint[],
-			$17::int[], $18::text[], $19::bigint[], $20::bigint[], $21::text[], $22::bigint[]) WITH ORDINALITY
-			AS x(webhook_id, event_type, event_name, state, attempts, next_attempt_at, last_status, last_error,
-				created_at, updated_at, lease_owner, lease_until, i)
+		FROM unnest($11::text[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::int[],
+			$18::bigint[], $19::int[], $20::text[], $21::bigint[], $22::bigint[], $23::text[], $24::bigint[])
+			WITH ORDINALITY AS x(event_id, account_id, webhook_id, event_type, event_name, state, attempts,
+				next_attempt_at, last_status, last_error, created_at, updated_at, lease_owner, lease_until, i)
+		WHERE x.event_id IN (SELECT id FROM e)
 		ORDER BY x.i
 		RETURNING id
 	)
-	SELECT (SELECT count(*) FROM e), coalesce((SELECT array_agg(id ORDER BY id) FROM d), '{}')`
+	SELECT coalesce((SELECT array_agg(id) FROM e), '{}'), coalesce((SELECT array_agg(id ORDER BY id) FROM d), '{}')`
 
 // InsertEvent implements store.Tx.
 func (t *pgTx) InsertEvent(ctx context.Context, ev store.Event, deliveries []store.Delivery) ([]int64, error) {
-	ds := slices.Clone(deliveries)
-	sqlutil.PrepareEvent(&ev, ds, sqlutil.Now())
-	args, err := sqlutil.EventValues(&ev)
+	ids, err := t.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: deliveries}})
 	if err != nil {
-		return nil, wrap("insert event", err)
+		return nil, err
 	}
-	n := len(ds)
-	var (
-		webhooks, nexts, created, updated = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-		types, names, states, lastErrors  = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		attempts, statuses                = make([]int32, n), make([]int32, n)
-		owners, leases                    = make([]string, n), make([]int64, n)
-	)
-	for i, d := range ds {
-		webhooks[i], nexts[i], created[i], updated[i] = d.WebhookID, sqlutil.Micros(d.NextAttemptAt), sqlutil.Micros(d.CreatedAt), sqlutil.Micros(d.UpdatedAt)
-		types[i], names[i], states[i], lastErrors[i] = d.EventType, d.EventName, string(d.State), d.LastError
-		attempts[i], statuses[i] = int32(d.Attempts), int32(d.LastStatus)
-		owners[i], leases[i] = d.LeaseOwner, sqlutil.Micros(d.LeaseUntil)
-	}
-	args = append(args, webhooks, types, names, states, attempts, nexts, statuses, lastErrors, created, updated, owners, leases)
-	var inserted int
-	var ids []int64
-	if err := t.tx.QueryRow(ctx, insertEvent, args...).Scan(&inserted, &ids); err != nil {
-		return nil, wrap("insert event", err)
-	}
-	if inserted == 0 {
-		return nil, wrap("insert event", fmt.Errorf("event %q: %w", ev.ID, store.ErrConflict))
-	}
-	if len(ids) != n {
-		return nil, wrap("insert event", fmt.Errorf("%d delivery ids for %d deliveries", len(ids), n))
-	}
-	return ids, nil
+	return ids[0], nil
 }
 
-// InsertEvents implements store.Tx: one InsertEvent each, a round trip per
-// event (its deliveries go in the same statement). An id given twice is a
-// conflict of the second InsertEvent.
+// InsertEvents implements store.Tx: one statement (insertEvents) for the group.
+// An id given twice, or one that exists, is a conflict.
 func (t *pgTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int64, error) {
-	out := make([][]int64, len(evs))
-	for i, e := range evs {
-		ids, err := t.InsertEvent(ctx, e.Event, e.Deliveries)
-		if err != nil {
-			return nil, err
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	now := sqlutil.Now()
+	n := 0
+	for i := range evs {
+		n += len(evs[i].Deliveries)
+	}
+	var (
+		eventIDs, accounts, types, names, states = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+		lastErrors, owners                       = make([]string, 0, n), make([]string, 0, n)
+		webhooks, nexts, created, updated        = make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
+		leases                                   = make([]int64, 0, n)
+		attempts, statuses                       = make([]int32, 0, n), make([]int32, 0, n)
+	)
+	e := struct {
+		ids, accounts, types, events, streams, contentTypes, headers []string
+		timestamps, createdAt                                        []int64
+		bodies                                                       [][]byte
+	}{}
+	seen := make(map[string]bool, len(evs))
+	for i := range evs {
+		x := evs[i].Event
+		if seen[x.ID] {
+			return nil, wrap("insert events", fmt.Errorf("event %q twice: %w", x.ID, store.ErrConflict))
 		}
-		out[i] = ids
+		seen[x.ID] = true
+		ds := slices.Clone(evs[i].Deliveries)
+		sqlutil.PrepareEvent(&x, ds, now)
+		h, err := sqlutil.EncodeHeaders(x.Headers)
+		if err != nil {
+			return nil, wrap("insert events", err)
+		}
+		body := x.Body
+		if body == nil {
+			body = []byte{}
+		}
+		e.ids, e.accounts, e.types, e.events = append(e.ids, x.ID), append(e.accounts, x.AccountID), append(e.types, x.Type), append(e.events, x.Event)
+		e.streams, e.contentTypes, e.headers = append(e.streams, x.StreamName), append(e.contentTypes, x.ContentType), append(e.headers, h)
+		e.timestamps, e.createdAt, e.bodies = append(e.timestamps, x.Timestamp), append(e.createdAt, sqlutil.Micros(x.CreatedAt)), append(e.bodies, body)
+		for _, d := range ds {
+			eventIDs, accounts, webhooks = append(eventIDs, d.EventID), append(accounts, d.AccountID), append(webhooks, d.WebhookID)
+			types, names, states = append(types, d.EventType), append(names, d.EventName), append(states, string(d.State))
+			attempts, nexts, statuses = append(attempts, int32(d.Attempts)), append(nexts, sqlutil.Micros(d.NextAttemptAt)), append(statuses, int32(d.LastStatus))
+			lastErrors, created, updated = append(lastErrors, d.LastError), append(created, sqlutil.Micros(d.CreatedAt)), append(updated, sqlutil.Micros(d.UpdatedAt))
+			owners, leases = append(owners, d.LeaseOwner), append(leases, sqlutil.Micros(d.LeaseUntil))
+		}
+	}
+	var inserted []string
+	var ids []int64
+	err := t.tx.QueryRow(ctx, insertEvents,
+		e.ids, e.accounts, e.types, e.events, e.streams, e.timestamps, e.contentTypes, e.headers, e.bodies, e.createdAt,
+		eventIDs, accounts, webhooks, types, names, states, attempts, nexts, statuses, lastErrors, created, updated, owners, leases,
+	).Scan(&inserted, &ids)
+	if err != nil {
+		return nil, wrap("insert events", err)
+	}
+	if len(inserted) != len(evs) {
+		got := make(map[string]bool, len(inserted))
+		for _, id := range inserted {
+			got[id] = true
+		}
+		for _, id := range e.ids {
+			if !got[id] {
+				return nil, wrap("insert events", fmt.Errorf("event %q: %w", id, store.ErrConflict))
+			}
+		}
+	}
+	if len(ids) != n {
+		return nil, wrap("insert events", fmt.Errorf("%d delivery ids for %d deliveries", len(ids), n))
+	}
+	out := make([][]int64, len(evs))
+	for i := range evs {
+		k := len(evs[i].Deliveries)
+		out[i], ids = ids[:k:k], ids[k:]
 	}
 	return out, nil
 }
