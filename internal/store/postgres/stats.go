@@ -57,8 +57,18 @@ var upsertStats = func() string {
 
 // writeRollups runs upsertStats for rs, if any.
 func writeRollups(ctx context.Context, tx pgx.Tx, rs []*sqlutil.Rollup) error {
-	if len(rs) == 0 {
+	q, ok := rollupsQuery(rs)
+	if !ok {
 		return nil
+	}
+	_, err := tx.Exec(ctx, q.sql, q.args...)
+	return err
+}
+
+// rollupsQuery is upsertStats for rs, unless there are none (to go in a batch).
+func rollupsQuery(rs []*sqlutil.Rollup) (query, bool) {
+	if len(rs) == 0 {
+		return query{}, false
 	}
 	accounts := make([]string, len(rs))
 	cols := make([][]int64, sqlutil.StatsWidth-1)
@@ -76,6 +86,5 @@ func writeRollups(ctx context.Context, tx pgx.Tx, rs []*sqlutil.Rollup) error {
 	for _, c := range cols {
 		args = append(args, c)
 	}
-	_, err := tx.Exec(ctx, upsertStats, args...)
-	return err
+	return query{upsertStats, args}, true
 }
