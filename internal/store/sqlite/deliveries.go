@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
@@ -49,13 +50,61 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Cla
 			a.List...); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT "+sqlutil.ClaimedColumns+` FROM deliveries d
-			JOIN events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id
-			WHERE d.id IN (`+in+") ORDER BY d.next_attempt_at, d.id", a.List[2:]...)
-		out, err = collect(rows, err, sqlutil.ScanClaimed)
+		out, err = readClaimed(ctx, tx, in, a.List[2:])
 		return err
 	})
 	return out, wrap("claim deliveries", err)
+}
+
+// readClaimed reads the deliveries whose ids are in (placeholders in, values
+// args), oldest due first, then each event and webhook they name once: a batch
+// is often many deliveries of a few events (one event to a hundred webhooks) or
+// to a few webhooks, and joined rows would read and decode each event and
+// webhook again for every delivery.
+func readClaimed(ctx context.Context, tx *sql.Tx, in string, args []any) ([]store.ClaimedDelivery, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT "+sqlutil.DeliveryColumns+" FROM deliveries WHERE id IN ("+in+
+		") ORDER BY next_attempt_at, id", args...)
+	ds, err := collect(rows, err, sqlutil.ScanDelivery)
+	if err != nil || len(ds) == 0 {
+		return nil, err
+	}
+	events := make(map[string]store.Event)
+	hooks := make(map[int64]store.Webhook)
+	var ea, wa sqlutil.Args
+	var ein, win []string
+	for _, d := range ds {
+		if _, ok := events[d.EventID]; !ok {
+			events[d.EventID] = store.Event{}
+			ein = append(ein, ea.Add(d.EventID))
+		}
+		if _, ok := hooks[d.WebhookID]; !ok {
+			hooks[d.WebhookID] = store.Webhook{}
+			win = append(win, wa.Add(d.WebhookID))
+		}
+	}
+	rows, err = tx.QueryContext(ctx, "SELECT "+sqlutil.EventColumns+" FROM events WHERE id IN ("+
+		strings.Join(ein, ", ")+")", ea.List...)
+	evs, err := collect(rows, err, sqlutil.ScanEvent)
+	if err != nil {
+		return nil, err
+	}
+	rows, err = tx.QueryContext(ctx, "SELECT "+sqlutil.WebhookColumns+" FROM webhooks WHERE id IN ("+
+		strings.Join(win, ", ")+")", wa.List...)
+	whs, err := collect(rows, err, sqlutil.ScanWebhook)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range evs {
+		events[e.ID] = e
+	}
+	for _, w := range whs {
+		hooks[w.ID] = w
+	}
+	out := make([]store.ClaimedDelivery, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, store.ClaimedDelivery{Delivery: d, Event: events[d.EventID], Webhook: hooks[d.WebhookID]})
+	}
+	return out, nil
 }
 
 // pickIDs splits the candidates into those to lease and those whose webhook is gone.
