@@ -10,47 +10,54 @@ import (
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
 )
 
-// ClaimDeliveries implements store.Store. The write lock makes the select and
-// the lease one atomic step, so two claimers cannot both see a row as free.
+// ClaimDeliveries implements store.Store. The search for candidates runs on a
+// read connection, so walking the claim index past rows that are leased or
+// left out never holds the writer (which every commit needs); the write
+// transaction then leases only the candidates still free, checked again in
+// its UPDATE, so two claimers never both get a row.
 func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.ClaimedDelivery, error) {
 	if c.Owner == "" || c.Lease <= 0 {
 		return nil, errors.New("sqlite: claim deliveries: owner and a positive lease are required")
 	}
 	now, until := sqlutil.Micros(c.Now), sqlutil.Micros(c.Now.Add(c.Lease))
+	var a sqlutil.Args
+	q := `SELECT d.id, w.id IS NULL FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id
+		WHERE d.state = 'pending' AND d.lease_until <= ` + a.Add(now) + " AND d.next_attempt_at <= " + a.Add(now)
+	if len(c.ExcludeWebhooks) > 0 {
+		q += " AND d.webhook_id NOT IN (" + a.AddInts(c.ExcludeWebhooks) + ")"
+	}
+	if len(c.ExcludeAccounts) > 0 {
+		q += " AND d.account_id NOT IN (" + a.AddStrings(c.ExcludeAccounts) + ")"
+	}
+	q += " ORDER BY d.next_attempt_at, d.id LIMIT " + a.Add(sqlutil.Limit(c.Limit, true))
+	candidates, orphans, err := pickIDs(s.read.QueryContext(ctx, q, a.List...))
+	if err != nil || len(candidates)+len(orphans) == 0 {
+		return nil, wrap("claim deliveries", err)
+	}
 	var out []store.ClaimedDelivery
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		out = nil
-		var a sqlutil.Args
-		q := `SELECT d.id, w.id IS NULL FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id
-			WHERE d.state = 'pending' AND d.lease_until <= ` + a.Add(now) + " AND d.next_attempt_at <= " + a.Add(now)
-		if len(c.ExcludeWebhooks) > 0 {
-			q += " AND d.webhook_id NOT IN (" + a.AddInts(c.ExcludeWebhooks) + ")"
-		}
-		if len(c.ExcludeAccounts) > 0 {
-			q += " AND d.account_id NOT IN (" + a.AddStrings(c.ExcludeAccounts) + ")"
-		}
-		q += " ORDER BY d.next_attempt_at, d.id LIMIT " + a.Add(sqlutil.Limit(c.Limit, true))
-		leased, orphans, err := pickIDs(tx.QueryContext(ctx, q, a.List...))
-		if err != nil {
-			return err
-		}
 		if len(orphans) > 0 {
-			a := sqlutil.Args{List: []any{sqlutil.WebhookDeleted, now}}
+			a := sqlutil.Args{List: []any{sqlutil.WebhookDeleted, now, now}}
 			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', last_error = ?,
-				lease_owner = '', lease_until = 0, updated_at = ? WHERE id IN (`+a.AddInts(orphans)+")", a.List...); err != nil {
+				lease_owner = '', lease_until = 0, updated_at = ? WHERE state = 'pending' AND lease_until <= ?
+				AND id IN (`+a.AddInts(orphans)+")", a.List...); err != nil {
 				return err
 			}
 		}
-		if len(leased) == 0 {
+		if len(candidates) == 0 {
 			return nil
 		}
-		a = sqlutil.Args{List: []any{c.Owner, until}}
-		in := a.AddInts(leased)
-		if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE id IN ("+in+")",
-			a.List...); err != nil {
+		a := sqlutil.Args{List: []any{c.Owner, until, now}}
+		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET lease_owner = ?, lease_until = ?
+			WHERE state = 'pending' AND lease_until <= ? AND id IN (`+a.AddInts(candidates)+") RETURNING id", a.List...)
+		leased, err := collect(rows, err, scanID)
+		if err != nil || len(leased) == 0 {
 			return err
 		}
-		out, err = readClaimed(ctx, tx, in, a.List[2:])
+		var b sqlutil.Args
+		in := b.AddInts(leased)
+		out, err = readClaimed(ctx, tx, in, b.List)
 		return err
 	})
 	return out, wrap("claim deliveries", err)
@@ -102,7 +109,9 @@ func readClaimed(ctx context.Context, tx *sql.Tx, in string, args []any) ([]stor
 	}
 	out := make([]store.ClaimedDelivery, 0, len(ds))
 	for _, d := range ds {
-		out = append(out, store.ClaimedDelivery{Delivery: d, Event: events[d.EventID], Webhook: hooks[d.WebhookID]})
+		if e, w := events[d.EventID], hooks[d.WebhookID]; e.ID != "" && w.ID != 0 { // a webhook deleted fails its rows
+			out = append(out, store.ClaimedDelivery{Delivery: d, Event: e, Webhook: w})
+		}
 	}
 	return out, nil
 }
