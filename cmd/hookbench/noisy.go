@@ -157,7 +157,7 @@ func benchNoisy(ctx context.Context, o options, out io.Writer) error {
 		o.rate, o.duration, o.duration, o.noisy, tests.Load())
 	fmt.Fprintf(out, "  B alone:     %s\n", alone.summary())
 	fmt.Fprintf(out, "  B beside A:  %s\n", crowded.summary())
-	fmt.Fprintf(out, "  p99 beside A / alone: %.2f×; A's requests hanging at the end: %d; B's deliveries not received: %d\n",
+	fmt.Fprintf(out, "  p99 beside A / alone: %.2f×; A's requests received (each hangs until its attempt times out): %d; B's deliveries not received: %d\n",
 		float64(pc)/float64(max(pa, 1)), hung.Load(), lost)
 	return nil
 }

@@ -20,16 +20,27 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.Cla
 		return nil, errors.New("sqlite: claim deliveries: owner and a positive lease are required")
 	}
 	now, until := sqlutil.Micros(c.Now), sqlutil.Micros(c.Now.Add(c.Lease))
+	// Free rows, oldest due first, and rows whose lease ran out, each through
+	// its partial index; then the oldest due of both. Placeholders are "?":
+	// arguments go in the order the text names them.
 	var a sqlutil.Args
-	q := `SELECT d.id, w.id IS NULL FROM deliveries d LEFT JOIN webhooks w ON w.id = d.webhook_id
-		WHERE d.state = 'pending' AND d.lease_until <= ` + a.Add(now) + " AND d.next_attempt_at <= " + a.Add(now)
-	if len(c.ExcludeWebhooks) > 0 {
-		q += " AND d.webhook_id NOT IN (" + a.AddInts(c.ExcludeWebhooks) + ")"
+	limit := sqlutil.Limit(c.Limit, true)
+	part := func(index, cond string, condArgs ...any) string {
+		a.List = append(a.List, condArgs...)
+		q := `SELECT * FROM (SELECT d.id, w.id IS NULL AS orphan, d.next_attempt_at AS due
+			FROM deliveries d INDEXED BY ` + index + ` LEFT JOIN webhooks w ON w.id = d.webhook_id
+			WHERE d.state = 'pending' AND ` + cond + " AND d.next_attempt_at <= " + a.Add(now)
+		if len(c.ExcludeWebhooks) > 0 {
+			q += " AND d.webhook_id NOT IN (" + a.AddInts(c.ExcludeWebhooks) + ")"
+		}
+		if len(c.ExcludeAccounts) > 0 {
+			q += " AND d.account_id NOT IN (" + a.AddStrings(c.ExcludeAccounts) + ")"
+		}
+		return q + " ORDER BY d.next_attempt_at, d.id LIMIT " + a.Add(limit) + ")"
 	}
-	if len(c.ExcludeAccounts) > 0 {
-		q += " AND d.account_id NOT IN (" + a.AddStrings(c.ExcludeAccounts) + ")"
-	}
-	q += " ORDER BY d.next_attempt_at, d.id LIMIT " + a.Add(sqlutil.Limit(c.Limit, true))
+	q := "SELECT id, orphan FROM (" + part("deliveries_free", "d.lease_until = 0") + " UNION ALL " +
+		part("deliveries_leased", "d.lease_until > 0 AND d.lease_until <= ?", now) +
+		") ORDER BY due, id LIMIT " + a.Add(limit)
 	candidates, orphans, err := pickIDs(s.read.QueryContext(ctx, q, a.List...))
 	if err != nil || len(candidates)+len(orphans) == 0 {
 		return nil, wrap("claim deliveries", err)
