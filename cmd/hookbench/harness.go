@@ -25,6 +25,7 @@ const (
 // service is an in-process `serve` with its account's secret.
 type service struct {
 	base, secret, account string
+	dir                   string // the SQLite data directory
 	stop                  func()
 }
 
@@ -40,6 +41,7 @@ func startService(ctx context.Context, o options) (*service, error) {
 		AllowPrivateTargets: true, LogLevel: "error",
 		// The noisy neighbour's account has 400 webhooks and a test event a second.
 		MaxWebhooksPerAccount: max(100, o.noisy), TestEventsPerMinute: 120,
+		Retention: o.retention, ThumbnailRetention: 24 * time.Hour, IdempotencyWindow: 24 * time.Hour,
 	}
 	srv, err := server.New(ctx, cfg, "bench", io.Discard)
 	if err != nil {
@@ -56,7 +58,7 @@ func startService(ctx context.Context, o options) (*service, error) {
 	done := make(chan struct{})
 	go func() { _ = srv.Run(runCtx); close(done) }()
 	return &service{
-		base: "http://" + srv.Addr(), secret: secret, account: srv.Default,
+		base: "http://" + srv.Addr(), secret: secret, account: srv.Default, dir: dir,
 		stop: func() {
 			if fi, err := os.Stat(filepath.Join(dir, "hookcast.db-wal")); err == nil {
 				fmt.Printf("  (SQLite WAL at the end of the run: %.1f MiB)\n", float64(fi.Size())/(1<<20))

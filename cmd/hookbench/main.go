@@ -10,6 +10,7 @@
 //	go run ./cmd/hookbench -mode single    # one signal per request, 16 concurrent: CPU per delivery
 //	go run ./cmd/hookbench -mode single -rate 100   # the same paced: signal → webhook latency
 //	go run ./cmd/hookbench -mode idle -duration 30s # the share of a core an idle serve uses
+//	go run ./cmd/hookbench -mode soak -deliveries 2000000 -retention 2m
 //
 // Load and service share the machine, as they would on a small deployment; the
 // figures in docs/PERFORMANCE.md were made this way.
@@ -46,6 +47,12 @@ type options struct {
 	// -mode single's: one signal per request and as fast as answered unless
 	// -batch or -rate are given.
 	singleBatch, singleRate int
+	// soak
+	deliveries int
+	retention  time.Duration
+	ahead      int
+	every      time.Duration
+	maxTime    time.Duration
 }
 
 func main() {
@@ -60,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var eps string
 	fs := flag.NewFlagSet("hookbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.mode, "mode", "all", "ingest, latency, throughput, single, noisy, idle or all (all but noisy and idle)")
+	fs.StringVar(&o.mode, "mode", "all", "ingest, latency, throughput, single, noisy, idle, soak or all (all but noisy, idle and soak)")
 	fs.IntVar(&o.noisy, "noisy", 400, "webhooks of the noisy account (mode noisy)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long the ingest and latency runs last")
 	fs.IntVar(&o.rate, "rate", 1000, "events per second of the latency run; of the single run, 0 (its default): as fast as answered")
@@ -69,6 +76,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.streams, "streams", 10000, "streams the ingest run spreads viewers over")
 	fs.StringVar(&eps, "endpoints", "1,10,100", "endpoint counts of the throughput runs")
 	fs.IntVar(&o.events, "events", 20000, "deliveries per throughput run")
+	fs.IntVar(&o.deliveries, "deliveries", 2000000, "deliveries of the soak run")
+	fs.DurationVar(&o.retention, "retention", 2*time.Minute, "serve's --retention in the soak run")
+	fs.IntVar(&o.ahead, "ahead", 20000, "soak: most deliveries ingested ahead of those received")
+	fs.DurationVar(&o.every, "every", 10*time.Second, "soak: time between two reports")
+	fs.DurationVar(&o.maxTime, "max-time", time.Hour, "soak: stop after this long whatever was delivered")
 	fs.StringVar(&o.database, "database", "", "postgres://… to measure PostgreSQL instead of SQLite")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the whole run (service and load) to this file")
 	fs.StringVar(&o.memprof, "memprofile", "", "write an allocation profile of the whole run to this file")
@@ -118,15 +130,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		o.endpoints = append(o.endpoints, n)
 	}
+	if o.mode != "soak" {
+		o.retention = 0 // as the figures before retention were made: keep everything
+	}
 	ctx := context.Background()
 	steps := map[string]func(context.Context, options, io.Writer) error{
 		"ingest": benchIngest, "latency": benchLatency, "throughput": benchThroughput, "noisy": benchNoisy,
-		"single": benchSingle, "idle": benchIdle,
+		"single": benchSingle, "idle": benchIdle, "soak": benchSoak,
 	}
 	order := []string{"ingest", "latency", "throughput", "single"}
-	if o.mode != "all" { // noisy and idle run only when asked
+	if o.mode != "all" { // noisy, idle and soak run only when asked
 		if _, ok := steps[o.mode]; !ok {
-			fmt.Fprintf(stderr, "hookbench: -mode %q: want ingest, latency, throughput, single, noisy, idle or all\n", o.mode)
+			fmt.Fprintf(stderr, "hookbench: -mode %q: want ingest, latency, throughput, single, noisy, idle, soak or all\n", o.mode)
 			return 2
 		}
 		order = []string{o.mode}

@@ -35,11 +35,18 @@ type Options struct {
 	// Interval is the time between two passes (default: a twentieth of the
 	// shorter retention, between 1s and 5m).
 	Interval time.Duration
-	// Batch is how many rows one transaction removes at most (default
-	// store.DefaultPruneLimit).
-	Batch int
+	// Batch is how many rows one transaction removes at first (default
+	// store.DefaultPruneLimit). A pass adapts it to its transactions' time:
+	// twice as many while one takes under HoldTarget/4 (up to MaxBatch), half
+	// as many when one takes over HoldTarget, so it keeps up with a busy
+	// service without holding the writer long.
+	Batch, MaxBatch int
+	// HoldTarget is the longest a prune transaction should run (default 50ms,
+	// about one group commit of a saturated SQLite store: less, and a pruner
+	// waiting its turn behind every commit fell behind the inserts in the soak).
+	HoldTarget time.Duration
 	// Pause is the rest between two batches of a pass, so the writer is free
-	// for the signal path most of the time (default 5ms).
+	// for the signal path in between (default 2ms).
 	Pause time.Duration
 	Now   func() time.Time // default time.Now
 	// Observe, when set, is told what each pass removed (for metrics).
@@ -67,8 +74,14 @@ func New(st Store, opts Options) *Pruner {
 	if opts.Batch <= 0 {
 		opts.Batch = store.DefaultPruneLimit
 	}
+	if opts.MaxBatch < opts.Batch {
+		opts.MaxBatch = max(opts.Batch, 20000)
+	}
+	if opts.HoldTarget <= 0 {
+		opts.HoldTarget = 50 * time.Millisecond
+	}
 	if opts.Pause <= 0 {
-		opts.Pause = 5 * time.Millisecond
+		opts.Pause = 2 * time.Millisecond
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -139,6 +152,12 @@ func (p *Pruner) Pass(ctx context.Context) (store.PruneResult, error) {
 			break
 		}
 		b.AfterID = r.NextID
+		switch {
+		case r.Held > p.opts.HoldTarget:
+			b.Limit = max(b.Limit/2, min(p.opts.Batch, 50))
+		case r.Held < p.opts.HoldTarget/4:
+			b.Limit = min(b.Limit*2, p.opts.MaxBatch)
+		}
 	}
 	if p.opts.Observe != nil {
 		p.opts.Observe(sum, time.Since(start))

@@ -2,6 +2,8 @@ package retention_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -142,5 +144,58 @@ func TestPassKeepsStatsAWeek(t *testing.T) {
 	}
 	if got.Stats != 1 || len(rows) != 1 || !rows[0].Start.Equal(now.Add(-7*24*time.Hour)) {
 		t.Fatalf("pass removed %d rollups, left %+v; want the 9-day-old one gone, the 7-day-old one kept", got.Stats, rows)
+	}
+}
+
+// countingStore counts the Prune calls of a real store and the limits asked.
+type countingStore struct {
+	retention.Store
+	limits []int
+}
+
+func (c *countingStore) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResult, error) {
+	c.limits = append(c.limits, p.Limit)
+	return c.Store.Prune(ctx, p)
+}
+
+// TestBatchGrows: batches that hold the writer briefly grow (up to MaxBatch),
+// so a pass keeps up with a busy service in fewer transactions.
+func TestBatchGrows(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.CreateAccount(ctx, store.Account{ID: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	w := &store.Webhook{AccountID: "A", URL: "http://127.0.0.1:9/", Secret: "c2VjcmV0", IsFeedHooks: true, RetryPolicy: "none"}
+	if err := st.CreateWebhook(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 41 {
+		ev := store.Event{ID: fmt.Sprintf("e%02d", i), AccountID: "A", Type: "feeds", Event: "started",
+			ContentType: "application/json", Body: []byte("{}"), CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+		if err := st.InTx(ctx, func(tx store.Tx) error {
+			_, err := tx.InsertEvent(ctx, ev, []store.Delivery{{WebhookID: w.ID, State: store.DeliverySucceeded}})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs := &countingStore{Store: st}
+	p := retention.New(cs, retention.Options{Retention: time.Hour, Batch: 1, MaxBatch: 8, HoldTarget: time.Hour,
+		Now: func() time.Time { return t0.Add(2 * time.Hour) }})
+	got, err := p.Pass(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Deliveries != 40 { // the newest stays on SQLite
+		t.Fatalf("pass removed %+v, want 40 deliveries", got)
+	}
+	if want := []int{1, 2, 4, 8}; len(cs.limits) < 4 || !slices.Equal(cs.limits[:4], want) || slices.Max(cs.limits) != 8 {
+		t.Fatalf("limits asked %v, want growth 1, 2, 4, 8 and no more than 8", cs.limits)
 	}
 }

@@ -127,7 +127,9 @@ type Store interface {
 	// Attempts keeps counting, so the next attempt's N is Attempts+1.
 	Resend(ctx context.Context, accountID string, ids []int64, q DeliveryQuery, now time.Time) ([]int64, error)
 	// CountDeliveries reports how many deliveries are in each state, and the
-	// creation time of the oldest pending one (zero when none), for metrics.
+	// creation time of the oldest pending one (zero when none), for metrics. It
+	// reads counters and one index, never the table: the oldest pending delivery
+	// is the one with the smallest id (ids grow with time).
 	CountDeliveries(ctx context.Context) (map[DeliveryState]int64, time.Time, error)
 
 	// Stats reads the rollups FinishAttempts keeps (per webhook per minute, in the
@@ -185,9 +187,12 @@ type PruneResult struct {
 	// Full is set when more may remain; call again from NextID.
 	Full   bool
 	NextID int64
+	// Held is how long the call's transaction ran (from its first statement
+	// to its commit): the time the signal path may have waited for it.
+	Held time.Duration
 }
 
-// Add sums the counts of two results.
+// Add sums the counts of two results (Held: the longer).
 func (r PruneResult) Add(o PruneResult) PruneResult {
 	return PruneResult{Deliveries: r.Deliveries + o.Deliveries, Attempts: r.Attempts + o.Attempts,
 		Events: r.Events + o.Events, Images: r.Images + o.Images, Keys: r.Keys + o.Keys, Stats: r.Stats + o.Stats}

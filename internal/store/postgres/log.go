@@ -90,7 +90,7 @@ func (s *Store) CountDeliveries(ctx context.Context) (map[store.DeliveryState]in
 		return nil, time.Time{}, wrap("count deliveries", err)
 	}
 	var oldest *int64
-	if err := s.pool.QueryRow(ctx, "SELECT min(created_at) FROM deliveries WHERE state = 'pending'").Scan(&oldest); err != nil {
+	if err := s.pool.QueryRow(ctx, "SELECT (SELECT created_at FROM deliveries WHERE id = (SELECT min(id) FROM deliveries WHERE state = 'pending'))").Scan(&oldest); err != nil {
 		return nil, time.Time{}, wrap("count deliveries", err)
 	}
 	if oldest == nil {

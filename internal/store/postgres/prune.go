@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -20,7 +21,9 @@ func (s *Store) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResul
 		p.Limit = store.DefaultPruneLimit
 	}
 	var res store.PruneResult
+	var began time.Time
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		began = time.Now()
 		res = store.PruneResult{NextID: p.AfterID}
 		if p.Before.IsZero() {
 			return pgPruneRest(ctx, tx, p, &res)
@@ -72,6 +75,9 @@ func (s *Store) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResul
 		res.Full = res.Full || tag.RowsAffected() == int64(p.Limit)
 		return pgPruneRest(ctx, tx, p, &res)
 	})
+	if !began.IsZero() {
+		res.Held = time.Since(began)
+	}
 	return res, wrap("prune", err)
 }
 

@@ -93,6 +93,6 @@ func (s *Store) CountDeliveries(ctx context.Context) (map[store.DeliveryState]in
 		return nil, time.Time{}, wrap("count deliveries", err)
 	}
 	var oldest sql.NullInt64
-	err = s.read.QueryRowContext(ctx, "SELECT min(created_at) FROM deliveries WHERE state = 'pending'").Scan(&oldest)
+	err = s.read.QueryRowContext(ctx, "SELECT (SELECT created_at FROM deliveries WHERE id = (SELECT min(id) FROM deliveries WHERE state = 'pending'))").Scan(&oldest)
 	return counts, sqlutil.Time(oldest.Int64), wrap("count deliveries", err)
 }

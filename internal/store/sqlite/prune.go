@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
@@ -26,7 +27,9 @@ func (s *Store) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResul
 		p.Limit = store.DefaultPruneLimit
 	}
 	res := store.PruneResult{NextID: p.AfterID}
+	var began time.Time
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		began = time.Now()
 		res = store.PruneResult{NextID: p.AfterID}
 		if p.Before.IsZero() {
 			return pruneRest(ctx, tx, p, &res)
@@ -80,6 +83,9 @@ func (s *Store) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResul
 		res.Full = res.Full || k == int64(p.Limit)
 		return pruneRest(ctx, tx, p, &res)
 	})
+	if !began.IsZero() {
+		res.Held = time.Since(began)
+	}
 	if err != nil {
 		return res, wrap("prune", err)
 	}

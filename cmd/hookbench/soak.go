@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// benchSoak runs o.deliveries deliveries through serve at saturation with
+// retention o.retention, and reports, every o.every, the database's size,
+// /metrics' time, the process's RSS and the ingest latency, then the verdicts
+// of issue 14: the file stops growing once retention starts (final ≤ 1.2× its
+// size at the first prune), ingest p99 while pruning ≤ 1.5× before, /metrics
+// under 5 ms, RSS ≤ 150 MB. Ingest is held at most o.ahead deliveries ahead of
+// what the receiver got, so the backlog stays bounded (pending deliveries are
+// never pruned) and the run measures the steady state, not a queue.
+func benchSoak(ctx context.Context, o options, out io.Writer) error {
+	o.retention = max(o.retention, time.Second)
+	svc, err := startService(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer svc.stop()
+	var got atomic.Int64
+	rc, err := startReceiver(func(string, []byte, http.Header) { got.Add(1) })
+	if err != nil {
+		return err
+	}
+	defer rc.close()
+	if err := svc.createWebhook(rc.url+"/soak", true, false); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "soak: %d deliveries, retention %v, batches of %d, %d feeders, at most %d ahead\n",
+		o.deliveries, o.retention, o.batch, o.conc, o.ahead)
+
+	var sent atomic.Int64
+	var lat latencies // ingest request latency, this interval
+	var mu sync.Mutex
+	var ferr error
+	var wg sync.WaitGroup
+	start := time.Now()
+	for f := range o.conc {
+		wg.Go(func() {
+			var n int64
+			for {
+				i := sent.Add(int64(o.batch)) - int64(o.batch)
+				if i >= int64(o.deliveries) {
+					return
+				}
+				for i-got.Load() > int64(o.ahead) {
+					time.Sleep(2 * time.Millisecond)
+				}
+				b := []byte{'['}
+				for j := range o.batch {
+					if j > 0 {
+						b = append(b, ',')
+					}
+					// Each feeder's feeds start in one request and end in the
+					// next: one event per signal, and no stream's state grows.
+					kind := "feed.started"
+					if n%2 == 1 {
+						kind = "feed.ended"
+					}
+					b = fmt.Appendf(b, `{"kind":%q,"accountId":%q,"name":"s%d-%d","feedId":"f"}`, kind, svc.account, f, j)
+				}
+				n++
+				b = append(b, ']')
+				t0 := time.Now()
+				if _, err := svc.post("/api/ingest/signals", ingestToken, b); err != nil {
+					mu.Lock()
+					ferr = err
+					mu.Unlock()
+					return
+				}
+				lat.add(time.Since(t0))
+			}
+		})
+	}
+	feedDone := make(chan struct{})
+	go func() { wg.Wait(); close(feedDone) }()
+
+	var (
+		firstPruneSize       int64
+		beforeP99, duringP99 []time.Duration
+		metricsMax, rssMax   float64
+		sizeMax, lastSize    int64
+		prunedTotal          float64
+		tick                 = time.NewTicker(o.every)
+		finished             bool
+		deadline             = time.Now().Add(o.maxTime)
+	)
+	defer tick.Stop()
+	fmt.Fprintf(out, "  %7s %10s %10s %9s %9s %10s %8s %10s\n", "t", "received", "pruned", "db MiB", "RSS MiB", "/metrics", "ingest", "p99")
+	for !finished {
+		select {
+		case <-feedDone:
+			mu.Lock()
+			failed := ferr != nil
+			mu.Unlock()
+			for !failed && got.Load() < int64(o.deliveries) && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			finished = true
+		case <-tick.C:
+			if time.Now().After(deadline) {
+				finished = true
+			}
+		}
+		m0 := time.Now()
+		pruned, err := scrapePruned(svc.base)
+		mt := time.Since(m0)
+		if err != nil {
+			return err
+		}
+		size := dbSize(svc.dir)
+		rss := rssMiB()
+		lat.mu.Lock()
+		var p99 time.Duration
+		n := len(lat.d)
+		if n > 0 {
+			sortDurations(lat.d)
+			p99 = lat.d[min(n-1, n*99/100)]
+		}
+		lat.d = lat.d[:0]
+		lat.mu.Unlock()
+		if pruned > 0 && firstPruneSize == 0 {
+			firstPruneSize = size
+		}
+		if n > 0 {
+			if pruned == 0 {
+				beforeP99 = append(beforeP99, p99)
+			} else {
+				duringP99 = append(duringP99, p99)
+			}
+		}
+		metricsMax = max(metricsMax, float64(mt.Microseconds())/1000)
+		rssMax = max(rssMax, rss)
+		sizeMax = max(sizeMax, size)
+		lastSize, prunedTotal = size, pruned
+		fmt.Fprintf(out, "  %7s %10d %10.0f %9.1f %9.1f %8.2fms %8d %10v\n", time.Since(start).Round(time.Second),
+			got.Load(), pruned, float64(size)/(1<<20), rss, float64(mt.Microseconds())/1000, n, round(p99))
+	}
+	if ferr != nil {
+		return ferr
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(out, "soak: %d deliveries received in %v (%.0f/s), %.0f pruned\n", got.Load(), elapsed.Round(time.Second),
+		float64(got.Load())/elapsed.Seconds(), prunedTotal)
+	verdict := func(ok bool) string {
+		if ok {
+			return "ok"
+		}
+		return "NOT MET"
+	}
+	if firstPruneSize > 0 {
+		r := float64(lastSize) / float64(firstPruneSize)
+		fmt.Fprintf(out, "  db file: %.1f MiB at the first prune, %.1f MiB at the end (%.2f×), %.1f MiB at most: %s (≤ 1.2×)\n",
+			float64(firstPruneSize)/(1<<20), float64(lastSize)/(1<<20), r, float64(sizeMax)/(1<<20), verdict(r <= 1.2))
+	} else {
+		fmt.Fprintf(out, "  db file: retention never started (run longer than -retention)\n")
+	}
+	b, d := median(beforeP99), median(duringP99)
+	if b > 0 && d > 0 {
+		fmt.Fprintf(out, "  ingest p99 (median of the intervals): %v before retention, %v while pruning (%.2f×): %s (≤ 1.5×)\n",
+			round(b), round(d), float64(d)/float64(b), verdict(float64(d) <= 1.5*float64(b)))
+	}
+	fmt.Fprintf(out, "  /metrics: %.2f ms at most: %s (< 5 ms)\n", metricsMax, verdict(metricsMax < 5))
+	fmt.Fprintf(out, "  RSS of the whole process (serve, load and receiver): %.1f MiB at most: %s (≤ 150 MB)\n", rssMax, verdict(rssMax*1.048576 <= 150))
+	return nil
+}
+
+// scrapePruned reads /metrics (timed by the caller) and returns how many
+// deliveries retention has removed so far.
+func scrapePruned(base string) (float64, error) {
+	resp, err := client.Get(base + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var v float64
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), `hookcast_pruned_total{kind="deliveries"} `); ok {
+			v, _ = strconv.ParseFloat(rest, 64)
+		}
+	}
+	return v, sc.Err()
+}
+
+// dbSize is the size of the SQLite database with its WAL.
+func dbSize(dir string) int64 {
+	var n int64
+	for _, f := range []string{"hookcast.db", "hookcast.db-wal"} {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// rssMiB is this process's resident set size.
+func rssMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func sortDurations(d []time.Duration) { slices.Sort(d) }
+
+func median(d []time.Duration) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	c := append([]time.Duration(nil), d...)
+	sortDurations(c)
+	return c[len(c)/2]
+}
