@@ -43,6 +43,16 @@ func Decode(h http.Header, body []byte) (Event, error) {
 	if env.Type == "" {
 		return nil, fmt.Errorf("%w: no \"type\"", ErrMalformed)
 	}
+	if equalFold(env.Type, TypeOperational) {
+		if len(env.Data) == 0 || env.Data[0] != '{' {
+			return nil, fmt.Errorf("%w: operational event whose \"data\" is not an object", ErrMalformed)
+		}
+		e := &OperationalEvent{Type: env.Type, Event: env.Event, Timestamp: env.Timestamp}
+		if err := json.Unmarshal(env.Data, &e.Data); err != nil {
+			return nil, fmt.Errorf("%w: operational %s data: %w", ErrMalformed, env.Event, err)
+		}
+		return e, nil
+	}
 	typ, ok := CanonicalType(env.Type)
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownType, env.Type)

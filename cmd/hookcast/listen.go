@@ -156,6 +156,14 @@ func formatEvent(e webhook.Event, deliveryID string) string {
 		kv("id", e.Data.TranscoderID)
 		kv("cluster", e.Data.Cluster)
 		kv("status", e.Data.Status)
+	case *webhook.OperationalEvent:
+		kv("webhook", strconv.FormatInt(e.Data.WebhookID, 10))
+		kv("reason", e.Data.Reason)
+		if e.Data.DeliveryID != 0 {
+			kv("deliveryId", strconv.FormatInt(e.Data.DeliveryID, 10))
+		}
+		kv("lastError", e.Data.LastError)
+		kv("expiresAt", e.Data.ExpiresAt)
 	case *webhook.ThumbnailEvent:
 		b.WriteString(" " + strconv.Itoa(len(e.Image)) + " bytes")
 		kv("stream", e.StreamID)

@@ -37,6 +37,9 @@ type Deps struct {
 	// AllowPrivateTargets lets webhooks point at loopback and private addresses
 	// (local development and tests). Off, such URLs are refused when saved.
 	AllowPrivateTargets bool
+	// WebhookEnabled, when set, is told of a disabled webhook re-enabled by an
+	// update (reEnable, or a new URL), once stored: operational events.
+	WebhookEnabled func(w store.Webhook)
 	// SecretOverlap is how long a secret replaced by refreshSecret stays valid
 	// (its deliveries carry a second webhook-signature entry) unless the call
 	// gives secretOverlapSeconds. 0: none (serve's --secret-overlap, default 24h).

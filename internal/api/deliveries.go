@@ -69,8 +69,11 @@ func (a *API) listDeliveries(r *http.Request, acct string) (any, error) {
 	}
 	if s := q.Get("eventType"); s != "" {
 		typ, ok := payloadType(s)
+		if strings.EqualFold(s, "operational") {
+			typ, ok = "operational", true // hookcast's own events: a type of the log, not of the test route
+		}
 		if !ok {
-			fail["eventType"] = "must be one of feeds, viewerConnection, media, recordings, transcoder, thumbnail"
+			fail["eventType"] = "must be one of feeds, viewerConnection, media, recordings, transcoder, thumbnail, operational"
 		}
 		dq.EventType = typ
 	}

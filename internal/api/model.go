@@ -36,21 +36,24 @@ const (
 // disabled is always present, null unless the webhook is disabled, so clients can
 // read it without checking for the key (the reference marks it nullable).
 type webhookJSON struct {
-	ID                      int64         `json:"id"`
-	URL                     string        `json:"url"`
-	Secret                  string        `json:"secret"`
-	IsFeedHooks             bool          `json:"isFeedHooks"`
-	IsRecordingHooks        bool          `json:"isRecordingHooks"`
-	IsThumbnailHooks        bool          `json:"isThumbnailHooks"`
-	IsTranscoderHooks       bool          `json:"isTranscoderHooks"`
-	IsMediaHooks            bool          `json:"isMediaHooks"`
-	IsViewerConnectionHooks bool          `json:"isViewerConnectionHooks"`
-	IsClipHooks             bool          `json:"isClipHooks"`
-	Filter                  string        `json:"filter"`
-	RetryPolicy             string        `json:"retryPolicy"`
-	MaxConcurrency          int           `json:"maxConcurrency"`
-	MaxPerSecond            int           `json:"maxPerSecond"`
-	Disabled                *disabledJSON `json:"disabled"`
+	ID                      int64  `json:"id"`
+	URL                     string `json:"url"`
+	Secret                  string `json:"secret"`
+	IsFeedHooks             bool   `json:"isFeedHooks"`
+	IsRecordingHooks        bool   `json:"isRecordingHooks"`
+	IsThumbnailHooks        bool   `json:"isThumbnailHooks"`
+	IsTranscoderHooks       bool   `json:"isTranscoderHooks"`
+	IsMediaHooks            bool   `json:"isMediaHooks"`
+	IsViewerConnectionHooks bool   `json:"isViewerConnectionHooks"`
+	IsClipHooks             bool   `json:"isClipHooks"`
+	// IsOperationalHooks: hookcast's operational events about the account's
+	// other webhooks (type "operational").
+	IsOperationalHooks bool          `json:"isOperationalHooks"`
+	Filter             string        `json:"filter"`
+	RetryPolicy        string        `json:"retryPolicy"`
+	MaxConcurrency     int           `json:"maxConcurrency"`
+	MaxPerSecond       int           `json:"maxPerSecond"`
+	Disabled           *disabledJSON `json:"disabled"`
 	// PreviousSecretExpiresAt is when the secret replaced by the last
 	// refreshSecret stops signing; null when no overlap is running.
 	PreviousSecretExpiresAt *string `json:"previousSecretExpiresAt"`
@@ -73,7 +76,7 @@ func (a *API) toJSON(w store.Webhook) webhookJSON {
 		IsFeedHooks: w.IsFeedHooks, IsRecordingHooks: w.IsRecordingHooks,
 		IsThumbnailHooks: w.IsThumbnailHooks, IsTranscoderHooks: w.IsTranscoderHooks,
 		IsMediaHooks: w.IsMediaHooks, IsViewerConnectionHooks: w.IsViewerConnectionHooks,
-		IsClipHooks: w.IsClipHooks, Filter: w.Filter, RetryPolicy: w.RetryPolicy,
+		IsClipHooks: w.IsClipHooks, IsOperationalHooks: w.IsOperationalHooks, Filter: w.Filter, RetryPolicy: w.RetryPolicy,
 		MaxConcurrency: w.MaxConcurrency, MaxPerSecond: w.MaxPerSecond,
 		Headers: maskedHeaders(w.Headers),
 	}
@@ -118,7 +121,7 @@ func optTime(t time.Time) *string {
 // and isClipHooks, which Dolby's Node and Python clients send on every create
 // and update (it is stored and returned; no event here is a clip event).
 var hookFields = []string{"isFeedHooks", "isRecordingHooks", "isThumbnailHooks",
-	"isTranscoderHooks", "isMediaHooks", "isViewerConnectionHooks", "isClipHooks"}
+	"isTranscoderHooks", "isMediaHooks", "isViewerConnectionHooks", "isClipHooks", "isOperationalHooks"}
 
 func hookField(w *store.Webhook, name string) *bool {
 	switch name {
@@ -136,6 +139,8 @@ func hookField(w *store.Webhook, name string) *bool {
 		return &w.IsViewerConnectionHooks
 	case "isClipHooks":
 		return &w.IsClipHooks
+	case "isOperationalHooks":
+		return &w.IsOperationalHooks
 	}
 	panic("api: unknown hook field " + name)
 }

@@ -126,6 +126,7 @@ func (a *API) updateWebhook(r *http.Request, acct string) (any, error) {
 	if err != nil {
 		return nil, storeErr(err, "webhook")
 	}
+	wasDisabled := w.Disabled && (w.DisabledUntil.IsZero() || w.DisabledUntil.After(a.d.Now()))
 	if url := o.string("url", maxURLBytes); url != nil && *url != w.URL {
 		if a.checkURL(o, *url) {
 			w.URL = *url
@@ -154,6 +155,9 @@ func (a *API) updateWebhook(r *http.Request, acct string) (any, error) {
 	}
 	if err := a.d.Store.UpdateWebhook(r.Context(), &w); err != nil {
 		return nil, storeErr(err, "webhook")
+	}
+	if wasDisabled && !w.Disabled && a.d.WebhookEnabled != nil {
+		a.d.WebhookEnabled(w)
 	}
 	return a.toJSON(w), nil
 }

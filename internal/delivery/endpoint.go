@@ -188,13 +188,22 @@ func (d *Dispatcher) handle(ep *endpoint, it *item) {
 		outcome = "retry"
 	}
 	var then func()
-	if res.Disable {
+	exhausted := dec.State == store.DeliveryFailed && d.opts.Reports != nil
+	if res.Disable || exhausted {
 		then = func() {
-			d.mu.Lock()
-			ep.disabledSeq, ep.disabledUntil = d.seq, res.DisableUntil
-			d.mu.Unlock()
-			d.opts.Logger.Info("delivery: webhook disabled", "webhook", cd.Webhook.ID,
-				"account", cd.Webhook.AccountID, "reason", res.DisableReason, "until", res.DisableUntil)
+			if res.Disable {
+				d.mu.Lock()
+				ep.disabledSeq, ep.disabledUntil = d.seq, res.DisableUntil
+				d.mu.Unlock()
+				d.opts.Logger.Info("delivery: webhook disabled", "webhook", cd.Webhook.ID,
+					"account", cd.Webhook.AccountID, "reason", res.DisableReason, "until", res.DisableUntil)
+				if d.opts.Reports != nil {
+					d.opts.Reports.WebhookDisabled(cd.Webhook, res.DisableReason, res.DisableUntil)
+				}
+			}
+			if exhausted {
+				d.opts.Reports.DeliveryExhausted(*cd, att)
+			}
 		}
 	}
 	d.finish(res, outcome, att.Latency, then)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hookcast/hookcast/internal/netguard"
+	"github.com/hookcast/hookcast/internal/store"
 )
 
 // Metrics receives one call per delivery handled. Implementations must be fast
@@ -18,6 +19,14 @@ type Metrics interface {
 	// OnAttempt reports an outcome, one of "succeeded", "retry", "failed" or
 	// "skipped", and the HTTP exchange's latency (0 when nothing was sent).
 	OnAttempt(outcome string, latency time.Duration)
+}
+
+// Reports is told, once the store has recorded it, that a webhook was disabled
+// (a 410, or auto-disable) and that a delivery was given up (failed for good
+// after an attempt). Implementations must not block: they run on the recorder.
+type Reports interface {
+	WebhookDisabled(w store.Webhook, reason string, until time.Time)
+	DeliveryExhausted(cd store.ClaimedDelivery, last store.Attempt)
 }
 
 // Options configures a Dispatcher. Zero values take the defaults given per field.
@@ -89,6 +98,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Metrics, when set, is told of every attempt.
 	Metrics Metrics
+	// Reports, when set, is told of disabled webhooks and given-up deliveries
+	// (operational events).
+	Reports Reports
 }
 
 func (o *Options) setDefaults() {

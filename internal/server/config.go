@@ -14,6 +14,7 @@ import (
 	"github.com/hookcast/hookcast/internal/cliflag"
 	"github.com/hookcast/hookcast/internal/dashboard"
 	"github.com/hookcast/hookcast/internal/thumbnail"
+	"github.com/hookcast/hookcast/webhook"
 )
 
 // Config is everything `hookcast serve` can be told. Each flag can also be set from
@@ -86,6 +87,11 @@ type Config struct {
 	// before they are handed to the proxy; the proxy must refuse private
 	// destinations itself too (docs/webhooks-in-production.md).
 	EgressProxy string
+	// OperatorWebhookURL, when set, receives every operational event
+	// (webhookDisabled, webhookEnabled, deliveryExhausted, secretExpiring) of
+	// every account, signed with OperatorWebhookSecret (standard base64).
+	OperatorWebhookURL    string
+	OperatorWebhookSecret string
 }
 
 // ErrUsage marks configuration errors: the command prints them and exits with 2.
@@ -140,6 +146,8 @@ func flags(c *Config) *flag.FlagSet {
 	cliflag.Duration(fs, &c.IdempotencyWindow, "idempotency-window", 24*time.Hour, "a signal id or Idempotency-Key seen again within this changes nothing (0: off)")
 	cliflag.Duration(fs, &c.SecretOverlap, "secret-overlap", 24*time.Hour, "after a secret is renewed, the old one stays valid (a second webhook-signature) this long (0: not at all)")
 	fs.StringVar(&c.EgressProxy, "egress-proxy", "", "forward proxy `URL` every delivery goes through, e.g. http://egress.internal:3128\n(empty: HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment, if set)")
+	fs.StringVar(&c.OperatorWebhookURL, "operator-webhook-url", "", "`URL` that receives every account's operational events (webhook disabled or re-enabled,\ndelivery given up, secret expiring), signed with --operator-webhook-secret (empty: none)")
+	fs.StringVar(&c.OperatorWebhookSecret, "operator-webhook-secret", "", "`secret` (standard base64) the operator webhook's events are signed with")
 	fs.BoolVar(&c.KeepUnwantedEvents, "keep-unwanted-events", false, "store events that no webhook wants (until retention removes them)")
 	fs.StringVar(&c.PortalFrameAncestors, "portal-frame-ancestors", "", "`origins` whose pages may show the dashboard in a frame (portal links), comma separated,\ne.g. https://console.example.com (empty: none)")
 	return fs
@@ -220,6 +228,14 @@ func (c Config) validate() error {
 	if c.MediaMTXAPI != "" {
 		if u, err := url.Parse(c.MediaMTXAPI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return bad("--mediamtx-api %q: want an http:// URL such as http://127.0.0.1:9997", c.MediaMTXAPI)
+		}
+	}
+	if c.OperatorWebhookURL != "" {
+		if u, err := url.Parse(c.OperatorWebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad("--operator-webhook-url %q: want an http:// or https:// URL", c.OperatorWebhookURL)
+		}
+		if _, err := webhook.NewSigner(c.OperatorWebhookSecret); err != nil {
+			return bad("--operator-webhook-secret: required with --operator-webhook-url, standard base64 (e.g. openssl rand -base64 32)")
 		}
 	}
 	if _, err := c.EgressProxyURL(); err != nil {

@@ -16,6 +16,7 @@ import (
 // metrics are the Prometheus series of one process, on its own registry so tests
 // can run several servers in one binary.
 type metrics struct {
+	operational *prometheus.CounterVec
 	reg         *prometheus.Registry
 	signals     prometheus.Counter
 	events      prometheus.Counter
@@ -39,8 +40,9 @@ func newMetrics(st store.Store) *metrics {
 	m.attemptTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hookcast_delivery_attempt_duration_seconds", Help: "Latency of delivery attempts.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)})
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hookcast_http_requests_total", Help: "HTTP requests served, by status class."}, []string{"code"})
 	m.pruned = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hookcast_pruned_total", Help: "Rows removed by retention, by kind (images: bodies emptied)."}, []string{"kind"})
+	m.operational = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hookcast_operational_events_total", Help: "Operational events produced, by event (webhookDisabled, webhookEnabled, deliveryExhausted, secretExpiring; dropped: the queue was full)."}, []string{"event"})
 	m.prunePass = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hookcast_prune_pass_duration_seconds", Help: "Time of one retention pass, pauses between batches included.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)})
-	for _, c := range []prometheus.Collector{m.signals, m.events, m.deliveries, m.commit, m.attempts, m.attemptTime, m.requests, m.pruned, m.prunePass,
+	for _, c := range []prometheus.Collector{m.signals, m.events, m.deliveries, m.commit, m.attempts, m.attemptTime, m.requests, m.pruned, m.prunePass, m.operational,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), &queueCollector{st: st}} {
 		f(c)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/hookcast/hookcast/internal/httpx"
 	"github.com/hookcast/hookcast/internal/ingest"
 	"github.com/hookcast/hookcast/internal/netguard"
+	"github.com/hookcast/hookcast/internal/operational"
 	"github.com/hookcast/hookcast/internal/pipeline"
 	"github.com/hookcast/hookcast/internal/retention"
 	"github.com/hookcast/hookcast/internal/store"
@@ -119,6 +120,17 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	if err != nil {
 		return nil, err
 	}
+	ops, err := operational.New(st, operational.Options{
+		OperatorURL:    cfg.OperatorWebhookURL,
+		OperatorSecret: cfg.OperatorWebhookSecret,
+		Wake:           func() { s.disp.Wake() },
+		Logger:         log.With("part", "operational"),
+		Count:          func(ev string) { s.metrics.operational.WithLabelValues(ev).Inc() },
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.workers = append(s.workers, ops.Run)
 	s.disp = delivery.New(st, delivery.Options{
 		Owner: owner,
 		Client: netguard.NewClient(netguard.ClientOptions{AllowPrivate: cfg.AllowPrivateTargets, MaxIdleConnsPerHost: 256,
@@ -126,6 +138,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		UserAgent: "hookcast/" + version,
 		Logger:    log.With("part", "delivery"),
 		Metrics:   s.metrics,
+		Reports:   ops,
 	})
 	committers := 1
 	if cfg.IsPostgres() {
@@ -203,6 +216,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		SendTest:            s.sendTest,
 		Streams:             streams,
 		Wake:                s.disp.Wake,
+		WebhookEnabled:      ops.WebhookEnabled,
 		MaxWebhooks:         cfg.MaxWebhooksPerAccount,
 		TestsPerMinute:      cfg.TestEventsPerMinute,
 		Session:             dash.SessionAccess,

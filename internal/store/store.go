@@ -142,6 +142,12 @@ type Store interface {
 	// deliveries are pending and when the oldest of them was created.
 	Backlog(ctx context.Context, accountID string) ([]Backlog, error)
 
+	// ClaimExpiringSecrets returns the webhooks (of any account) whose previous
+	// secret expires after now and at or before before, and marks each so that
+	// no later call (of this or another process) returns it again for that
+	// expiry: a renewal with a new overlap is returned again when it comes due.
+	ClaimExpiringSecrets(ctx context.Context, now, before time.Time) ([]Webhook, error)
+
 	// Prune does one small batch of retention work in one short transaction, so
 	// the signal path never waits on it long. It looks at up to Limit deliveries
 	// with ids above AfterID, by id, and deletes, with their attempts, those that
@@ -296,6 +302,10 @@ type Webhook struct {
 	// every create and update. It is kept and returned so they work unchanged;
 	// hookcast has no clip events, so it never selects a delivery.
 	IsClipHooks bool
+	// IsOperationalHooks selects hookcast's operational events (type
+	// "operational": webhookDisabled, webhookEnabled, deliveryExhausted,
+	// secretExpiring) about the account's other webhooks.
+	IsOperationalHooks bool
 
 	Filter      string // regular expression on the stream name; empty matches all
 	RetryPolicy string // "none" or "exponential"

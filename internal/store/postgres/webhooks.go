@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -115,4 +116,14 @@ func (s *Store) DeleteWebhook(ctx context.Context, accountID string, id int64) e
 		return err
 	})
 	return wrap("delete webhook", err)
+}
+
+// ClaimExpiringSecrets implements store.Store.
+func (s *Store) ClaimExpiringSecrets(ctx context.Context, now, before time.Time) ([]store.Webhook, error) {
+	rows, err := s.pool.Query(ctx, `UPDATE webhooks SET secret_expiring_sent = previous_secret_expires_at
+		WHERE previous_secret <> '' AND previous_secret_expires_at > $1 AND previous_secret_expires_at <= $2
+		AND secret_expiring_sent <> previous_secret_expires_at RETURNING `+sqlutil.WebhookColumns,
+		sqlutil.Micros(now), sqlutil.Micros(before))
+	out, err := collect(rows, err, sqlutil.ScanWebhook)
+	return out, wrap("claim expiring secrets", err)
 }

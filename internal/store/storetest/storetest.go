@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"Webhooks", testWebhooks},
 		{"WebhookIsolation", testWebhookIsolation},
 		{"ListWebhooks", testListWebhooks},
+		{"ClaimExpiringSecrets", testClaimExpiringSecrets},
 		{"InTxRollback", testInTxRollback},
 		{"Streams", testStreams},
 		{"SaveStreamsMany", testSaveStreamsMany},

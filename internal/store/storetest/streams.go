@@ -165,7 +165,10 @@ func testWebhooksFor(t *testing.T, s store.Store) {
 		*w = store.Webhook{AccountID: "A", URL: w.URL, IsMediaHooks: true, IsRecordingHooks: true, Disabled: true}
 	})
 	all := newWebhook(t, s, "A")
-	newWebhook(t, s, "B") // B's never shows up for A
+	ops := newWebhook(t, s, "A", func(w *store.Webhook) {
+		*w = store.Webhook{AccountID: "A", URL: w.URL, IsOperationalHooks: true}
+	})
+	newWebhook(t, s, "B", func(w *store.Webhook) { w.IsOperationalHooks = true }) // B's never shows up for A
 	tests := []struct {
 		typ  string
 		want []int64
@@ -176,6 +179,7 @@ func testWebhooksFor(t *testing.T, s store.Store) {
 		{"viewerConnection", []int64{all.ID}},
 		{"transcoder", []int64{all.ID}},
 		{"thumbnail", []int64{all.ID}},
+		{"operational", []int64{ops.ID}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.typ, func(t *testing.T) {

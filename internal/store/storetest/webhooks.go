@@ -16,7 +16,7 @@ func testWebhooks(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 
 	w := newWebhook(t, s, "A", func(w *store.Webhook) {
-		w.IsRecordingHooks, w.IsMediaHooks, w.IsClipHooks = false, false, true
+		w.IsRecordingHooks, w.IsMediaHooks, w.IsClipHooks, w.IsOperationalHooks = false, false, true, true
 		w.Filter, w.RetryPolicy = "^cam", "none"
 		w.Disabled, w.DisabledUntil, w.DisabledReason = true, t0, "410 Gone"
 		w.ConsecutiveFailures = 3
@@ -37,7 +37,7 @@ func testWebhooks(t *testing.T, s store.Store) {
 	upd.URL, upd.Secret = "http://127.0.0.1:9/new", "bmV3"
 	upd.IsFeedHooks, upd.IsRecordingHooks, upd.IsThumbnailHooks = false, true, false
 	upd.IsTranscoderHooks, upd.IsMediaHooks, upd.IsViewerConnectionHooks = false, true, false
-	upd.IsClipHooks = false
+	upd.IsClipHooks, upd.IsOperationalHooks = false, false
 	upd.Filter, upd.RetryPolicy = "", "exponential"
 	upd.Disabled, upd.DisabledUntil, upd.DisabledReason, upd.ConsecutiveFailures = false, time.Time{}, "", 0
 	upd.PreviousSecret, upd.PreviousSecretExpiresAt = "", time.Time{}
@@ -130,5 +130,43 @@ func testListWebhooks(t *testing.T, s store.Store) {
 				}
 			}
 		})
+	}
+}
+
+// testClaimExpiringSecrets: a previous secret expiring within the window is
+// returned once per expiry, whoever asks; a new renewal comes due again.
+func testClaimExpiringSecrets(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	newAccount(t, s, "B")
+	rotated := func(account string, expires time.Time) store.Webhook {
+		return newWebhook(t, s, account, func(w *store.Webhook) { w.PreviousSecret, w.PreviousSecretExpiresAt = "b2xk", expires })
+	}
+	soon := rotated("A", t0.Add(30*time.Minute))
+	other := rotated("B", t0.Add(time.Hour)) // at the edge: included
+	rotated("A", t0.Add(2*time.Hour))        // later
+	rotated("A", t0.Add(-time.Minute))       // over already
+	newWebhook(t, s, "A")                    // never rotated
+	got, err := s.ClaimExpiringSecrets(c, t0, t0.Add(time.Hour))
+	must(t, err)
+	slices.SortFunc(got, func(a, b store.Webhook) int { return int(a.ID - b.ID) })
+	if !slices.Equal(webhookIDs(got), []int64{soon.ID, other.ID}) {
+		t.Fatalf("ClaimExpiringSecrets = %v, want %v", webhookIDs(got), []int64{soon.ID, other.ID})
+	}
+	if got[0].AccountID != "A" || got[0].PreviousSecret != "b2xk" {
+		t.Fatalf("claimed %+v", got[0])
+	}
+	got, err = s.ClaimExpiringSecrets(c, t0, t0.Add(time.Hour))
+	must(t, err)
+	if len(got) != 0 {
+		t.Fatalf("claimed again: %v", webhookIDs(got))
+	}
+	// Renewed again: a new expiry, due again.
+	soon.PreviousSecretExpiresAt = t0.Add(45 * time.Minute)
+	must(t, s.UpdateWebhook(c, &soon))
+	got, err = s.ClaimExpiringSecrets(c, t0, t0.Add(time.Hour))
+	must(t, err)
+	if !slices.Equal(webhookIDs(got), []int64{soon.ID}) {
+		t.Fatalf("after a new renewal: %v, want %d", webhookIDs(got), soon.ID)
 	}
 }

@@ -119,3 +119,8 @@ export const HOOK_TYPES = [
   { field: 'isThumbnailHooks', test: 'Thumbnail', type: 'thumbnail', label: 'Thumbnail',
     about: 'a JPEG captured from a live stream' },
 ];
+
+// OPERATIONAL is hookcast's own type: events about the account's other
+// webhooks. It has no test event and is not one of Millicast's types.
+export const OPERATIONAL = { field: 'isOperationalHooks', type: 'operational', label: 'Operational',
+  about: 'another webhook was disabled or re-enabled, a delivery was given up, a secret is about to expire' };

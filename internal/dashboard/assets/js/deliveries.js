@@ -74,7 +74,7 @@ export function deliveriesPage(main, ctx) {
   const webhookSel = h('select', { id: ids.webhook, name: 'webhookId' }, h('option', { value: '' }, 'All webhooks'));
   const typeSel = h('select', { id: ids.type, name: 'eventType' },
     h('option', { value: '' }, 'All types'),
-    api.HOOK_TYPES.map((t) => h('option', { value: t.type, selected: t.type === f.eventType }, t.label)));
+    [...api.HOOK_TYPES, api.OPERATIONAL].map((t) => h('option', { value: t.type, selected: t.type === f.eventType }, t.label)));
   const stateSel = h('select', { id: ids.state, name: 'state' },
     h('option', { value: '' }, 'Any outcome'),
     Object.entries(OUTCOMES).map(([v, o]) => h('option', { value: v, selected: v === f.state }, o.label)));

@@ -116,7 +116,7 @@ function disabledNotice(w, run) {
 function typesRow(w, run) {
   return h('fieldset', { class: 'types' },
     h('legend', null, 'Event types'),
-    h('ul', { class: 'type-list' }, api.HOOK_TYPES.map((t) => {
+    h('ul', { class: 'type-list' }, [...api.HOOK_TYPES, api.OPERATIONAL].map((t) => {
       const on = Boolean(w[t.field]);
       const nameId = uid(`type-${t.type}`);
       const btnId = uid(`toggle-${t.type}`);

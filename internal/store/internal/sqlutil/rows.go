@@ -14,7 +14,7 @@ const (
 	WebhookColumns = "id, account_id, url, secret, is_feed_hooks, is_recording_hooks, is_thumbnail_hooks, " +
 		"is_transcoder_hooks, is_media_hooks, is_viewer_connection_hooks, is_clip_hooks, filter, retry_policy, " +
 		"disabled, disabled_until, disabled_reason, consecutive_failures, previous_secret, previous_secret_expires_at, " +
-		"max_concurrency, max_per_second, headers, " +
+		"max_concurrency, max_per_second, headers, is_operational_hooks, " +
 		"created_at, updated_at"
 	StreamColumns   = "account_id, name, state, due_at"
 	EventColumns    = "id, account_id, type, event, stream_name, timestamp, content_type, headers, body, created_at"
@@ -79,7 +79,7 @@ func (r *webhookRow) dest() []any {
 	return []any{&w.ID, &w.AccountID, &w.URL, &w.Secret, &w.IsFeedHooks, &w.IsRecordingHooks,
 		&w.IsThumbnailHooks, &w.IsTranscoderHooks, &w.IsMediaHooks, &w.IsViewerConnectionHooks,
 		&w.IsClipHooks, &w.Filter, &w.RetryPolicy, &w.Disabled, &r.until, &w.DisabledReason, &w.ConsecutiveFailures,
-		&w.PreviousSecret, &r.previousUntil, &w.MaxConcurrency, &w.MaxPerSecond, &r.headers, &r.created, &r.updated}
+		&w.PreviousSecret, &r.previousUntil, &w.MaxConcurrency, &w.MaxPerSecond, &r.headers, &w.IsOperationalHooks, &r.created, &r.updated}
 }
 
 func (r *webhookRow) value() store.Webhook {

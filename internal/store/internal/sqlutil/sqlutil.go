@@ -50,6 +50,8 @@ func HookColumn(typ string) (string, error) {
 		return "is_media_hooks", nil
 	case "viewerConnection":
 		return "is_viewer_connection_hooks", nil
+	case "operational":
+		return "is_operational_hooks", nil
 	}
 	return "", fmt.Errorf("unknown event type %q", typ)
 }

@@ -57,7 +57,7 @@ func Limit(n int, sqlite bool) any {
 // WebhookWriteColumns are the webhook columns a write sets, in WebhookValues order.
 const WebhookWriteColumns = "url, secret, is_feed_hooks, is_recording_hooks, is_thumbnail_hooks, " +
 	"is_transcoder_hooks, is_media_hooks, is_viewer_connection_hooks, is_clip_hooks, filter, retry_policy, " +
-	"disabled, disabled_until, disabled_reason, consecutive_failures, previous_secret, previous_secret_expires_at, max_concurrency, max_per_second, headers"
+	"disabled, disabled_until, disabled_reason, consecutive_failures, previous_secret, previous_secret_expires_at, max_concurrency, max_per_second, headers, is_operational_hooks"
 
 // WebhookValues are w's values for WebhookWriteColumns.
 func WebhookValues(w *store.Webhook) []any {
@@ -65,7 +65,7 @@ func WebhookValues(w *store.Webhook) []any {
 		w.IsTranscoderHooks, w.IsMediaHooks, w.IsViewerConnectionHooks, w.IsClipHooks, w.Filter, w.RetryPolicy,
 		w.Disabled, Micros(w.DisabledUntil), w.DisabledReason, w.ConsecutiveFailures,
 		w.PreviousSecret, Micros(w.PreviousSecretExpiresAt), w.MaxConcurrency, w.MaxPerSecond,
-		mustEncodeHeaders(w.Headers)}
+		mustEncodeHeaders(w.Headers), w.IsOperationalHooks}
 }
 
 // mustEncodeHeaders is EncodeHeaders, which cannot fail on a map of strings.
