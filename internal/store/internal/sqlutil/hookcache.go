@@ -91,6 +91,8 @@ func wants(w *store.Webhook, typ string) bool {
 		return w.IsMediaHooks
 	case "viewerConnection":
 		return w.IsViewerConnectionHooks
+	case "operational":
+		return w.IsOperationalHooks
 	}
 	panic(fmt.Sprintf("sqlutil: event type %q has a column but no switch", typ))
 }
