@@ -34,30 +34,14 @@ func (s *Store) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResul
 		if err != nil {
 			return err
 		}
-		var ids []int64
-		n, reachedNew := 0, false
-		for rows.Next() {
-			var id int64
-			var del, old bool
-			if err := rows.Scan(&id, &del, &old); err != nil {
-				rows.Close()
-				return err
-			}
-			n++
-			if !old {
-				reachedNew = true
-				break
-			}
-			res.NextID = id
-			if del {
-				ids = append(ids, id)
-			}
-		}
+		ids, err := sqlutil.PickPrunable(rows, p.Limit, &res)
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err == nil {
+			err = rows.Err()
+		}
+		if err != nil {
 			return err
 		}
-		res.Full = n == p.Limit && !reachedNew
 		if len(ids) > 0 {
 			if err := pgPruneDeliveries(ctx, tx, ids, &res); err != nil {
 				return err
