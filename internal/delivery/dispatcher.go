@@ -32,11 +32,22 @@ import (
 	"github.com/hookcast/hookcast/internal/store"
 )
 
+// Outbox is the part of the store the dispatcher works on: the delivery rows it
+// claims, gives back and finishes. store.Store implements it; the methods keep
+// the contracts documented there. Declaring only these three here says what a
+// dispatcher can do to the store (nothing to webhooks, events or streams
+// beyond what finishing an attempt records).
+type Outbox interface {
+	ClaimDeliveries(ctx context.Context, c store.Claim) ([]store.ClaimedDelivery, error)
+	ReleaseDeliveries(ctx context.Context, owner string, ids []int64) error
+	FinishAttempts(ctx context.Context, rs []store.AttemptResult) []error
+}
+
 // Dispatcher delivers what the store's outbox holds. Create it with New, start it
 // with Run; committers use Lease and Handoff, and Wake asks it to look in the
 // store now (after a resend).
 type Dispatcher struct {
-	st      store.Store
+	st      Outbox
 	opts    Options
 	client  *http.Client
 	clock   func() time.Time
@@ -69,8 +80,8 @@ type Dispatcher struct {
 	failures failureLog // failed attempts at warn, once per webhook per minute
 }
 
-// New returns a Dispatcher working on st.
-func New(st store.Store, opts Options) *Dispatcher {
+// New returns a Dispatcher working on the outbox st.
+func New(st Outbox, opts Options) *Dispatcher {
 	opts.setDefaults()
 	// Each attempt carries its deadline (AttemptTimeout) in its context; the
 	// client's own Timeout would set up a second timer per request for it.
