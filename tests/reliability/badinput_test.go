@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/reliability/harness"
+	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
 // TestSlowLoris opens 50 connections that send their request headers one byte

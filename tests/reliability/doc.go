@@ -4,6 +4,6 @@
 // and databases that fail, and bad input at scale. The processes, receivers and
 // the stoppable PostgreSQL cluster come from the harness subpackage.
 //
-// `go test ./internal/reliability/` runs the short versions (part of make test);
+// `go test ./tests/reliability/` runs the short versions (part of make test);
 // HOOKCAST_LONG=1 runs the long ones, whose figures docs/RELIABILITY.md records.
 package reliability

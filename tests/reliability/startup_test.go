@@ -3,8 +3,8 @@ package reliability
 import (
 	"testing"
 
-	"github.com/hookcast/hookcast/internal/reliability/harness"
 	"github.com/hookcast/hookcast/internal/testpg"
+	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
 // TestReplicasStartTogether starts three replicas at the same moment on an empty

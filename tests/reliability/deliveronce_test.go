@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/reliability/harness"
 	"github.com/hookcast/hookcast/internal/testpg"
+	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
 // TestReplicasDeliverOnce puts load on three replicas (6 media servers posting

@@ -1,5 +1,5 @@
 // Package harness runs real `hookcast serve` processes for the end-to-end tests
-// of internal/reliability and internal/security: it builds the binary once per
+// of tests/reliability and tests/security: it builds the binary once per
 // test binary, starts and kills processes, talks to their API, receives their
 // webhooks, and runs a PostgreSQL cluster that tests may stop and start.
 //

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hookcast/hookcast/internal/reliability/harness"
 	"github.com/hookcast/hookcast/internal/sample"
+	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
 // kind is the credential a request of the table carries.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/reliability/harness"
+	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
 // TestSSRFRefusedWhenSaved: without --allow-private-targets, webhook URLs that

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/reliability/harness"
+	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
 // TestSecretsNeverLogged runs serve at --log-level debug, exercises every kind

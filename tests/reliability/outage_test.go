@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/reliability/harness"
+	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
 // TestReceiverDownUnderLoad: an endpoint with the default (exponential) policy

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/reliability/harness"
+	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
 // ingestLog is what the media servers of TestDatabaseOutage were told.

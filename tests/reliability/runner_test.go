@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/reliability/harness"
 	"github.com/hookcast/hookcast/internal/testpg"
+	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
 // runResult is what one run of plans on a set of replicas showed.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hookcast/hookcast/internal/reliability/harness"
+	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
 // replicaCount is how many serve processes share the database.

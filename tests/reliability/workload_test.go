@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/reliability/harness"
+	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
 // workload is media-server traffic that survives crashes of the servers it talks

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/reliability/harness"
 	"github.com/hookcast/hookcast/internal/testpg"
+	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
 // crashDurations are short timers, so that many fall due around the kills.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/reliability/harness"
+	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
 // fixture is a server with two accounts: A, whose resources the requests aim at,
