@@ -17,6 +17,17 @@ import (
 	"github.com/hookcast/hookcast/internal/store"
 )
 
+// Store is the part of the store the pipeline commits through: transactions of
+// the signal path (store.Tx: streams, idempotency keys, events and their
+// deliveries), and the two reads of stream state outside them, the API's view
+// of an account's streams and the next timer due. store.Store implements it;
+// the methods keep the contracts documented there.
+type Store interface {
+	InTx(ctx context.Context, fn func(tx store.Tx) error) error
+	ListStreams(ctx context.Context, accountID string) ([]store.StreamRow, error)
+	NextDue(ctx context.Context) (int64, error)
+}
+
 // Options configure a Pipeline. Zero values take the defaults noted.
 type Options struct {
 	// Now is the clock (default time.Now). Tests inject their own.
@@ -56,7 +67,7 @@ type Options struct {
 // Pipeline applies signals and timers. Submit may be called from any goroutine;
 // Run must be running for it to make progress.
 type Pipeline struct {
-	st    store.Store
+	st    Store
 	eng   *engine.Engine
 	opts  Options
 	reqs  chan *request
@@ -85,7 +96,7 @@ type request struct {
 }
 
 // New returns a pipeline over st and eng.
-func New(st store.Store, eng *engine.Engine, opts Options) *Pipeline {
+func New(st Store, eng *engine.Engine, opts Options) *Pipeline {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
