@@ -22,10 +22,12 @@ const (
 	adminToken  = "bench-admin-token-0123456789"
 )
 
-// service is an in-process `serve` with its account's secret.
+// service is a `serve` with its account's secret: in this process
+// (startService) or in one of its own (startServeProcess).
 type service struct {
 	base, secret, account string
-	dir                   string // the SQLite data directory
+	dir                   string    // the SQLite data directory
+	proc                  *roleProc // the serve process; nil when in this process
 	stop                  func()
 }
 
@@ -68,6 +70,23 @@ func startService(ctx context.Context, o options) (*service, error) {
 			os.RemoveAll(dir)
 		},
 	}, nil
+}
+
+// startServeProcess runs startService in a process of its own (this binary in
+// runRole's serve role), so its memory and CPU are its own.
+func startServeProcess(ctx context.Context, o options) (*service, error) {
+	p, err := startRole(ctx, "serve", serveSpec{Database: o.database, Retention: o.retention, Noisy: o.noisy,
+		CPUProfile: o.profile, MemProfile: o.memprof})
+	if err != nil {
+		return nil, err
+	}
+	var h serveHello
+	if err := p.read(&h); err != nil {
+		p.close()
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	return &service{base: h.Base, secret: h.Secret, account: h.Account, dir: h.Dir, proc: p,
+		stop: func() { p.closeInto(os.Stdout) }}, nil
 }
 
 var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxIdleConns: 1024}, Timeout: 30 * time.Second}

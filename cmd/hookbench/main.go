@@ -13,7 +13,8 @@
 //	go run ./cmd/hookbench -mode soak -deliveries 2000000 -retention 2m
 //
 // Load and service share the machine, as they would on a small deployment; the
-// figures in docs/PERFORMANCE.md were made this way.
+// figures in docs/PERFORMANCE.md were made this way. The service runs in this
+// process except in -mode soak, whose figures (RSS, CPU) are serve's alone.
 package main
 
 import (
@@ -57,7 +58,7 @@ type options struct {
 
 func main() {
 	if code, ok := runRole(); ok {
-		os.Exit(code) // a receiver or load process of -mode single
+		os.Exit(code) // a receiver, load or serve process of -mode single or soak
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -82,8 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.every, "every", 10*time.Second, "soak: time between two reports")
 	fs.DurationVar(&o.maxTime, "max-time", time.Hour, "soak: stop after this long whatever was delivered")
 	fs.StringVar(&o.database, "database", "", "postgres://… to measure PostgreSQL instead of SQLite")
-	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the whole run (service and load) to this file")
-	fs.StringVar(&o.memprof, "memprofile", "", "write an allocation profile of the whole run to this file")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the whole run (service and load; soak: serve's process alone) to this file")
+	fs.StringVar(&o.memprof, "memprofile", "", "write an allocation profile of the whole run (soak: of serve's process alone) to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -100,27 +101,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hookbench: -batch and -concurrency must be positive, -rate not negative\n")
 		return 2
 	}
-	if o.profile != "" {
-		f, err := os.Create(o.profile)
+	if o.mode != "soak" { // the soak's serve runs in a process of its own, and profiles itself
+		stop, err := startProfiles(o.profile, o.memprof)
 		if err != nil {
 			fmt.Fprintf(stderr, "hookbench: %v\n", err)
 			return 2
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(stderr, "hookbench: %v\n", err)
-			return 2
-		}
-		defer pprof.StopCPUProfile()
-	}
-	if o.memprof != "" {
-		runtime.MemProfileRate = 64 << 10
-		defer func() {
-			if f, err := os.Create(o.memprof); err == nil {
-				_ = pprof.Lookup("allocs").WriteTo(f, 0)
-				f.Close()
-			}
-		}()
+		defer stop()
 	}
 	for _, s := range strings.Split(eps, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -156,6 +143,38 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// startProfiles starts a CPU profile into cpu and arranges an allocation
+// profile into mem (either may be empty); stop writes and closes them.
+func startProfiles(cpu, mem string) (stop func(), err error) {
+	var fs []func()
+	stop = func() {
+		for _, f := range fs {
+			f()
+		}
+	}
+	if cpu != "" {
+		f, err := os.Create(cpu)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+		fs = append(fs, func() { pprof.StopCPUProfile(); f.Close() })
+	}
+	if mem != "" {
+		runtime.MemProfileRate = 64 << 10
+		fs = append(fs, func() {
+			if f, err := os.Create(mem); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		})
+	}
+	return stop, nil
 }
 
 func storeName(o options) string {

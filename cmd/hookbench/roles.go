@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,25 +14,86 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hookcast/hookcast/internal/server"
 )
 
-// roleEnv names the role a child hookbench process plays (see benchSingle).
+// roleEnv names the role a child hookbench process plays (see benchSingle and
+// benchSoak).
 const roleEnv = "HOOKBENCH_ROLE"
 
-// runRole runs this process as the receiver or the load of benchSingle, and
-// reports whether it was one.
+// runRole runs this process as the receiver or the load of benchSingle, or the
+// service of benchSoak, and reports whether it was one.
 func runRole() (int, bool) {
 	switch os.Getenv(roleEnv) {
 	case "receiver":
 		return exitCode(runReceiver(os.Stdin, os.Stdout)), true
 	case "load":
 		return exitCode(runLoad(os.Stdin, os.Stdout)), true
+	case "serve":
+		return exitCode(runServe(os.Stdin, os.Stdout)), true
 	case "":
 		return 0, false
 	default:
-		fmt.Fprintf(os.Stderr, "hookbench: %s=%q: want receiver or load\n", roleEnv, os.Getenv(roleEnv))
+		fmt.Fprintf(os.Stderr, "hookbench: %s=%q: want receiver, load or serve\n", roleEnv, os.Getenv(roleEnv))
 		return 2, true
 	}
+}
+
+// serveSpec is what a serve process is started with: the options startService
+// reads, and where to write serve's own profiles.
+type serveSpec struct {
+	Database   string
+	Retention  time.Duration
+	Noisy      int
+	CPUProfile string `json:",omitempty"`
+	MemProfile string `json:",omitempty"`
+}
+
+// serveHello is a serve process's first line: where the service answers.
+type serveHello struct{ Base, Secret, Account, Dir string }
+
+// serveStats is what a serve process answers each question with.
+type serveStats struct {
+	CPU int64 // ns of CPU time the serve process used
+}
+
+// runServe runs `serve` as startService does, in this process alone: it reads
+// a serveSpec line from in, writes a serveHello, answers every further line of
+// in with its serveStats, and stops the service when in closes (what the stop
+// prints, the WAL's size, follows on out).
+func runServe(in io.Reader, out io.Writer) error {
+	r := bufio.NewReader(in)
+	line, err := r.ReadBytes('\n')
+	if err != nil {
+		return err
+	}
+	var spec serveSpec
+	if err := json.Unmarshal(line, &spec); err != nil {
+		return err
+	}
+	server.TuneGC() // as serve runs
+	stopProfiles, err := startProfiles(spec.CPUProfile, spec.MemProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfiles()
+	svc, err := startService(context.Background(), options{database: spec.Database, retention: spec.Retention, noisy: spec.Noisy})
+	if err != nil {
+		return err
+	}
+	defer svc.stop()
+	enc := json.NewEncoder(out)
+	if err := enc.Encode(serveHello{Base: svc.base, Secret: svc.secret, Account: svc.account, Dir: svc.dir}); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if err := enc.Encode(serveStats{CPU: int64(cpuTime())}); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
 }
 
 func exitCode(err error) int {

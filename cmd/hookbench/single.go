@@ -152,7 +152,12 @@ func (p *roleProc) ask(v any) error {
 	return p.read(v)
 }
 
-func (p *roleProc) close() {
+func (p *roleProc) close() { p.closeInto(io.Discard) }
+
+// closeInto closes p's stdin, copies what it writes until it exits to w, and
+// waits for it.
+func (p *roleProc) closeInto(w io.Writer) {
 	_ = p.in.Close()
+	_, _ = io.Copy(w, p.out)
 	_ = p.cmd.Wait()
 }
