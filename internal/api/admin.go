@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/hookcast/hookcast/internal/auth"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -98,7 +99,7 @@ type NewAccount struct {
 // CreateAccount creates acc and its first API secret. With acc.ID empty an id is
 // drawn (again on a collision); a given id that exists is store.ErrConflict. The
 // admin API, the first start of serve and `hookcast accounts create` all use it.
-func CreateAccount(ctx context.Context, st store.Store, acc store.Account) (NewAccount, error) {
+func CreateAccount(ctx context.Context, st AccountStore, acc store.Account) (NewAccount, error) {
 	given := acc.ID != ""
 	var err error
 	for try := 0; ; try++ {
@@ -130,12 +131,12 @@ func (a *API) newAPISecret(r *http.Request, accountID, label string) (newSecretJ
 }
 
 // addSecret makes a new API secret for the account, keeping only its hash.
-func addSecret(ctx context.Context, st store.Store, accountID, label string) (newSecretJSON, error) {
-	secret, err := NewSecret()
+func addSecret(ctx context.Context, st AccountStore, accountID, label string) (newSecretJSON, error) {
+	secret, err := auth.NewSecret()
 	if err != nil {
 		return newSecretJSON{}, err
 	}
-	s, err := st.AddAPISecret(ctx, accountID, HashSecret(secret), label)
+	s, err := st.AddAPISecret(ctx, accountID, auth.HashSecret(secret), label)
 	if err != nil {
 		return newSecretJSON{}, storeErr(err, "account")
 	}

@@ -24,13 +24,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/auth"
+	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
 // Deps is what the API needs from the rest of the service.
 type Deps struct {
 	// Store keeps accounts, secrets, webhooks and the delivery log. Required.
-	Store store.Store
+	Store Store
+	// Secrets maps an API secret to its account (the dashboard's sign-in asks
+	// the same one). Required.
+	Secrets *auth.Secrets
 	// AdminToken checks the bearer token of /api/admin/* (in constant time: see
 	// httpx.TokenChecker). Nil: the admin API refuses everyone.
 	AdminToken func(presented string) bool
@@ -49,12 +54,14 @@ type Deps struct {
 	// Logger receives server-side failures (default: discarded). Never secrets.
 	Logger *slog.Logger
 
-	// SendTest creates one sample event for every webhook of the account that has
-	// the type enabled. Nil: POST /api/webhooks/test/{type} answers 501.
-	SendTest func(ctx context.Context, req TestRequest) error
-	// Streams returns the live view of the account's streams, encoded as the data
-	// of GET /api/streams. Nil: 501.
-	Streams func(ctx context.Context, accountID string) (any, error)
+	// SubmitTest commits test events (POST /api/webhooks/test/{type}) with one
+	// delivery for every webhook of the event's account that has its type
+	// enabled, whatever their filters (pipeline.SubmitTest). Nil: that route
+	// answers 501.
+	SubmitTest func(ctx context.Context, evs []store.Event) error
+	// Streams returns the live view of the account's streams, the data of GET
+	// /api/streams. Nil: 501.
+	Streams func(ctx context.Context, accountID string) ([]engine.StreamView, error)
 	// Wake is called after a resend made deliveries due, so that the
 	// dispatcher's poller claims them at once rather than at its next tick (the
 	// poller is their one way in). May be nil.
@@ -79,20 +86,6 @@ type Deps struct {
 	SessionRefusal func(r *http.Request) string
 }
 
-// TestRequest is what POST /api/webhooks/test/{webhookType} asks SendTest for.
-type TestRequest struct {
-	// AccountID is the caller's account: the sample names it, so a receiver
-	// checking account ids accepts the test as it would a real event.
-	AccountID string
-	// Type is the payload type as sent ("feeds", "viewerConnection", "media",
-	// "recordings", "transcoder", "thumbnail").
-	Type string
-	// StreamName and TranscoderName come from the request body (Dolby's Node
-	// client sends both); empty keeps the sample's own.
-	StreamName     string
-	TranscoderName string
-}
-
 // API serves the REST API. Build it with New; it is safe for concurrent use.
 type API struct {
 	d   Deps
@@ -104,13 +97,13 @@ type API struct {
 	tests    windowLimiter
 }
 
-// auth says who may call a route.
-type auth int
+// access says who may call a route.
+type access int
 
 const (
-	authNone    auth = iota // public (the OpenAPI document)
-	authAccount             // an account's API secret
-	authAdmin               // the admin token
+	authNone    access = iota // public (the OpenAPI document)
+	authAccount               // an account's API secret
+	authAdmin                 // the admin token
 )
 
 // handler answers one request of an authenticated account (empty for admin and
@@ -119,7 +112,7 @@ type handler func(r *http.Request, accountID string) (any, error)
 
 type route struct {
 	method, path string
-	auth         auth
+	auth         access
 	h            handler
 	raw          http.HandlerFunc // instead of h, for answers that are not envelopes
 }

@@ -1,34 +1,14 @@
 package api
 
 import (
-	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 
+	"github.com/hookcast/hookcast/internal/auth"
 	"github.com/hookcast/hookcast/internal/httpx"
-	"github.com/hookcast/hookcast/internal/store"
 )
-
-// HashSecret is how an API secret is kept and looked up: its SHA-256. The secret
-// itself is shown once, at creation, and never stored.
-func HashSecret(secret string) []byte {
-	h := sha256.Sum256([]byte(secret))
-	return h[:]
-}
-
-// NewSecret returns a new API secret: 32 random bytes, base64url without padding,
-// so it can be pasted into a header, a URL or a shell without quoting.
-func NewSecret() (string, error) {
-	b, err := randomBytes(32)
-	if err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
 
 // NewWebhookSecret returns a new webhook signing secret: 32 random bytes in standard
 // base64, the form Millicast shows and receivers base64-decode into the HMAC key
@@ -50,8 +30,8 @@ func randomBytes(n int) ([]byte, error) {
 }
 
 // Authenticate returns the account whose live API secret r presents as a bearer
-// token. It fails with ErrUnauthorized when there is none, and with a wrapped
-// store error (store.ErrUnavailable) when the store cannot answer.
+// token. It fails with auth.ErrUnauthorized when there is none, and with a
+// wrapped store error (store.ErrUnavailable) when the store cannot answer.
 func (a *API) Authenticate(r *http.Request) (string, error) {
 	tok := httpx.BearerToken(r)
 	if tok == "" {
@@ -69,26 +49,9 @@ func (a *API) Authenticate(r *http.Request) (string, error) {
 				return "", httpErr(http.StatusUnauthorized, "%s", why)
 			}
 		}
-		return "", ErrUnauthorized
+		return "", auth.ErrUnauthorized
 	}
-	return a.AuthenticateSecret(r.Context(), tok)
-}
-
-// AuthenticateSecret returns the account of a live API secret (the dashboard's
-// sign-in uses it too). The lookup is by the secret's hash, so the time it takes
-// reveals nothing about any stored secret.
-func (a *API) AuthenticateSecret(ctx context.Context, secret string) (string, error) {
-	if secret == "" {
-		return "", ErrUnauthorized
-	}
-	acct, err := a.d.Store.AccountBySecretHash(ctx, HashSecret(secret))
-	if errors.Is(err, store.ErrNotFound) {
-		return "", ErrUnauthorized
-	}
-	if err != nil {
-		return "", fmt.Errorf("authenticate: %w", err)
-	}
-	return acct, nil
+	return a.d.Secrets.Account(r.Context(), tok)
 }
 
 // authenticateAdmin checks the admin bearer token. With no checker configured the

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -254,12 +255,12 @@ func TestResend(t *testing.T) {
 func TestStreams(t *testing.T) {
 	t.Parallel()
 	b := setup(t, func(d *Deps) {
-		d.Streams = func(ctx context.Context, acct string) (any, error) {
-			return []map[string]any{{"name": "s", "account": acct, "live": true}}, nil
+		d.Streams = func(ctx context.Context, acct string) ([]engine.StreamView, error) {
+			return []engine.StreamView{{AccountID: acct, Name: "s", StreamID: acct + "/s", Live: true, Feeds: []engine.FeedView{}}}, nil
 		}
 	})
 	r := b.do("GET", "/api/streams", b.secretB, "")
-	if string(r.Data) != `[{"account":"OTHER1","live":true,"name":"s"}]` {
+	if string(r.Data) != `[{"accountId":"OTHER1","name":"s","streamId":"OTHER1/s","live":true,"feeds":[],"viewers":0,"armed":false}]` {
 		t.Fatalf("streams: %s", r.raw)
 	}
 	nb := setup(t)
@@ -316,20 +317,38 @@ func TestThumbnail(t *testing.T) {
 func TestStreamsPages(t *testing.T) {
 	t.Parallel()
 	b := setup(t, func(d *Deps) {
-		d.Streams = func(ctx context.Context, acct string) (any, error) {
-			return []map[string]any{{"name": "c"}, {"name": "a"}, {"name": "e"}, {"name": "b"}, {"name": "d"}}, nil
+		d.Streams = func(ctx context.Context, acct string) ([]engine.StreamView, error) {
+			return []engine.StreamView{{Name: "c"}, {Name: "a"}, {Name: "e"}, {Name: "b"}, {Name: "d"}}, nil
 		}
 	})
 	for _, tc := range []struct{ query, want string }{
-		{"?itemCount=2", `{"streams":[{"name":"a"},{"name":"b"}],"next":"b"}`},
-		{"?itemCount=2&after=b", `{"streams":[{"name":"c"},{"name":"d"}],"next":"d"}`},
-		{"?item_count=2&after=d", `{"streams":[{"name":"e"}],"next":null}`},
-		{"?after=e", `{"streams":[],"next":null}`},
-		{"?after=a", `{"streams":[{"name":"b"},{"name":"c"},{"name":"d"},{"name":"e"}],"next":null}`},
+		{"?itemCount=2", `[a b] b`},
+		{"?itemCount=2&after=b", `[c d] d`},
+		{"?item_count=2&after=d", `[e] <nil>`},
+		{"?after=e", `[] <nil>`},
+		{"?after=a", `[b c d e] <nil>`},
 	} {
 		r := b.do("GET", "/api/streams"+tc.query, b.secretB, "")
-		if r.code != 200 || string(r.Data) != tc.want {
-			t.Errorf("%s: %d %s, want %s", tc.query, r.code, r.Data, tc.want)
+		var page struct {
+			Streams []struct {
+				Name string `json:"name"`
+			} `json:"streams"`
+			Next *string `json:"next"`
+		}
+		if err := json.Unmarshal(r.Data, &page); err != nil || page.Streams == nil {
+			t.Errorf("%s: %d %s: %v", tc.query, r.code, r.Data, err)
+			continue
+		}
+		names := []string{}
+		for _, s := range page.Streams {
+			names = append(names, s.Name)
+		}
+		next := "<nil>"
+		if page.Next != nil {
+			next = *page.Next
+		}
+		if got := fmt.Sprint(names) + " " + next; r.code != 200 || got != tc.want {
+			t.Errorf("%s: %d %s, want %s", tc.query, r.code, got, tc.want)
 		}
 	}
 	for _, q := range []string{"?itemCount=0", "?itemCount=1001", "?itemCount=x"} {

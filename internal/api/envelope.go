@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hookcast/hookcast/internal/auth"
 	"github.com/hookcast/hookcast/internal/httpx"
 	"github.com/hookcast/hookcast/internal/store"
 )
@@ -68,10 +69,6 @@ func httpErr(code int, format string, args ...any) *HTTPError {
 	return &HTTPError{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrUnauthorized is returned by Authenticate for a missing, malformed, unknown or
-// revoked secret. The answer never says which, so secrets cannot be probed.
-var ErrUnauthorized = errors.New("missing or invalid API secret")
-
 func writeJSON(w http.ResponseWriter, code int, v any) { httpx.WriteJSON(w, code, v) }
 
 func writeSuccess(w http.ResponseWriter, data any) {
@@ -98,8 +95,8 @@ func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 			w.Header().Set("Retry-After", strconv.Itoa(he.RetryAfter))
 		}
 		writeErrorCode(w, he.Code, he.Message)
-	case errors.Is(err, ErrUnauthorized):
-		writeErrorCode(w, http.StatusUnauthorized, ErrUnauthorized.Error())
+	case errors.Is(err, auth.ErrUnauthorized):
+		writeErrorCode(w, http.StatusUnauthorized, auth.ErrUnauthorized.Error())
 	case errors.Is(err, store.ErrNotFound):
 		writeErrorCode(w, http.StatusNotFound, "not found")
 	case errors.Is(err, store.ErrConflict):

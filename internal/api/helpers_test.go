@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/auth"
 	"github.com/hookcast/hookcast/internal/httpx"
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/sqlite"
@@ -41,8 +42,8 @@ type bundle struct {
 	secretB string
 
 	mu    sync.Mutex
-	tests []string // SendTest calls: account/type
-	wakes int      // Wake calls
+	tests []store.Event // committed by SubmitTest
+	wakes int           // Wake calls
 }
 
 const (
@@ -63,16 +64,13 @@ func setup(t testing.TB, opts ...func(*Deps)) *bundle {
 	b.secretB = b.addAccount(acctB)
 	d := Deps{
 		Store:      st,
+		Secrets:    auth.NewSecrets(st),
 		AdminToken: httpx.TokenChecker(testAdminToken),
 		Now:        b.clock.Now,
-		SendTest: func(ctx context.Context, req TestRequest) error {
+		SubmitTest: func(ctx context.Context, evs []store.Event) error {
 			b.mu.Lock()
 			defer b.mu.Unlock()
-			call := req.AccountID + "/" + req.Type
-			if req.StreamName != "" || req.TranscoderName != "" {
-				call += "(" + req.StreamName + "," + req.TranscoderName + ")"
-			}
-			b.tests = append(b.tests, call)
+			b.tests = append(b.tests, evs...)
 			return nil
 		},
 		Wake: func() {
@@ -96,21 +94,35 @@ func (b *bundle) addAccount(id string) string {
 	if err := b.st.CreateAccount(ctx, store.Account{ID: id, Name: id, CreatedAt: time.Now()}); err != nil {
 		b.t.Fatalf("create account: %v", err)
 	}
-	secret, err := NewSecret()
+	secret, err := auth.NewSecret()
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	if _, err := b.st.AddAPISecret(ctx, id, HashSecret(secret), "test"); err != nil {
+	if _, err := b.st.AddAPISecret(ctx, id, auth.HashSecret(secret), "test"); err != nil {
 		b.t.Fatalf("add secret: %v", err)
 	}
 	return secret
 }
 
-// sent is a copy of the SendTest calls so far.
+// sent names the test events committed so far: account/type.
 func (b *bundle) sent() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]string(nil), b.tests...)
+	var out []string
+	for _, ev := range b.tests {
+		out = append(out, ev.AccountID+"/"+ev.Type)
+	}
+	return out
+}
+
+// lastTest is the last test event committed.
+func (b *bundle) lastTest() store.Event {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.tests) == 0 {
+		b.t.Fatal("no test event committed")
+	}
+	return b.tests[len(b.tests)-1]
 }
 
 // wakeCalls is how many times Wake was called so far.

@@ -174,19 +174,29 @@ func TestUpdateFilterNull(t *testing.T) {
 func TestTestWebhookBody(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	ok := []struct{ path, body, want string }{
-		{"/api/webhooks/test/Feeds", `{"streamName":"cam_1"}`, "OTHER1/feeds(cam_1,)"},
-		{"/api/webhooks/test/Transcoder", `{"streamName":null,"transcoderName":"tx-2"}`, "OTHER1/transcoder(,tx-2)"},
-		{"/api/webhooks/test/Thumbnail", `{"STREAMNAME":"a.b","transcoderName":"t"}`, "OTHER1/thumbnail(a.b,t)"},
-		{"/api/webhooks/test/Media", `{}`, "OTHER1/media"},
-		{"/api/webhooks/test/Media", ``, "OTHER1/media"},
+	ok := []struct {
+		path, body, want string
+		names            []string // what the sample must name (body or headers)
+	}{
+		{"/api/webhooks/test/Feeds", `{"streamName":"cam_1"}`, "OTHER1/feeds", []string{`"cam_1"`, `"OTHER1/cam_1"`}},
+		{"/api/webhooks/test/Transcoder", `{"streamName":null,"transcoderName":"tx-2"}`, "OTHER1/transcoder", []string{`"tx-2"`}},
+		{"/api/webhooks/test/Thumbnail", `{"STREAMNAME":"a.b","transcoderName":"t"}`, "OTHER1/thumbnail", []string{"OTHER1/a.b"}},
+		{"/api/webhooks/test/Media", `{}`, "OTHER1/media", []string{`"OTHER1/sample_stream"`}},
+		{"/api/webhooks/test/Media", ``, "OTHER1/media", []string{`"OTHER1/sample_stream"`}},
 	}
 	for i, tc := range ok {
 		if r := b.do("POST", tc.path, b.secretB, tc.body); string(r.Data) != "true" {
 			t.Fatalf("%s %s: %s", tc.path, tc.body, r.raw)
 		}
 		if got := b.sent(); len(got) != i+1 || got[i] != tc.want {
-			t.Fatalf("%s %s: SendTest calls %v, want last %s", tc.path, tc.body, got, tc.want)
+			t.Fatalf("%s %s: test events %v, want last %s", tc.path, tc.body, got, tc.want)
+		}
+		ev := b.lastTest()
+		all := string(ev.Body) + fmt.Sprint(ev.Headers)
+		for _, n := range tc.names {
+			if !strings.Contains(all, n) {
+				t.Errorf("%s %s: the sample does not name %s: %s", tc.path, tc.body, n, all)
+			}
 		}
 	}
 	bad := []struct{ path, body, field string }{

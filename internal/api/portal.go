@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/auth"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -52,12 +53,12 @@ func (a *API) createPortal(r *http.Request, _ string) (any, error) {
 	if err := o.err(); err != nil {
 		return nil, err
 	}
-	tok, err := NewSecret()
+	tok, err := auth.NewSecret()
 	if err != nil {
 		return nil, err
 	}
 	now := a.d.Now()
-	t := store.PortalToken{Hash: HashSecret(tok), AccountID: id, ReadOnly: readOnly, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	t := store.PortalToken{Hash: auth.HashSecret(tok), AccountID: id, ReadOnly: readOnly, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	if err := a.d.Store.CreatePortalToken(r.Context(), t); err != nil {
 		return nil, storeErr(err, "account")
 	}

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hookcast/hookcast/internal/auth"
 )
 
 // TestPortalLink: the admin token makes a one-time link whose token is kept
@@ -37,11 +39,11 @@ func TestPortalLink(t *testing.T) {
 		link.ExpiresAt != formatTime(b.clock.Now().Add(time.Hour)) {
 		t.Fatalf("link: %+v", link)
 	}
-	got, err := b.st.TakePortalToken(ctx, HashSecret(tok), b.clock.Now())
+	got, err := b.st.TakePortalToken(ctx, auth.HashSecret(tok), b.clock.Now())
 	if err != nil || got.AccountID != acctA || !got.ReadOnly {
 		t.Fatalf("the token as stored: %+v, %v", got, err)
 	}
-	if _, err := b.st.TakePortalToken(ctx, HashSecret(tok), b.clock.Now()); err == nil {
+	if _, err := b.st.TakePortalToken(ctx, auth.HashSecret(tok), b.clock.Now()); err == nil {
 		t.Fatal("a portal token was taken twice")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -133,8 +134,8 @@ const maxStreamsPage = 1000
 // streamsPage is a page of GET /api/streams: streams by name, and the name to
 // ask after for the next page (null on the last).
 type streamsPage struct {
-	Streams []json.RawMessage `json:"streams"`
-	Next    *string           `json:"next"`
+	Streams []engine.StreamView `json:"streams"`
+	Next    *string             `json:"next"`
 }
 
 // streams is GET /api/streams: the live state of the account's streams, by
@@ -159,46 +160,23 @@ func (a *API) streams(r *http.Request, acct string) (any, error) {
 	if len(fail) > 0 {
 		return nil, &FailError{Fields: fail}
 	}
-	v, err := a.d.Streams(r.Context(), acct)
+	all, err := a.d.Streams(r.Context(), acct)
 	if err != nil {
 		return nil, fmt.Errorf("streams: %w", err)
 	}
 	if !paged {
-		return v, nil
+		return all, nil
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("streams: %w", err)
+	all = slices.DeleteFunc(all, func(v engine.StreamView) bool { return v.Name <= after })
+	slices.SortFunc(all, func(x, y engine.StreamView) int { return strings.Compare(x.Name, y.Name) })
+	page := streamsPage{Streams: all}
+	if all == nil {
+		page.Streams = []engine.StreamView{}
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(b, &items); err != nil {
-		return nil, fmt.Errorf("streams: not a list: %w", err)
-	}
-	type named struct {
-		name string
-		raw  json.RawMessage
-	}
-	all := make([]named, 0, len(items))
-	for _, it := range items {
-		var n struct {
-			Name string `json:"name"`
-		}
-		if err := json.Unmarshal(it, &n); err != nil {
-			return nil, fmt.Errorf("streams: %w", err)
-		}
-		if n.Name > after {
-			all = append(all, named{n.Name, it})
-		}
-	}
-	slices.SortFunc(all, func(x, y named) int { return strings.Compare(x.name, y.name) })
-	page := streamsPage{Streams: []json.RawMessage{}}
-	for i, s := range all {
-		if i == count {
-			next := all[i-1].name
-			page.Next = &next
-			break
-		}
-		page.Streams = append(page.Streams, s.raw)
+	if len(all) > count {
+		page.Streams = all[:count]
+		next := all[count-1].Name
+		page.Next = &next
 	}
 	return page, nil
 }

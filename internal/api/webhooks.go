@@ -1,11 +1,11 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/sample"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -206,8 +206,8 @@ func (a *API) testWebhook(r *http.Request, acct string) (any, error) {
 	if !ok {
 		o.setFail("webhookType", "must be one of Feeds, ViewerConnection, Media, Recordings, Transcoder, Thumbnail")
 	}
-	req := TestRequest{AccountID: acct, Type: typ}
-	for name, dst := range map[string]*string{"streamName": &req.StreamName, "transcoderName": &req.TranscoderName} {
+	subject := sample.Subject{AccountID: acct}
+	for name, dst := range map[string]*string{"streamName": &subject.StreamName, "transcoderName": &subject.TranscoderName} {
 		if s := o.string(name, 64); s != nil {
 			if !ValidName(*s) {
 				o.setFail(name, "must be 1 to 64 letters, digits, '_', '-' or '.'")
@@ -219,14 +219,18 @@ func (a *API) testWebhook(r *http.Request, acct string) (any, error) {
 	if err := o.err(); err != nil {
 		return nil, err
 	}
-	if a.d.SendTest == nil {
+	if a.d.SubmitTest == nil {
 		return nil, httpErr(http.StatusNotImplemented, "test events are not available")
+	}
+	ev, err := testEvent(typ, subject, a.d.Now())
+	if err != nil {
+		return nil, err
 	}
 	if err := a.checkTestRate(acct); err != nil {
 		return nil, err
 	}
-	if err := a.d.SendTest(r.Context(), req); err != nil {
-		return nil, fmt.Errorf("send test event: %w", err)
+	if err := a.sendTest(r.Context(), ev); err != nil {
+		return nil, err
 	}
 	return true, nil
 }

@@ -267,7 +267,7 @@ func TestTestWebhook(t *testing.T) {
 	}
 	want := "[ZG6NWV/feeds ZG6NWV/viewerConnection ZG6NWV/media ZG6NWV/recordings ZG6NWV/transcoder ZG6NWV/thumbnail ZG6NWV/viewerConnection]"
 	if got := fmt.Sprint(b.sent()); got != want {
-		t.Fatalf("SendTest calls %s, want %s", got, want)
+		t.Fatalf("test events %s, want %s", got, want)
 	}
 	if f := b.do("POST", "/api/webhooks/test/Bogus", b.secretA, "").fail(t); f["webhookType"] == "" {
 		t.Fatalf("unknown type: %v", f)
@@ -275,9 +275,9 @@ func TestTestWebhook(t *testing.T) {
 	if len(b.sent()) != 7 {
 		t.Fatal("a refused test still sent")
 	}
-	nb := setup(t, func(d *Deps) { d.SendTest = nil })
+	nb := setup(t, func(d *Deps) { d.SubmitTest = nil })
 	if r := nb.do("POST", "/api/webhooks/test/Feeds", nb.secretA, ""); r.code != 501 {
-		t.Fatalf("nil SendTest: %d %s", r.code, r.raw)
+		t.Fatalf("nil SubmitTest: %d %s", r.code, r.raw)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -31,8 +32,9 @@ const (
 
 // Deps is what the dashboard needs from the rest of the service.
 type Deps struct {
-	// Authenticate maps an API secret to its account (sign-in). A wrong secret is
-	// an error wrapping api.ErrUnauthorized or store.ErrNotFound (401); one wrapping
+	// Authenticate maps an API secret to its account (sign-in; wire it to
+	// auth.Secrets.Account). A wrong secret is an error wrapping
+	// auth.ErrUnauthorized or store.ErrNotFound (401); one wrapping
 	// store.ErrUnavailable is a 503; anything else a 500. Required.
 	Authenticate func(ctx context.Context, apiSecret string) (accountID string, err error)
 	// SessionKey signs session cookies; the same on every replica, at least 32
@@ -40,13 +42,13 @@ type Deps struct {
 	SessionKey []byte
 	// Streams is the live view of an account's streams (for server-sent events).
 	// Nil: the Streams page shows none.
-	Streams func(ctx context.Context, accountID string) (any, error)
+	Streams func(ctx context.Context, accountID string) ([]engine.StreamView, error)
 	Logger  *slog.Logger
 
 	// AccountBySecretHash, when set, is asked on every request whether the API
-	// secret a session was signed in with is still live (by its SHA-256, the hash
-	// api.HashSecret keeps), so revoking a secret ends its sessions at once rather
-	// than at their expiry. Wire it to store.Store.AccountBySecretHash. Optional.
+	// secret a session was signed in with is still live (by auth.HashSecret), so
+	// revoking a secret ends its sessions at once rather than at their expiry.
+	// Wire it to auth.Secrets.AccountByHash. Optional.
 	AccountBySecretHash func(ctx context.Context, hash []byte) (accountID string, err error)
 	// Events, when set, gives the latest events of the account for the Streams
 	// page (newest first). Wire it to store.Store.ListEvents. Optional.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -59,9 +60,9 @@ func TestEvents(t *testing.T) {
 	var calls atomic.Int64
 	b := setup(t, func(d *Deps) {
 		d.StreamsInterval = 50 * time.Millisecond
-		d.Streams = func(_ context.Context, acct string) (any, error) {
+		d.Streams = func(_ context.Context, acct string) ([]engine.StreamView, error) {
 			calls.Add(1)
-			return []map[string]any{{"name": "cam1", "accountId": acct, "viewers": viewers.Load()}}, nil
+			return []engine.StreamView{{Name: "cam1", AccountID: acct, Viewers: int(viewers.Load())}}, nil
 		}
 		d.Events = func(_ context.Context, q store.EventQuery) ([]store.Event, error) {
 			if q.AccountID != account || q.Limit != latestEvents {
@@ -164,7 +165,9 @@ func TestEventsOutliveServerTimeouts(t *testing.T) {
 	var n atomic.Int64
 	b := setup(t, func(d *Deps) {
 		d.StreamsInterval = 50 * time.Millisecond
-		d.Streams = func(context.Context, string) (any, error) { return n.Add(1), nil } // changes every time
+		d.Streams = func(context.Context, string) ([]engine.StreamView, error) { // changes every time
+			return []engine.StreamView{{Name: "cam", Viewers: int(n.Add(1))}}, nil
+		}
 	})
 	c, _ := b.login(t)
 	srv := httptest.NewUnstartedServer(b.srv.Config.Handler)
@@ -182,6 +185,6 @@ func TestEventsOutliveServerTimeouts(t *testing.T) {
 	start := time.Now()
 	readState(t, rd)
 	for time.Since(start) < 4*timeout {
-		readEvent(t, rd, "state") // fails the test if the stream ends (not named streams: whole states)
+		readChanges(t, rd) // fails the test if the stream ends
 	}
 }

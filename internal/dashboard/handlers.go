@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/api"
+	"github.com/hookcast/hookcast/internal/auth"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -63,7 +63,7 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 	acct, err := d.d.Authenticate(r.Context(), secret)
 	switch {
 	case err == nil && acct != "":
-	case err == nil, errors.Is(err, api.ErrUnauthorized), errors.Is(err, store.ErrNotFound):
+	case err == nil, errors.Is(err, auth.ErrUnauthorized), errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusUnauthorized,
 			"That API secret is not valid. Check that you pasted the whole secret, and that it has not been revoked.")
 		return

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -19,19 +20,14 @@ const maxTombstones = 4096
 // StreamsInterval however many connections watch it, and versioned per
 // stream, so each connection is sent only what changed since its last message.
 type liveView struct {
-	mu     sync.Mutex
-	subs   int
-	loaded time.Time
-	seq    uint64 // the latest version of anything in the view
-	// named: the streams are a JSON array of objects with a "name", kept per
-	// name; otherwise whole is all of them, sent whole when it changes.
-	named     bool
-	streams   map[string]*liveEntry
-	gone      map[string]uint64 // removed stream → version of its removal
-	trimmed   uint64            // removals up to this version were forgotten
-	whole     []byte
-	wholeSeq  uint64
-	events    []byte // JSON array of eventSummary
+	mu        sync.Mutex
+	subs      int
+	loaded    time.Time
+	seq       uint64                // the latest version of anything in the view
+	streams   map[string]*liveEntry // by name
+	gone      map[string]uint64     // removed stream → version of its removal
+	trimmed   uint64                // removals up to this version were forgotten
+	events    []byte                // JSON array of eventSummary
 	eventsSeq uint64
 	errMsg    string
 	errSeq    uint64
@@ -123,44 +119,18 @@ func (d *Dashboard) refresh(ctx context.Context, accountID string, v *liveView) 
 
 // setStreams takes a new reading of the streams, giving a new version to
 // each stream that changed, came or went.
-func (v *liveView) setStreams(s any) {
-	b, err := json.Marshal(s)
-	if err != nil || string(b) == "null" {
-		b = []byte("[]")
-	}
-	var items []json.RawMessage
-	named := json.Unmarshal(b, &items) == nil
-	names := make([]string, len(items))
-	for i := 0; named && i < len(items); i++ {
-		var n struct {
-			Name *string `json:"name"`
+func (v *liveView) setStreams(streams []engine.StreamView) {
+	seen := make(map[string]bool, len(streams))
+	for _, s := range streams {
+		raw, err := json.Marshal(s)
+		if err != nil {
+			continue // a struct of strings, numbers and bools: cannot fail
 		}
-		if json.Unmarshal(items[i], &n) != nil || n.Name == nil {
-			named = false
-		} else {
-			names[i] = *n.Name
-		}
-	}
-	if !named {
-		if v.named || !bytes.Equal(b, v.whole) {
+		seen[s.Name] = true
+		if e := v.streams[s.Name]; e == nil || !bytes.Equal(e.json, raw) {
 			v.seq++
-			v.named, v.whole, v.wholeSeq = false, b, v.seq
-			v.streams, v.gone, v.trimmed = map[string]*liveEntry{}, map[string]uint64{}, v.seq
-		}
-		return
-	}
-	if !v.named {
-		v.seq++
-		v.named, v.whole, v.trimmed = true, nil, v.seq
-	}
-	seen := make(map[string]bool, len(items))
-	for i, raw := range items {
-		name := names[i]
-		seen[name] = true
-		if e := v.streams[name]; e == nil || !bytes.Equal(e.json, raw) {
-			v.seq++
-			v.streams[name] = &liveEntry{json: raw, seq: v.seq}
-			delete(v.gone, name)
+			v.streams[s.Name] = &liveEntry{json: raw, seq: v.seq}
+			delete(v.gone, s.Name)
 		}
 	}
 	for name := range v.streams {
@@ -184,25 +154,18 @@ func (v *liveView) message(last uint64) (event string, data []byte, seq uint64) 
 	if last != 0 && v.seq == last {
 		return "", nil, last
 	}
-	if last == 0 || !v.named || last < v.trimmed {
+	if last == 0 || last < v.trimmed {
 		var buf bytes.Buffer
-		buf.WriteString(`{"streams":`)
-		if v.named {
-			buf.WriteByte('[')
-			first := true
-			for _, e := range v.streams {
-				if !first {
-					buf.WriteByte(',')
-				}
-				first = false
-				buf.Write(e.json)
+		buf.WriteString(`{"streams":[`)
+		first := true
+		for _, e := range v.streams {
+			if !first {
+				buf.WriteByte(',')
 			}
-			buf.WriteByte(']')
-		} else if v.whole != nil {
-			buf.Write(v.whole)
-		} else {
-			buf.WriteString("[]")
+			first = false
+			buf.Write(e.json)
 		}
+		buf.WriteByte(']')
 		buf.WriteString(`,"events":`)
 		if v.events != nil {
 			buf.Write(v.events)

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hookcast/hookcast/internal/engine"
 )
 
 // openEvents opens /dashboard/events with cookie c and returns the response.
@@ -37,12 +39,12 @@ func TestEventsSendChanges(t *testing.T) {
 	streams := map[string]int{"a": 1, "b": 1, "c": 1}
 	b := setup(t, func(d *Deps) {
 		d.StreamsInterval = 50 * time.Millisecond
-		d.Streams = func(context.Context, string) (any, error) {
+		d.Streams = func(context.Context, string) ([]engine.StreamView, error) {
 			mu.Lock()
 			defer mu.Unlock()
-			var out []map[string]any
+			var out []engine.StreamView
 			for n, v := range streams {
-				out = append(out, map[string]any{"name": n, "viewers": v})
+				out = append(out, engine.StreamView{Name: n, Viewers: v})
 			}
 			return out, nil
 		}
@@ -119,8 +121,8 @@ func TestDeadClientGone(t *testing.T) {
 		d.StreamsInterval = 50 * time.Millisecond
 		d.StreamWriteTimeout = 300 * time.Millisecond
 		// A large state that changes every time, so the writes fill every buffer.
-		d.Streams = func(context.Context, string) (any, error) {
-			return []map[string]any{{"name": "cam", "pad": big, "n": n.Add(1)}}, nil
+		d.Streams = func(context.Context, string) ([]engine.StreamView, error) {
+			return []engine.StreamView{{Name: "cam", StreamID: big, Viewers: int(n.Add(1))}}, nil
 		}
 	})
 	c, _ := b.login(t)

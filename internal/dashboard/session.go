@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/hookcast/hookcast/internal/auth"
 )
 
 // CookieName is the session cookie.
@@ -55,12 +57,11 @@ var (
 func (d *Dashboard) newSession(accountID, apiSecret string) session {
 	tok := make([]byte, csrfTokenBytes)
 	_, _ = rand.Read(tok) // never fails (Go 1.24+)
-	h := sha256.Sum256([]byte(apiSecret))
 	return session{
 		AccountID:  accountID,
 		Expiry:     d.d.Now().Add(d.d.SessionTTL).Unix(),
 		CSRF:       sessionEncoding.EncodeToString(tok),
-		SecretHash: secretHashEncoded.EncodeToString(h[:]),
+		SecretHash: secretHashEncoded.EncodeToString(auth.HashSecret(apiSecret)),
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/api"
+	"github.com/hookcast/hookcast/internal/auth"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -59,7 +59,7 @@ func setup(t *testing.T, mutate func(*Deps)) *bundle {
 			if secret == goodSecret {
 				return account, nil
 			}
-			return "", api.ErrUnauthorized
+			return "", auth.ErrUnauthorized
 		},
 		AccountBySecretHash: func(context.Context, []byte) (string, error) {
 			b.mu.Lock()

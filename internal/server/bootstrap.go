@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -11,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hookcast/hookcast/internal/api"
-	"github.com/hookcast/hookcast/internal/httpx"
+	"github.com/hookcast/hookcast/internal/auth"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -30,26 +29,20 @@ type Firsts struct {
 	IngestToken string
 }
 
-// token is a bearer token known only by its hash, compared in constant time.
-type token struct{ hash [32]byte }
-
-// check is the token's constant-time check, for the handlers.
-func (t token) check() func(presented string) bool { return httpx.HashChecker(t.hash) }
-
 // bootstrap makes sure the store has a default account and both tokens. A token
 // given in the configuration replaces the kept one; an absent one is generated once
 // and kept, so media servers configured with it keep working across restarts.
 // Several replicas starting at once agree through SetMetaIfAbsent.
-func bootstrap(ctx context.Context, st store.Store, c Config, now time.Time) (Firsts, string, token, token, error) {
+func bootstrap(ctx context.Context, st store.Store, c Config, now time.Time) (Firsts, string, auth.Token, auth.Token, error) {
 	var f Firsts
 	admin, gen, err := keepToken(ctx, st, metaAdminToken, c.AdminToken)
 	if err != nil {
-		return f, "", token{}, token{}, err
+		return f, "", auth.Token{}, auth.Token{}, err
 	}
 	f.AdminToken = gen
 	ingest, gen, err := keepToken(ctx, st, metaIngestToken, c.IngestToken)
 	if err != nil {
-		return f, "", token{}, token{}, err
+		return f, "", auth.Token{}, auth.Token{}, err
 	}
 	f.IngestToken = gen
 
@@ -58,16 +51,16 @@ func bootstrap(ctx context.Context, st store.Store, c Config, now time.Time) (Fi
 		return f, def, admin, ingest, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
-		return f, "", token{}, token{}, fmt.Errorf("read default account: %w", err)
+		return f, "", auth.Token{}, auth.Token{}, fmt.Errorf("read default account: %w", err)
 	}
 	na, err := api.CreateAccount(ctx, st, store.Account{Name: "default", CreatedAt: now})
 	if err != nil {
-		return f, "", token{}, token{}, err
+		return f, "", auth.Token{}, auth.Token{}, err
 	}
 	id, secret := na.ID, na.APISecret
 	kept, err := st.SetMetaIfAbsent(ctx, metaDefaultAccount, id)
 	if err != nil {
-		return f, "", token{}, token{}, fmt.Errorf("keep default account: %w", err)
+		return f, "", auth.Token{}, auth.Token{}, fmt.Errorf("keep default account: %w", err)
 	}
 	if kept == id {
 		f.AccountID, f.APISecret = id, secret
@@ -75,33 +68,32 @@ func bootstrap(ctx context.Context, st store.Store, c Config, now time.Time) (Fi
 	return f, kept, admin, ingest, nil
 }
 
-func keepToken(ctx context.Context, st store.Store, key, given string) (token, string, error) {
-	var t token
+func keepToken(ctx context.Context, st store.Store, key, given string) (auth.Token, string, error) {
 	if given != "" {
-		t.hash = sha256.Sum256([]byte(given))
-		if err := st.SetMeta(ctx, key, hex.EncodeToString(t.hash[:])); err != nil {
-			return t, "", fmt.Errorf("keep %s: %w", key, err)
+		t := auth.TokenOf(given)
+		h := t.Hash()
+		if err := st.SetMeta(ctx, key, hex.EncodeToString(h[:])); err != nil {
+			return auth.Token{}, "", fmt.Errorf("keep %s: %w", key, err)
 		}
 		return t, "", nil
 	}
-	gen, err := api.NewSecret()
+	gen, err := auth.NewSecret()
 	if err != nil {
-		return t, "", err
+		return auth.Token{}, "", err
 	}
-	h := sha256.Sum256([]byte(gen))
+	h := auth.TokenOf(gen).Hash()
 	kept, err := st.SetMetaIfAbsent(ctx, key, hex.EncodeToString(h[:]))
 	if err != nil {
-		return t, "", fmt.Errorf("keep %s: %w", key, err)
+		return auth.Token{}, "", fmt.Errorf("keep %s: %w", key, err)
 	}
 	b, err := hex.DecodeString(kept)
-	if err != nil || len(b) != 32 {
-		return t, "", fmt.Errorf("stored %s is corrupt", key)
+	if err != nil || len(b) != len(h) {
+		return auth.Token{}, "", fmt.Errorf("stored %s is corrupt", key)
 	}
-	copy(t.hash[:], b)
 	if kept != hex.EncodeToString(h[:]) {
 		gen = "" // another start generated it first; it was shown there
 	}
-	return t, gen, nil
+	return auth.TokenFromHash([32]byte(b)), gen, nil
 }
 
 // sessionKey is the key that signs dashboard session cookies: random on the first

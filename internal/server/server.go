@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hookcast/hookcast/internal/api"
+	"github.com/hookcast/hookcast/internal/auth"
 	"github.com/hookcast/hookcast/internal/dashboard"
 	"github.com/hookcast/hookcast/internal/delivery"
 	"github.com/hookcast/hookcast/internal/engine"
@@ -45,6 +46,7 @@ type Server struct {
 	version  string
 	listener net.Listener
 	lock     *dirLock // the SQLite data directory's (nil on PostgreSQL)
+	owner    string   // this replica's name on the delivery leases it takes
 	// background work besides the pipeline and the dispatcher (thumbnail
 	// capturer, MediaMTX poller), run by Run.
 	workers []func(context.Context) error
@@ -52,78 +54,93 @@ type Server struct {
 
 // New opens the store and builds every part; nothing runs until Run.
 func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Server, error) {
-	log := newLogger(cfg.LogLevel, logw)
-	// Bind first: a port in use must not leave a new data directory behind.
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-	}
-	var lock *dirLock
-	if !cfg.IsPostgres() {
-		if lock, err = lockDataDir(cfg.DataDir); err != nil {
-			ln.Close()
-			return nil, err
-		}
-	}
-	st, err := OpenStore(ctx, cfg)
-	if err != nil {
-		ln.Close()
-		lock.release()
+	s := &Server{cfg: cfg, log: newLogger(cfg.LogLevel, logw), version: version}
+	if err := s.openStore(ctx); err != nil {
 		return nil, err
 	}
 	built := false
 	defer func() {
 		if !built {
-			ln.Close()
-			st.Close()
-			lock.release()
+			s.listener.Close()
+			s.st.Close()
+			s.lock.release()
 		}
 	}()
-	s := &Server{cfg: cfg, st: st, log: log, version: version, listener: ln, lock: lock}
-	// One process serves a SQLite store (the lock above): any delivery lease found
-	// at start is a dead process's, so free it rather than wait for it to run out.
-	if rl, ok := st.(interface {
-		ReleaseLeases(context.Context) (int64, error)
-	}); ok && !cfg.IsPostgres() {
-		if n, err := rl.ReleaseLeases(ctx); err != nil {
-			return nil, err
-		} else if n > 0 {
-			log.Info("released deliveries leased by a previous run", "count", n)
-		}
-	}
-	firsts, def, adminTok, ingestTok, err := bootstrap(ctx, st, cfg, time.Now())
+	firsts, def, adminTok, ingestTok, err := bootstrap(ctx, s.st, cfg, time.Now())
 	if err != nil {
 		return nil, err
 	}
 	s.Firsts, s.Default = firsts, def
-	s.metrics = newMetrics(st)
+	s.metrics = newMetrics(s.st)
+	ops, err := s.buildDelivery()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.buildHTTP(ctx, ops, adminTok, ingestTok); err != nil {
+		return nil, err
+	}
+	built = true
+	return s, nil
+}
 
+// openStore binds the listener, opens the store (locking a SQLite data
+// directory first) and frees the delivery leases a previous run left. On
+// failure nothing stays open.
+func (s *Server) openStore(ctx context.Context) error {
+	// Bind first: a port in use must not leave a new data directory behind.
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
+	}
+	var lock *dirLock
+	if !s.cfg.IsPostgres() {
+		if lock, err = lockDataDir(s.cfg.DataDir); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	o, err := openStore(ctx, s.cfg)
+	if err != nil {
+		ln.Close()
+		lock.release()
+		return err
+	}
+	// A stable name per replica (host and address), so that a restarted
+	// replica frees the leases its previous run left rather than wait for them
+	// to run out (60 s).
+	owner := hostname() + "@" + ln.Addr().String()
+	n, err := o.freeStale(ctx, owner)
+	if err != nil {
+		ln.Close()
+		o.Close()
+		lock.release()
+		return fmt.Errorf("release leases of a previous run: %w", err)
+	}
+	if n > 0 {
+		s.log.Info("released deliveries leased by a previous run", "count", n)
+	}
+	s.listener, s.lock, s.st, s.owner = ln, lock, o.Store, owner
+	return nil
+}
+
+// buildDelivery builds what turns signals into committed events and sends
+// them: the engine and pipeline, the dispatcher, operational events and the
+// pruner.
+func (s *Server) buildDelivery() (*operational.Notifier, error) {
+	cfg, log := s.cfg, s.log
 	eng := engine.New(engine.Config{
 		ViewerAttemptInterval: cfg.ViewerAttemptInterval,
 		NoViewersDelay:        cfg.NoViewersDelay,
 		FeedTimeout:           cfg.FeedTimeout,
 	})
-	// A stable name per replica (host and address), so that a restarted replica
-	// frees the leases its previous run left (on PostgreSQL they would otherwise
-	// hold those deliveries for the lease, 60 s).
-	owner := hostname() + "@" + ln.Addr().String()
-	if n, err := st.ReleaseOwner(ctx, owner); err != nil {
-		return nil, err
-	} else if n > 0 {
-		log.Info("released deliveries leased by this replica's previous run", "count", n)
-	}
-	// Idle connections per host up to the dispatcher's global worker limit:
-	// many webhooks often share one host (paths of one customer's backend), and
-	// fewer idle slots than attempts in flight means a new TCP (and TLS)
-	// connection for most attempts.
 	proxy, err := cfg.EgressProxyURL()
 	if err != nil {
 		return nil, err
 	}
-	ops, err := operational.New(st, operational.Options{
+	ops, err := operational.New(s.st, operational.Options{
 		OperatorURL:    cfg.OperatorWebhookURL,
 		OperatorSecret: cfg.OperatorWebhookSecret,
-		Wake:           func() { s.disp.Wake() },
+		Wake:           func() { s.disp.Wake() }, // the dispatcher reports to ops: built next
 		Logger:         log.With("part", "operational"),
 		Count:          func(ev string) { s.metrics.operational.WithLabelValues(ev).Inc() },
 	})
@@ -131,11 +148,15 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		return nil, err
 	}
 	s.workers = append(s.workers, ops.Run)
-	s.disp = delivery.New(st, delivery.Options{
-		Owner: owner,
+	s.disp = delivery.New(s.st, delivery.Options{
+		Owner: s.owner,
+		// Idle connections per host up to the dispatcher's global worker limit:
+		// many webhooks often share one host (paths of one customer's backend),
+		// and fewer idle slots than attempts in flight means a new TCP (and TLS)
+		// connection for most attempts.
 		Client: netguard.NewClient(netguard.ClientOptions{AllowPrivate: cfg.AllowPrivateTargets, MaxIdleConnsPerHost: 256,
 			Proxy: proxy, ProxyFromEnvironment: true}),
-		UserAgent: "hookcast/" + version,
+		UserAgent: "hookcast/" + s.version,
 		Logger:    log.With("part", "delivery"),
 		Metrics:   s.metrics,
 		Reports:   ops,
@@ -144,7 +165,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	if cfg.IsPostgres() {
 		committers = 4
 	}
-	s.pipe = pipeline.New(st, eng, pipeline.Options{
+	s.pipe = pipeline.New(s.st, eng, pipeline.Options{
 		Lease:             s.disp.Lease,
 		Handoff:           s.disp.Handoff,
 		Committers:        committers,
@@ -153,7 +174,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		KeepUnwanted:      cfg.KeepUnwantedEvents,
 		IdempotencyWindow: cfg.IdempotencyWindow,
 	})
-	pruner := retention.New(st, retention.Options{
+	pruner := retention.New(s.st, retention.Options{
 		Retention:      cfg.Retention,
 		ImageRetention: cfg.ThumbnailRetention,
 		KeyWindow:      cfg.IdempotencyWindow,
@@ -161,24 +182,29 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		Logger:         log.With("part", "retention"),
 	})
 	s.workers = append(s.workers, pruner.Run)
+	return ops, nil
+}
 
-	mux := http.NewServeMux()
+// buildHTTP builds the HTTP surface: the dashboard, the REST API and ingest,
+// which all authenticate through one auth.Secrets, plus the thumbnail
+// capturer and MediaMTX poller they feed.
+func (s *Server) buildHTTP(ctx context.Context, ops *operational.Notifier, adminTok, ingestTok auth.Token) error {
+	cfg, log, st := s.cfg, s.log, s.st
 	key, err := sessionKey(ctx, st)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	streams := func(ctx context.Context, accountID string) (any, error) {
-		return s.pipe.Streams(ctx, accountID)
+	ancestors, err := dashboard.ParseFrameAncestors(cfg.PortalFrameAncestors)
+	if err != nil {
+		return err
 	}
-	// The dashboard signs in with the API's secret check, and the API accepts the
-	// dashboard's sessions: each refers to the other through a closure.
 	feeds := thumbnail.FeedsFrom(st, s.pipe.Streams)
 	var onDemand func(ctx context.Context, accountID, streamName, tokenID string) error
 	if cfg.ThumbnailSource != "" {
 		capt, err := thumbnail.New(thumbnail.Options{Source: cfg.ThumbnailSource, Interval: cfg.ThumbnailInterval,
 			LiveFeeds: feeds, Sink: s.pipe, Logger: log.With("part", "thumbnails")})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.workers = append(s.workers, capt.Run)
 		onDemand = func(ctx context.Context, accountID, streamName, tokenID string) error {
@@ -189,64 +215,59 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 			return err
 		}
 	}
-	var a *api.API
-	ancestors, err := dashboard.ParseFrameAncestors(cfg.PortalFrameAncestors)
-	if err != nil {
-		return nil, err
-	}
+	secrets := auth.NewSecrets(st)
 	dash := dashboard.New(dashboard.Deps{
-		Authenticate: func(ctx context.Context, secret string) (string, error) {
-			return a.AuthenticateSecret(ctx, secret)
-		},
+		Authenticate:        secrets.Account,
 		SessionKey:          key,
-		Streams:             streams,
-		AccountBySecretHash: st.AccountBySecretHash, // revoking an API secret ends its sessions at once
-		Events:              st.ListEvents,          // "Latest events" on the Streams page
+		Streams:             s.pipe.Streams,
+		AccountBySecretHash: secrets.AccountByHash, // revoking an API secret ends its sessions at once
+		Events:              st.ListEvents,         // "Latest events" on the Streams page
 		Logger:              log.With("part", "dashboard"),
 		TakePortalToken:     st.TakePortalToken, // portal links work once
 		FrameAncestors:      ancestors,
 	})
-	a = api.New(api.Deps{
+	a := api.New(api.Deps{
 		Store:               st,
-		AdminToken:          adminTok.check(),
+		Secrets:             secrets,
+		AdminToken:          adminTok.Check(),
 		AllowPrivateTargets: cfg.AllowPrivateTargets,
 		SecretOverlap:       cfg.SecretOverlap,
 		Now:                 time.Now,
 		Logger:              log.With("part", "api"),
-		SendTest:            s.sendTest,
-		Streams:             streams,
+		SubmitTest:          s.pipe.SubmitTest,
+		Streams:             s.pipe.Streams,
 		Wake:                s.disp.Wake,
 		WebhookEnabled:      ops.WebhookEnabled,
 		MaxWebhooks:         cfg.MaxWebhooksPerAccount,
 		TestsPerMinute:      cfg.TestEventsPerMinute,
-		Session:             dash.SessionAccess,
+		Session:             dash.SessionAccess, // the API accepts the dashboard's sessions
 		SessionRefusal:      dash.SessionRefusal,
 		Thumbnail:           onDemand,
 	})
-	dash.Register(mux)
-	s.dash = dash
-	mux.Handle("/api/", a.Handler())
 	ing := &ingest.Handler{
-		Token:          ingestTok.check(),
+		Token:          ingestTok.Check(),
 		Submit:         s.pipe,
-		Accounts:       newAccountCache(st),
-		DefaultAccount: def,
+		Accounts:       ingest.NewAccountCache(st),
+		DefaultAccount: s.Default,
 		Logger:         log.With("part", "ingest"),
 		Events:         s.pipe,
 	}
-	ing.Register(mux)
 	if cfg.MediaMTXAPI != "" {
 		poller := &ingest.MediaMTXPoller{API: cfg.MediaMTXAPI, LiveFeeds: feeds, Handler: ing, Logger: log.With("part", "mediamtx")}
 		s.workers = append(s.workers, poller.Run)
 	}
+
+	mux := http.NewServeMux()
+	dash.Register(mux)
+	mux.Handle("/api/", a.Handler())
+	ing.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.handler())
-	s.mux, s.ingest = mux, ing
+	s.mux, s.ingest, s.dash = mux, ing, dash
 	// Bytes that are not UTF-8 are refused before any handler decodes them.
 	s.handler = s.metrics.instrument(httpx.RequireUTF8(api.TrailingSlash(mux)))
-	built = true
-	return s, nil
+	return nil
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

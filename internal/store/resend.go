@@ -7,6 +7,11 @@ import (
 	"time"
 )
 
+// Resender is what ResendChunks uses: Store.Resend.
+type Resender interface {
+	Resend(ctx context.Context, accountID string, ids []int64, q DeliveryQuery, now time.Time) ([]int64, error)
+}
+
 // ResendChunks resends what q matches (Store.Resend with no ids: the failed
 // or skipped deliveries of the account) in transactions of at most chunk
 // deliveries, whatever their number: one transaction for all would hold the
@@ -15,7 +20,7 @@ import (
 // below the last one, so a delivery resent and failed again meanwhile is not
 // resent twice. It returns the ids resent, ascending; after an error, the
 // chunks before it stay resent.
-func ResendChunks(ctx context.Context, s Store, accountID string, q DeliveryQuery, now time.Time, chunk int) ([]int64, error) {
+func ResendChunks(ctx context.Context, s Resender, accountID string, q DeliveryQuery, now time.Time, chunk int) ([]int64, error) {
 	var all []int64
 	q.Limit = chunk
 	for {
