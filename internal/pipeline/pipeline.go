@@ -74,6 +74,8 @@ type Pipeline struct {
 	wake  chan struct{}
 	match matcher
 	runMu sync.Mutex
+	// inflight orders timers after the signals received before them (inflight.go).
+	inflight inflight
 }
 
 // ErrStopped is returned to callers whose request was not committed because the
@@ -93,6 +95,7 @@ type request struct {
 	key     string
 	outcome Outcome
 	done    chan error
+	slot    int // index + 1 in Pipeline.inflight's heap (0: not there)
 }
 
 // New returns a pipeline over st and eng.
@@ -159,11 +162,12 @@ func (p *Pipeline) SubmitTest(ctx context.Context, evs []store.Event) error {
 
 func (p *Pipeline) submit(ctx context.Context, r *request) error {
 	r.ctx = ctx
-	r.receipt = p.opts.Now()
 	r.done = make(chan error, 1)
+	p.inflight.receive(r, p.opts.Now)
 	select {
 	case p.reqs <- r:
 	case <-ctx.Done():
+		p.finish(r, ctx.Err()) // never queued: nobody else answers it
 		return ctx.Err()
 	}
 	select {
@@ -190,7 +194,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	for {
 		select {
 		case r := <-p.reqs:
-			r.done <- ErrStopped
+			p.finish(r, ErrStopped)
 		default:
 			return nil
 		}
@@ -240,13 +244,26 @@ func (p *Pipeline) commitGroup(group []*request) {
 		if err == nil {
 			r.outcome = res.outcomes[r]
 		}
-		r.done <- err
+		p.finish(r, err)
 	}
 	if err != nil {
 		p.opts.Logger.Error("commit failed", "requests", len(group), "err", err)
 		return
 	}
 	p.after(res, time.Since(start))
+}
+
+// finish answers r with err once it is committed or refused, and wakes the timer
+// loop for the timers r held back (inflight.go). It runs once per request: done
+// has room for the one answer.
+func (p *Pipeline) finish(r *request, err error) {
+	if p.inflight.finish(r) {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+	r.done <- err
 }
 
 // after tells the dispatcher, wakes the timer loop and reports metrics.

@@ -14,7 +14,9 @@ import (
 // timers saved by other replicas are found), and wakes early when a commit saved a
 // timer. Firing is idempotent by construction: the state and its due time are
 // rewritten in the transaction that fires, so a crash before the commit fires again
-// after restart and a crash after it does not.
+// after restart and a crash after it does not. Timers held back for a queued
+// signal (inflight.go) are not polled for: the end of that signal's request wakes
+// the loop.
 func (p *Pipeline) timerLoop(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
@@ -30,7 +32,7 @@ func (p *Pipeline) timerLoop(ctx context.Context) {
 		}
 		wait := p.opts.TimerPoll
 		if due, err := p.st.NextDue(ctx); err == nil && due > 0 {
-			if d := time.Until(time.UnixMilli(due)); d < wait {
+			if d := time.Until(time.UnixMilli(due)); d < wait && (d > 0 || !p.inflight.hold(due)) {
 				wait = max(d, time.Millisecond)
 			}
 		}
@@ -45,17 +47,18 @@ func (p *Pipeline) timerLoop(ctx context.Context) {
 }
 
 // FireDue fires every timer due now, in batches, and returns how many streams it
-// handled. Exported for tests and for a clean stop.
+// handled. Exported for tests and for a clean stop. A timer due after the receipt
+// of a request still on its way to a commit is left for later (inflight.go).
 func (p *Pipeline) FireDue(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		now := p.opts.Now()
+		now, upTo := p.inflight.horizon(p.opts.Now)
 		start := time.Now()
 		var res result
 		var n int
 		err := p.st.InTx(ctx, func(tx store.Tx) error {
 			res, n = result{}, 0
-			rows, err := tx.DueStreams(ctx, now.UnixMilli(), p.opts.TimerBatch)
+			rows, err := tx.DueStreams(ctx, upTo.UnixMilli(), p.opts.TimerBatch)
 			if err != nil {
 				return fmt.Errorf("due streams: %w", err)
 			}
@@ -68,7 +71,7 @@ func (p *Pipeline) FireDue(ctx context.Context) (int, error) {
 					return err
 				}
 				states[engine.StreamKey{AccountID: row.Key.AccountID, Name: row.Key.Name}] = st
-				for _, ev := range p.eng.Fire(st, now.UnixMilli()) {
+				for _, ev := range p.eng.Fire(st, upTo.UnixMilli()) {
 					if err := w.engineEvent(ctx, ev, now); err != nil {
 						return err
 					}

@@ -1,0 +1,165 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/store"
+	"github.com/hookcast/hookcast/internal/store/sqlite"
+)
+
+// testClock is an injected clock the test moves by hand.
+type testClock struct{ ms atomic.Int64 }
+
+func (c *testClock) now() time.Time { return time.UnixMilli(c.ms.Load()) }
+func (c *testClock) set(ms int64)   { c.ms.Store(ms) }
+
+// TestTimerAfterQueuedSignal: a signal received before a timer of its stream is
+// due, but still queued for its group commit when the timer loop looks, counts
+// for that timer (events.md V5: any attempt restarts the noActiveViewers delay;
+// V6: signals are applied in the order received). The pipeline is driven by
+// hand, without Run: the test takes each request off the queue itself and picks
+// the moment its group commits, so the interleaving is exact.
+//
+// This is the interleaving behind a rare TestCrashSQLite failure
+// ("noActiveViewers 28 ms after the last viewerAttempt"): FireDue fired the
+// timer at its own, later now; the state, idle after noActiveViewers, was
+// deleted, and with it the stream's clock, so the attempt was then applied at its
+// earlier receipt time, stamped before the noActiveViewers already sent.
+func TestTimerAfterQueuedSignal(t *testing.T) {
+	const t0 = 1_700_000_000_000 // the first attempt; D = 1000 ms, I = 300 ms
+	cases := []struct {
+		name             string
+		received, fireAt int64 // the second attempt's receipt; when FireDue runs while it is queued
+		want             []string
+	}{
+		{"received before the timer is due", t0 + 972, t0 + 1003,
+			[]string{"viewerAttempt@0", "viewerAttempt@972", "noActiveViewers@1972"}},
+		{"received at the due time", t0 + 1000, t0 + 1003, // a timer due at a signal's instant fires first
+			[]string{"viewerAttempt@0", "noActiveViewers@1000", "viewerAttempt@1000", "noActiveViewers@2000"}},
+		{"received after the timer is due", t0 + 1010, t0 + 1020,
+			[]string{"viewerAttempt@0", "noActiveViewers@1000", "viewerAttempt@1010", "noActiveViewers@2010"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			clk := &testClock{}
+			sl, err := sqlite.Open(ctx, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { sl.Close() })
+			if err := sl.CreateAccount(ctx, store.Account{ID: "A", CreatedAt: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			if err := sl.CreateWebhook(ctx, &store.Webhook{AccountID: "A", URL: "https://example.com/h", Secret: "c2VjcmV0",
+				IsViewerConnectionHooks: true, RetryPolicy: "none"}); err != nil {
+				t.Fatal(err)
+			}
+			p := New(sl, engine.New(engine.Config{ViewerAttemptInterval: 300 * time.Millisecond, NoViewersDelay: time.Second}),
+				Options{Now: clk.now})
+			attempt := []engine.Signal{{Kind: engine.ViewerAttempted, AccountID: "A", Name: "show"}}
+			// receive submits attempt and returns its request once queued, with
+			// the channel its Submit's answer comes on.
+			receive := func() (*request, <-chan error) {
+				errc := make(chan error, 1)
+				go func() {
+					_, err := p.Submit(ctx, attempt)
+					errc <- err
+				}()
+				return <-p.reqs, errc
+			}
+			commit := func(r *request, errc <-chan error) {
+				t.Helper()
+				p.commitGroup([]*request{r})
+				if err := <-errc; err != nil {
+					t.Fatal(err)
+				}
+			}
+			fire := func(at int64) {
+				t.Helper()
+				clk.set(at)
+				if _, err := p.FireDue(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			clk.set(t0)
+			commit(receive())
+			clk.set(c.received)
+			r, errc := receive()
+			fire(c.fireAt) // the timer loop wakes while the second attempt waits for its commit
+			commit(r, errc)
+			fire(t0 + 5000) // every timer left falls due
+
+			evs, err := sl.ListEvents(ctx, store.EventQuery{AccountID: "A"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// In time order; at the same instant a timer fires before a signal.
+			slices.SortFunc(evs, func(a, b store.Event) int {
+				if a.Timestamp != b.Timestamp {
+					return int(a.Timestamp - b.Timestamp)
+				}
+				return strings.Compare(a.Event, b.Event) // noActiveViewers, then viewerAttempt
+			})
+			var got []string
+			for _, e := range evs {
+				got = append(got, fmt.Sprintf("%s@%d", e.Event, e.Timestamp-t0))
+			}
+			if !slices.Equal(got, c.want) {
+				t.Fatalf("events %v\nwant   %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestInflight: the horizon is the oldest queued receipt with stream signals,
+// whatever order requests finish in; hold asks for a wake only for a timer due
+// after such a receipt, and the next request to finish gives it once.
+func TestInflight(t *testing.T) {
+	var f inflight
+	at := func(ms int64) func() time.Time { return func() time.Time { return time.UnixMilli(ms) } }
+	stream := []engine.Signal{{Kind: engine.ViewerAttempted, AccountID: "A", Name: "s"}}
+	media := []engine.Signal{{Kind: engine.MediaUpdated, AccountID: "A"}}
+	r1, r2, r3, r4 := &request{sigs: stream}, &request{sigs: stream}, &request{sigs: media}, &request{sigs: stream}
+	f.receive(r2, at(200)) // out of order: the heap, not the arrival, decides
+	f.receive(r1, at(100))
+	f.receive(r3, at(50)) // no stream signal: holds nothing back
+	f.receive(r4, at(300))
+	horizon := func(want int64) {
+		t.Helper()
+		now, upTo := f.horizon(at(1000))
+		if now.UnixMilli() != 1000 || upTo.UnixMilli() != want {
+			t.Fatalf("horizon = %d, %d; want 1000, %d", now.UnixMilli(), upTo.UnixMilli(), want)
+		}
+	}
+	steps := []struct {
+		name string
+		do   func() bool
+		want bool
+		upTo int64
+	}{
+		{"timer due at the oldest receipt fires", func() bool { return f.hold(100) }, false, 100},
+		{"timer due after it waits", func() bool { return f.hold(101) }, true, 100},
+		{"a finish wakes the loop", func() bool { return f.finish(r2) }, true, 100},
+		{"once", func() bool { return f.finish(r3) }, false, 100},
+		{"still held by r1", func() bool { return f.hold(150) }, true, 100},
+		{"r1 done: wake", func() bool { return f.finish(r1) }, true, 300},
+		{"timer before r4 not held", func() bool { return f.hold(250) }, false, 300},
+		{"r4 done, nothing asked: no wake", func() bool { return f.finish(r4) }, false, 1000},
+		{"empty", func() bool { return f.hold(5000) }, false, 1000},
+	}
+	for _, s := range steps {
+		if got := s.do(); got != s.want {
+			t.Fatalf("%s: %v, want %v", s.name, got, s.want)
+		}
+		horizon(s.upTo)
+	}
+}
