@@ -60,9 +60,9 @@ func (b *bundle) failDelivery(id int64, response []byte) {
 	if err := b.st.ReleaseDeliveries(ctx, "test", others); err != nil {
 		b.t.Fatal(err)
 	}
-	err = b.st.FinishAttempt(ctx, store.AttemptResult{Owner: "test", State: store.DeliveryFailed,
+	err = b.st.FinishAttempts(ctx, []store.AttemptResult{{Owner: "test", State: store.DeliveryFailed,
 		Attempt: store.Attempt{DeliveryID: id, N: attempts + 1, At: now, Status: 500,
-			Latency: 1234567 * time.Nanosecond, Error: "HTTP 500", Response: response}})
+			Latency: 1234567 * time.Nanosecond, Error: "HTTP 500", Response: response}}})[0]
 	if err != nil {
 		b.t.Fatalf("finish %d: %v", id, err)
 	}

@@ -30,8 +30,8 @@ func TestStats(t *testing.T) {
 				len(got) != 1 || got[0].Delivery.ID != id {
 				t.Fatalf("claim %d: %d claimed, %v", id, len(got), err)
 			}
-			if err := b.st.FinishAttempt(ctx, store.AttemptResult{Owner: "t", State: state, Success: state == store.DeliverySucceeded,
-				Attempt: store.Attempt{DeliveryID: id, N: 1, At: at, Latency: latency, Status: 200}}); err != nil {
+			if err := b.st.FinishAttempts(ctx, []store.AttemptResult{{Owner: "t", State: state, Success: state == store.DeliverySucceeded,
+				Attempt: store.Attempt{DeliveryID: id, N: 1, At: at, Latency: latency, Status: 200}}})[0]; err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -128,8 +128,8 @@ func TestPassKeepsStatsAWeek(t *testing.T) {
 			len(got) != 1 || got[0].Delivery.ID != ids[0] {
 			t.Fatalf("claim %v: %d claimed, %v", ids, len(got), err)
 		}
-		if err := st.FinishAttempt(ctx, store.AttemptResult{Owner: "o", State: store.DeliverySucceeded, Success: true,
-			Attempt: store.Attempt{DeliveryID: ids[0], N: 1, At: at, Status: 200}}); err != nil {
+		if err := st.FinishAttempts(ctx, []store.AttemptResult{{Owner: "o", State: store.DeliverySucceeded, Success: true,
+			Attempt: store.Attempt{DeliveryID: ids[0], N: 1, At: at, Status: 200}}})[0]; err != nil {
 			t.Fatal(err)
 		}
 	}

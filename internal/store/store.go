@@ -96,15 +96,6 @@ type Store interface {
 	// no longer exists is not returned: it becomes failed with LastError "webhook
 	// deleted" (so fewer than limit may come back while more work remains).
 	ClaimDeliveries(ctx context.Context, c Claim) ([]ClaimedDelivery, error)
-	// FinishAttempt records one attempt (none when Attempt.N is 0, e.g. a delivery
-	// skipped because its webhook is disabled) and the delivery's new state, and
-	// releases the lease. The delivery is Attempt.DeliveryID (set it also when N is
-	// 0); its LastStatus and LastError become Attempt.Status and Attempt.Error, and
-	// Attempts grows by one when an attempt is recorded. It fails with ErrNotFound
-	// if owner no longer holds the lease (the row was taken over): the attempt is
-	// then not recorded twice. An expired lease that nobody took over still counts
-	// as held.
-	FinishAttempt(ctx context.Context, f AttemptResult) error
 	// ReleaseDeliveries gives back owner's leases on ids (pending rows only), so
 	// they can be claimed again at once rather than when the lease runs out.
 	ReleaseDeliveries(ctx context.Context, owner string, ids []int64) error
@@ -112,8 +103,16 @@ type Store interface {
 	// the same name frees what its previous run left, instead of waiting for the
 	// leases to run out. It returns how many were freed.
 	ReleaseOwner(ctx context.Context, owner string) (int64, error)
-	// FinishAttempts is FinishAttempt for many results in one transaction (the
-	// dispatcher's group commit); it returns one error per result, nil when taken.
+	// FinishAttempts records, in one transaction (the dispatcher's group
+	// commit), each result's attempt (none when Attempt.N is 0, e.g. a delivery
+	// skipped because its webhook is disabled) and the delivery's new state, and
+	// releases the lease. It returns one error per result, nil when taken. The
+	// delivery is Attempt.DeliveryID (set it also when N is 0); its LastStatus
+	// and LastError become Attempt.Status and Attempt.Error, and Attempts grows
+	// by one when an attempt is recorded. A result's error is ErrNotFound if
+	// owner no longer holds the lease (the row was taken over): the attempt is
+	// then not recorded twice. An expired lease that nobody took over still
+	// counts as held.
 	FinishAttempts(ctx context.Context, rs []AttemptResult) []error
 	GetDelivery(ctx context.Context, accountID string, id int64) (Delivery, []Attempt, error) // attempts in order
 	ListDeliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error)
@@ -223,10 +222,8 @@ type Tx interface {
 	// DueStreams locks and returns up to limit streams whose DueAt is set and <= now,
 	// skipping streams another transaction holds.
 	DueStreams(ctx context.Context, now int64, limit int) ([]StreamRow, error)
-	// SaveStream writes a stream's state; a nil State deletes the row.
-	SaveStream(ctx context.Context, row StreamRow) error
-	// SaveStreams is SaveStream for many rows in few statements (the group
-	// commit saves every stream it touched at once).
+	// SaveStreams writes the streams' states in few statements (the group
+	// commit saves every stream it touched at once); a nil State deletes the row.
 	SaveStreams(ctx context.Context, rows []StreamRow) error
 	// WebhooksFor returns the account's webhooks that have typ enabled (including
 	// disabled ones: the caller records those deliveries as skipped), by id. typ is
@@ -359,7 +356,7 @@ type StreamKey struct {
 // StreamRow is the persisted state of one stream.
 type StreamRow struct {
 	Key   StreamKey
-	State []byte // engine-encoded; nil means "no state" (SaveStream deletes)
+	State []byte // engine-encoded; nil means "no state" (SaveStreams deletes)
 	DueAt int64  // epoch ms of the earliest pending timer; 0 = none
 }
 
@@ -450,7 +447,7 @@ type ClaimedDelivery struct {
 	Webhook  Webhook
 }
 
-// AttemptResult is what FinishAttempt records.
+// AttemptResult is what FinishAttempts records of one attempt.
 type AttemptResult struct {
 	Owner   string
 	Attempt Attempt

@@ -111,11 +111,6 @@ const finishWebhook = `UPDATE webhooks SET
 		disabled_reason = CASE WHEN $4::bool THEN $6 ELSE disabled_reason END
 	WHERE id = $1 AND ($4::bool OR $3 > 0 OR ($2::bool AND consecutive_failures <> 0))`
 
-// FinishAttempt implements store.Store.
-func (s *Store) FinishAttempt(ctx context.Context, f store.AttemptResult) error {
-	return s.FinishAttempts(ctx, []store.AttemptResult{f})[0]
-}
-
 // FinishAttempts implements store.Store: one transaction, retried on a deadlock
 // or serialization failure; the deliveries' statements go in one round trip,
 // then the webhooks' bookkeeping and the stats rollups (webhook_stats).

@@ -97,7 +97,7 @@ func TestDueStreamsSkipsLocked(t *testing.T) {
 	free := store.StreamKey{AccountID: "A", Name: "free"}
 	if err := s.InTx(ctx, func(tx store.Tx) error {
 		for _, k := range []store.StreamKey{busy, free} {
-			if err := tx.SaveStream(ctx, store.StreamRow{Key: k, State: []byte("s"), DueAt: 10}); err != nil {
+			if err := tx.SaveStreams(ctx, []store.StreamRow{{Key: k, State: []byte("s"), DueAt: 10}}); err != nil {
 				return err
 			}
 		}
@@ -160,7 +160,7 @@ func TestInTxRetriesDeadlock(t *testing.T) {
 			if _, err := tx.LockStreams(ctx, []store.StreamKey{second}); err != nil {
 				return err
 			}
-			return tx.SaveStream(ctx, store.StreamRow{Key: second, State: []byte(first.Name)})
+			return tx.SaveStreams(ctx, []store.StreamRow{{Key: second, State: []byte(first.Name)}})
 		})
 	}
 	errs := make(chan error, 2)

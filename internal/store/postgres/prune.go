@@ -66,7 +66,7 @@ func (s *Store) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResul
 }
 
 // pgPruneDeliveries deletes ids (rechecked: a delivery resent meanwhile is
-// pending again; FOR UPDATE waits for a FinishAttempt in flight) with their
+// pending again; FOR UPDATE waits for a FinishAttempts in flight) with their
 // attempts, then their events left without any.
 func pgPruneDeliveries(ctx context.Context, tx pgx.Tx, ids []int64, res *store.PruneResult) error {
 	rows, err := tx.Query(ctx, `SELECT id FROM deliveries WHERE id = ANY($1) AND state <> 'pending'

@@ -61,19 +61,6 @@ func (t *pgTx) DueStreams(ctx context.Context, now int64, limit int) ([]store.St
 	return out, wrap("due streams", err)
 }
 
-// SaveStream implements store.Tx.
-func (t *pgTx) SaveStream(ctx context.Context, row store.StreamRow) error {
-	var err error
-	if row.State == nil {
-		_, err = t.tx.Exec(ctx, "DELETE FROM streams WHERE account_id = $1 AND name = $2", row.Key.AccountID, row.Key.Name)
-	} else {
-		_, err = t.tx.Exec(ctx, `INSERT INTO streams (account_id, name, state, due_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (account_id, name) DO UPDATE SET state = excluded.state, due_at = excluded.due_at`,
-			row.Key.AccountID, row.Key.Name, row.State, row.DueAt)
-	}
-	return wrap("save stream", err)
-}
-
 // SaveStreams implements store.Tx: one upsert and one delete over arrays.
 func (t *pgTx) SaveStreams(ctx context.Context, rows []store.StreamRow) error {
 	var da, dn, ua, un []string

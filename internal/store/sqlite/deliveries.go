@@ -148,11 +148,6 @@ func pickIDs(rows *sql.Rows, err error) (leased, orphans []int64, _ error) {
 	return leased, orphans, rows.Err()
 }
 
-// FinishAttempt implements store.Store.
-func (s *Store) FinishAttempt(ctx context.Context, f store.AttemptResult) error {
-	return s.FinishAttempts(ctx, []store.AttemptResult{f})[0]
-}
-
 // ReleaseLeases frees every delivery lease. Only one process serves a SQLite store,
 // so at its start any lease belongs to a process that died (kill -9, power cut):
 // freeing them sends those deliveries now instead of when the lease runs out.

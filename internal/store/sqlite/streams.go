@@ -140,11 +140,6 @@ func (t *sqlTx) DueStreams(ctx context.Context, now int64, limit int) ([]store.S
 	return out, wrap("due streams", err)
 }
 
-// SaveStream implements store.Tx.
-func (t *sqlTx) SaveStream(ctx context.Context, row store.StreamRow) error {
-	return t.SaveStreams(ctx, []store.StreamRow{row})
-}
-
 // WebhooksFor implements store.Tx: from the store's HookCache while the
 // account's webhooks_version has not moved.
 func (t *sqlTx) WebhooksFor(ctx context.Context, accountID, typ string) ([]store.Webhook, error) {

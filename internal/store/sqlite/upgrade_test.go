@@ -65,7 +65,7 @@ func TestUpgradeKeepsAttempts(t *testing.T) {
 		t.Fatalf("claim after the upgrade: %d, %v", len(got), err)
 	}
 	second := store.Attempt{DeliveryID: 7, N: 2, At: time.Unix(1700000000, 0).Add(time.Hour), Status: 200, Latency: time.Millisecond}
-	if err := s.FinishAttempt(ctx, store.AttemptResult{Owner: "r1", Attempt: second, State: store.DeliverySucceeded, Success: true}); err != nil {
+	if err := s.FinishAttempts(ctx, []store.AttemptResult{{Owner: "r1", Attempt: second, State: store.DeliverySucceeded, Success: true}})[0]; err != nil {
 		t.Fatal(err)
 	}
 	_, attempts, err = s.GetDelivery(ctx, "A", 7)

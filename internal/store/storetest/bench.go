@@ -38,7 +38,7 @@ func BenchInTxSignal(b *testing.B, s store.Store) {
 			if _, err := tx.LockStreams(c, []store.StreamKey{key}); err != nil {
 				return err
 			}
-			if err := tx.SaveStream(c, store.StreamRow{Key: key, State: state, DueAt: t0.Add(time.Minute).UnixMilli()}); err != nil {
+			if err := tx.SaveStreams(c, []store.StreamRow{{Key: key, State: state, DueAt: t0.Add(time.Minute).UnixMilli()}}); err != nil {
 				return err
 			}
 			_, err := tx.InsertEvent(c, ev, []store.Delivery{{WebhookID: w1.ID, NextAttemptAt: t0}, {WebhookID: w2.ID, NextAttemptAt: t0}})

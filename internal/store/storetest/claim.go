@@ -87,10 +87,10 @@ func testClaimLease(t *testing.T, s store.Store) {
 	if got := claim(t, s, "r2", t0.Add(31*time.Second), 10); !slices.Equal(claimIDs(got), []int64{id}) {
 		t.Fatalf("after the lease expired r2 got %v, want %d", claimIDs(got), id)
 	}
-	err := s.FinishAttempt(ctx(t), store.AttemptResult{Owner: "r1", State: store.DeliverySucceeded, Success: true,
+	err := finishOne(ctx(t), s, store.AttemptResult{Owner: "r1", State: store.DeliverySucceeded, Success: true,
 		Attempt: store.Attempt{DeliveryID: id, N: 1, At: t0.Add(32 * time.Second), Status: 200}})
 	wantErr(t, err, store.ErrNotFound)
-	must(t, s.FinishAttempt(ctx(t), store.AttemptResult{Owner: "r2", State: store.DeliverySucceeded, Success: true,
+	must(t, finishOne(ctx(t), s, store.AttemptResult{Owner: "r2", State: store.DeliverySucceeded, Success: true,
 		Attempt: store.Attempt{DeliveryID: id, N: 1, At: t0.Add(32 * time.Second), Status: 200}}))
 	d, attempts, err := s.GetDelivery(ctx(t), "A", id)
 	must(t, err)
@@ -268,7 +268,7 @@ func testInsertLeased(t *testing.T, s store.Store) {
 	if got := claim(t, s, "other", t0.Add(30*time.Second), 10); len(got) != 0 {
 		t.Fatalf("a delivery leased at insert was claimed: %v", claimIDs(got))
 	}
-	must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "committer", State: store.DeliverySucceeded, Success: true,
+	must(t, finishOne(c, s, store.AttemptResult{Owner: "committer", State: store.DeliverySucceeded, Success: true,
 		Attempt: store.Attempt{DeliveryID: ids[0], N: 1, At: t0, Status: 200}}))
 	d, _, err := s.GetDelivery(c, "A", ids[0])
 	must(t, err)

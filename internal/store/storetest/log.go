@@ -22,9 +22,9 @@ func testFinishAttempt(t *testing.T, s store.Store) {
 	retryAt := t0.Add(10 * time.Second)
 	first := store.Attempt{DeliveryID: id, N: 1, At: t0.Add(time.Second), Status: 503, Latency: 1500 * time.Microsecond,
 		Error: "HTTP 503", Response: []byte("busy")}
-	wantErr(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r2", Attempt: first, State: store.DeliveryPending}), store.ErrNotFound)
-	must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r1", Attempt: first, State: store.DeliveryPending, NextAttemptAt: retryAt}))
-	wantErr(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r1", Attempt: first, State: store.DeliveryPending}), store.ErrNotFound)
+	wantErr(t, finishOne(c, s, store.AttemptResult{Owner: "r2", Attempt: first, State: store.DeliveryPending}), store.ErrNotFound)
+	must(t, finishOne(c, s, store.AttemptResult{Owner: "r1", Attempt: first, State: store.DeliveryPending, NextAttemptAt: retryAt}))
+	wantErr(t, finishOne(c, s, store.AttemptResult{Owner: "r1", Attempt: first, State: store.DeliveryPending}), store.ErrNotFound)
 	d, attempts, err := s.GetDelivery(c, "A", id)
 	must(t, err)
 	if d.State != store.DeliveryPending || d.Attempts != 1 || !d.NextAttemptAt.Equal(retryAt) || d.LastStatus != 503 ||
@@ -45,7 +45,7 @@ func testFinishAttempt(t *testing.T, s store.Store) {
 		t.Fatalf("retry claim = %v", claimIDs(got))
 	}
 	second := store.Attempt{DeliveryID: id, N: 2, At: retryAt.Add(time.Second), Status: 204, Latency: time.Millisecond}
-	must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r2", Attempt: second, State: store.DeliverySucceeded, Success: true}))
+	must(t, finishOne(c, s, store.AttemptResult{Owner: "r2", Attempt: second, State: store.DeliverySucceeded, Success: true}))
 	d, attempts, err = s.GetDelivery(c, "A", id)
 	must(t, err)
 	if d.State != store.DeliverySucceeded || d.Attempts != 2 || d.LastStatus != 204 || d.LastError != "" {
@@ -67,12 +67,12 @@ func testFinishAttempt(t *testing.T, s store.Store) {
 		claim(t, s, "r3", at, 10, id)
 	}
 	resend(t0.Add(time.Minute))
-	must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r3", State: store.DeliverySkipped,
+	must(t, finishOne(c, s, store.AttemptResult{Owner: "r3", State: store.DeliverySkipped,
 		Attempt: store.Attempt{DeliveryID: id, At: t0.Add(time.Minute)}}))
 	resend(t0.Add(2 * time.Minute))
 	third := store.Attempt{DeliveryID: id, N: 3, At: t0.Add(2*time.Minute + time.Second), Status: 200,
 		Latency: 2 * time.Millisecond, Response: []byte("ok")}
-	must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r3", Attempt: third, State: store.DeliverySucceeded, Success: true}))
+	must(t, finishOne(c, s, store.AttemptResult{Owner: "r3", Attempt: third, State: store.DeliverySucceeded, Success: true}))
 	d, attempts, err = s.GetDelivery(c, "A", id)
 	must(t, err)
 	if d.State != store.DeliverySucceeded || d.Attempts != 3 || d.LastStatus != 200 {
@@ -91,14 +91,14 @@ func testFinishAttempt(t *testing.T, s store.Store) {
 	// N = 0: the state changes, no attempt is recorded.
 	skip := insert(t, s, newEvent("A", 0), t0, w)[0]
 	claim(t, s, "r1", t0, 10, skip)
-	must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r1", State: store.DeliverySkipped,
+	must(t, finishOne(c, s, store.AttemptResult{Owner: "r1", State: store.DeliverySkipped,
 		Attempt: store.Attempt{DeliveryID: skip, Error: "webhook disabled"}}))
 	d, attempts, err = s.GetDelivery(c, "A", skip)
 	must(t, err)
 	if d.State != store.DeliverySkipped || d.Attempts != 0 || len(attempts) != 0 || d.LastError != "webhook disabled" {
 		t.Fatalf("skipped: %+v with %d attempts", d, len(attempts))
 	}
-	if err := s.FinishAttempt(c, store.AttemptResult{Owner: "r1", State: "bogus", Attempt: store.Attempt{DeliveryID: skip}}); err == nil {
+	if err := finishOne(c, s, store.AttemptResult{Owner: "r1", State: "bogus", Attempt: store.Attempt{DeliveryID: skip}}); err == nil {
 		t.Fatal("FinishAttempt accepted an unknown state")
 	}
 }
@@ -133,7 +133,7 @@ func testFinishWebhookBookkeeping(t *testing.T, s store.Store) {
 		if st.success {
 			state = store.DeliverySucceeded
 		}
-		must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r1", State: state, Success: st.success,
+		must(t, finishOne(c, s, store.AttemptResult{Owner: "r1", State: state, Success: st.success,
 			Attempt: store.Attempt{DeliveryID: id, N: st.n, At: t0},
 			Disable: st.disable, DisableUntil: t0.Add(time.Hour), DisableReason: "too many failures"}))
 		got, err := s.GetWebhook(c, "A", w.ID)
@@ -164,7 +164,7 @@ func testListDeliveries(t *testing.T, s store.Store) {
 	second := insert(t, s, media, t0, w1)
 	insert(t, s, newEvent("B", 0), t0, wB)
 	claim(t, s, "r1", t0, 10, first[1])
-	must(t, s.FinishAttempt(ctx(t), store.AttemptResult{Owner: "r1", State: store.DeliveryFailed,
+	must(t, finishOne(ctx(t), s, store.AttemptResult{Owner: "r1", State: store.DeliveryFailed,
 		Attempt: store.Attempt{DeliveryID: first[1], N: 1, At: t0, Status: 500}}))
 
 	tests := []struct {
@@ -202,7 +202,7 @@ func finish(t testing.TB, s store.Store, id int64, state store.DeliveryState) {
 		}
 	}
 	must(t, s.ReleaseDeliveries(ctx(t), "fin", others))
-	must(t, s.FinishAttempt(ctx(t), store.AttemptResult{Owner: "fin", State: state, Success: state == store.DeliverySucceeded,
+	must(t, finishOne(ctx(t), s, store.AttemptResult{Owner: "fin", State: state, Success: state == store.DeliverySucceeded,
 		Attempt: store.Attempt{DeliveryID: id, N: 1, At: t0}}))
 }
 

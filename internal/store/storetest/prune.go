@@ -34,7 +34,7 @@ func prunePass(t *testing.T, s store.Store, p store.PruneBatch) store.PruneResul
 func finishAt(t *testing.T, s store.Store, id int64, n int, at time.Time, st store.DeliveryState) {
 	t.Helper()
 	claim(t, s, "pruner-test", at, 10, id)
-	must(t, s.FinishAttempt(ctx(t), store.AttemptResult{Owner: "pruner-test", State: st, NextAttemptAt: at,
+	must(t, finishOne(ctx(t), s, store.AttemptResult{Owner: "pruner-test", State: st, NextAttemptAt: at,
 		Success: st == store.DeliverySucceeded, Attempt: store.Attempt{DeliveryID: id, N: n, At: at, Status: 200}}))
 }
 
@@ -54,7 +54,7 @@ func testPrune(t *testing.T, s store.Store) {
 	ev1, ev2 := newEvent("A", time.Minute), newEvent("A", 2*time.Minute)
 	retried := insert(t, s, ev1, t0, w)[0]
 	claim(t, s, "r", t0, 10, retried)
-	must(t, s.FinishAttempt(c, store.AttemptResult{Owner: "r", State: store.DeliveryPending, NextAttemptAt: t0,
+	must(t, finishOne(c, s, store.AttemptResult{Owner: "r", State: store.DeliveryPending, NextAttemptAt: t0,
 		Attempt: store.Attempt{DeliveryID: retried, N: 1, At: t0, Status: 500}}))
 	finishAt(t, s, retried, 2, t0.Add(time.Minute), store.DeliverySucceeded)
 	failed := insert(t, s, ev2, t0, w)[0]

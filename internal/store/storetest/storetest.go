@@ -175,3 +175,9 @@ func webhookIDs(ws []store.Webhook) []int64 {
 	}
 	return ids
 }
+
+// finishOne records one result the one way a store records them,
+// FinishAttempts, and returns its error.
+func finishOne(c context.Context, s store.Store, r store.AttemptResult) error {
+	return s.FinishAttempts(c, []store.AttemptResult{r})[0]
+}

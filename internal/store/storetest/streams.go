@@ -21,7 +21,7 @@ func testInTxRollback(t *testing.T, s store.Store) {
 	w := newWebhook(t, s, "A")
 	ev := newEvent("A", 0)
 	err := s.InTx(c, func(tx store.Tx) error {
-		if err := tx.SaveStream(c, store.StreamRow{Key: store.StreamKey{AccountID: "A", Name: "cam1"}, State: []byte("x"), DueAt: 5}); err != nil {
+		if err := tx.SaveStreams(c, []store.StreamRow{{Key: store.StreamKey{AccountID: "A", Name: "cam1"}, State: []byte("x"), DueAt: 5}}); err != nil {
 			return err
 		}
 		if _, err := tx.InsertEvent(c, ev, []store.Delivery{{WebhookID: w.ID}}); err != nil {
@@ -62,16 +62,11 @@ func testStreams(t *testing.T, s store.Store) {
 		if len(got) != 0 {
 			return fmt.Errorf("LockStreams of absent keys = %v, want empty", got)
 		}
-		for _, r := range []store.StreamRow{
+		return tx.SaveStreams(c, []store.StreamRow{
 			{Key: k1, State: []byte("one"), DueAt: 2000},
 			{Key: k2, State: []byte{}, DueAt: 0},
 			{Key: kB, State: []byte("bee"), DueAt: 1000},
-		} {
-			if err := tx.SaveStream(c, r); err != nil {
-				return err
-			}
-		}
-		return nil
+		})
 	}))
 	must(t, s.InTx(c, func(tx store.Tx) error {
 		got, err := tx.LockStreams(c, []store.StreamKey{k1, k2, {AccountID: "A", Name: "absent"}})
@@ -82,7 +77,7 @@ func testStreams(t *testing.T, s store.Store) {
 			got[k2].State == nil || len(got[k2].State) != 0 {
 			return fmt.Errorf("LockStreams = %+v", got)
 		}
-		return tx.SaveStream(c, store.StreamRow{Key: k1, State: []byte("one+"), DueAt: 3000})
+		return tx.SaveStreams(c, []store.StreamRow{{Key: k1, State: []byte("one+"), DueAt: 3000}})
 	}))
 	list, err := s.ListStreams(c, "A")
 	must(t, err)
@@ -96,12 +91,12 @@ func testStreams(t *testing.T, s store.Store) {
 	}
 	// A nil State deletes.
 	must(t, s.InTx(c, func(tx store.Tx) error {
-		if err := tx.SaveStream(c, store.StreamRow{Key: kB}); err != nil {
+		if err := tx.SaveStreams(c, []store.StreamRow{{Key: kB}}); err != nil {
 			return err
 		}
-		return tx.SaveStream(c, store.StreamRow{Key: k2}) // deleting twice is fine
+		return tx.SaveStreams(c, []store.StreamRow{{Key: k2}}) // deleting twice is fine
 	}))
-	must(t, s.InTx(c, func(tx store.Tx) error { return tx.SaveStream(c, store.StreamRow{Key: k2}) }))
+	must(t, s.InTx(c, func(tx store.Tx) error { return tx.SaveStreams(c, []store.StreamRow{{Key: k2}}) }))
 	if list, err := s.ListStreams(c, "B"); err != nil || len(list) != 0 {
 		t.Fatalf("ListStreams(B) after delete = %+v, %v", list, err)
 	}
@@ -119,14 +114,7 @@ func testDueStreams(t *testing.T, s store.Store) {
 		{Key: store.StreamKey{AccountID: "B", Name: "future"}, State: []byte("4"), DueAt: 900},
 		{Key: store.StreamKey{AccountID: "B", Name: "none"}, State: []byte("5"), DueAt: 0},
 	}
-	must(t, s.InTx(c, func(tx store.Tx) error {
-		for _, r := range rows {
-			if err := tx.SaveStream(c, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	must(t, s.InTx(c, func(tx store.Tx) error { return tx.SaveStreams(c, rows) }))
 	tests := []struct {
 		now   int64
 		limit int
@@ -250,7 +238,7 @@ func increment(c context.Context, tx store.Tx, key store.StreamKey) error {
 			return err
 		}
 	}
-	return tx.SaveStream(c, store.StreamRow{Key: key, State: []byte(strconv.Itoa(v + 1))})
+	return tx.SaveStreams(c, []store.StreamRow{{Key: key, State: []byte(strconv.Itoa(v + 1))}})
 }
 
 // testSaveStreamsMany: SaveStreams writes and deletes more rows than one statement
