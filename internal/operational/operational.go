@@ -14,6 +14,7 @@
 package operational
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -25,6 +26,15 @@ import (
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/webhook"
 )
+
+// Store is the part of the store a Notifier works on: a transaction to store an
+// event with its deliveries (store.Tx), and the claim of the secrets about to
+// expire. store.Store implements it; the methods keep the contracts documented
+// there.
+type Store interface {
+	InTx(ctx context.Context, fn func(tx store.Tx) error) error
+	ClaimExpiringSecrets(ctx context.Context, now, before time.Time) ([]store.Webhook, error)
+}
 
 // Options configures a Notifier. Zero values take the defaults given per field.
 type Options struct {
@@ -55,7 +65,7 @@ type Options struct {
 
 // Notifier produces operational events. Create it with New and run it with Run.
 type Notifier struct {
-	st      store.Store
+	st      Store
 	opts    Options
 	signer  *webhook.Signer
 	ch      chan item
@@ -69,7 +79,7 @@ type item struct {
 }
 
 // New returns a Notifier. An operator secret that is not base64 is an error.
-func New(st store.Store, opts Options) (*Notifier, error) {
+func New(st Store, opts Options) (*Notifier, error) {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 10 * time.Second}
 	}
