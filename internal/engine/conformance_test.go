@@ -1,4 +1,4 @@
-package engine
+package engine_test
 
 import (
 	"bytes"
@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/ingest"
 )
 
 // conformanceStart is the clock at "at": 0 (testdata/conformance/README.md).
@@ -27,9 +30,9 @@ type scenario struct {
 	Expect []json.RawMessage `json:"expect"`
 }
 
-func (sc *scenario) engine() *Engine {
+func (sc *scenario) newEngine() *engine.Engine {
 	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
-	return New(Config{
+	return engine.New(engine.Config{
 		ViewerAttemptInterval: ms(sc.Config.ViewerAttemptIntervalMs),
 		NoViewersDelay:        ms(sc.Config.NoActiveViewersDelayMs),
 		FeedTimeout:           ms(sc.Config.FeedTimeoutMs),
@@ -83,8 +86,9 @@ func loadScenario(t *testing.T, file string) *scenario {
 	return &sc
 }
 
-// inputSignal decodes input i of a scenario, with its absolute time.
-func inputSignal(t *testing.T, raw json.RawMessage, i int) Signal {
+// inputSignal decodes input i of a scenario, with its absolute time. It decodes
+// with the ingest API's decoder: the inputs are signals as clients send them.
+func inputSignal(t *testing.T, raw json.RawMessage, i int) engine.Signal {
 	t.Helper()
 	var rel struct {
 		At int64 `json:"at"`
@@ -92,7 +96,7 @@ func inputSignal(t *testing.T, raw json.RawMessage, i int) Signal {
 	if err := json.Unmarshal(raw, &rel); err != nil {
 		t.Fatalf("input %d: %v", i, err)
 	}
-	sigs, err := DecodeSignals(raw)
+	sigs, err := ingest.DecodeSignals(raw)
 	if err != nil {
 		t.Fatalf("input %d: %v", i, err)
 	}
@@ -105,15 +109,15 @@ func inputSignal(t *testing.T, raw json.RawMessage, i int) Signal {
 // store pipeline does, and fires every state once at the end.
 func runLazy(t *testing.T, sc *scenario) []string {
 	t.Helper()
-	e := sc.engine()
-	states := map[StreamKey]*State{}
+	e := sc.newEngine()
+	states := map[engine.StreamKey]*engine.State{}
 	var out []string
 	for i, raw := range sc.Input {
 		sig := inputSignal(t, raw, i)
-		var st *State
+		var st *engine.State
 		if sig.Stateful() {
 			if st = states[sig.Stream()]; st == nil {
-				st = NewState(sig.Stream())
+				st = engine.NewState(sig.Stream())
 				states[sig.Stream()] = st
 			}
 		}
@@ -132,8 +136,8 @@ func runLazy(t *testing.T, sc *scenario) []string {
 // runScenario returns the canonical form of every event produced.
 func runScenario(t *testing.T, sc *scenario, reload bool) []string {
 	t.Helper()
-	m := NewMemory(sc.engine())
-	var evs []Event
+	m := engine.NewMemory(sc.newEngine())
+	var evs []engine.Event
 	for i, raw := range sc.Input {
 		sig := inputSignal(t, raw, i)
 		evs = m.AppendApply(evs, &sig, sig.At)
@@ -153,14 +157,14 @@ func runScenario(t *testing.T, sc *scenario, reload bool) []string {
 }
 
 // reloadAll replaces every state of m by its decoded encoding.
-func reloadAll(t *testing.T, m *Memory) {
+func reloadAll(t *testing.T, m *engine.Memory) {
 	t.Helper()
-	m.Each(func(st *State) {
+	m.Each(func(st *engine.State) {
 		b, err := st.MarshalBinary()
 		if err != nil {
 			t.Fatal(err)
 		}
-		fresh := NewState(st.Key())
+		fresh := engine.NewState(st.Key())
 		if err := fresh.UnmarshalBinary(b); err != nil {
 			t.Fatalf("reload %s: %v", st.Key(), err)
 		}
@@ -171,7 +175,7 @@ func reloadAll(t *testing.T, m *Memory) {
 	})
 }
 
-func canonicalEvent(t *testing.T, ev Event) string {
+func canonicalEvent(t *testing.T, ev engine.Event) string {
 	t.Helper()
 	body, err := ev.Body()
 	if err != nil {

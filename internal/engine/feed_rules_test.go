@@ -152,17 +152,3 @@ func TestViewersClosedOnlyForFeedEnded(t *testing.T) {
 		t.Errorf("feed.ended with ViewersClosed: %v", err)
 	}
 }
-
-// TestViewersClosedNotInTheAPI: the ingest API cannot set the adapters' flag, so
-// the rules of events.md stay as written for every signal a client sends.
-func TestViewersClosedNotInTheAPI(t *testing.T) {
-	t.Parallel()
-	for _, body := range []string{
-		`{"kind":"feed.ended","accountId":"ACC","name":"show","feedId":"f1","viewersClosed":true}`,
-		`{"kind":"feed.ended","accountId":"ACC","name":"show","feedId":"f1","ViewersClosed":true}`,
-	} {
-		if sigs, err := DecodeSignals([]byte(body)); err == nil {
-			t.Errorf("%s: decoded as %+v, want an unknown field error", body, sigs)
-		}
-	}
-}

@@ -1,52 +1,9 @@
 package engine
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 )
-
-func FuzzDecodeSignals(f *testing.F) {
-	f.Add([]byte(`{"kind":"viewer.connected","accountId":"ACC","name":"show","viewerId":"v1"}`))
-	f.Add([]byte(`[{"kind":"feed.started","accountId":"A","name":"s","feedId":"f","priority":2,"sourceId":"x","simulcastId":"h","at":1}]`))
-	f.Add([]byte(`{"kind":"media.updated","accountId":"A","event":"completed","mediaAssetId":"m","type":"recording","streamName":"s","metadata":{"a":[1,{"b":null}]}}`))
-	f.Add([]byte(`{"kind":"transcoder.updated","accountId":"A","event":"ACTIVE","transcoderId":"t","transcoderName":"n","cluster":"c","createdOn":"2024-01-01T00:00:00Z"}`))
-	f.Add([]byte(`[1, null, "x", {}]`))
-	f.Add([]byte(`{"kind":"feed.ended","accountId":"A","name":"s","feedId":"f","reason":"timeout"} trailing`))
-	if files, _ := filepath.Glob(filepath.Join("testdata", "conformance", "*.json")); len(files) > 0 {
-		if b, err := os.ReadFile(files[0]); err == nil {
-			f.Add(b)
-		}
-	}
-	e := New(DefaultConfig())
-	f.Fuzz(func(t *testing.T, body []byte) {
-		sigs, err := DecodeSignals(body)
-		if err != nil {
-			if sigs != nil {
-				t.Fatal("signals returned with an error")
-			}
-			if err.Error() == "" {
-				t.Fatal("empty error message")
-			}
-			return
-		}
-		if len(sigs) == 0 || len(sigs) > MaxBatch {
-			t.Fatalf("%d signals accepted", len(sigs))
-		}
-		m := NewMemory(e)
-		for i := range sigs {
-			if err := sigs[i].Validate(); err != nil {
-				t.Fatalf("accepted signal %d does not validate: %v", i, err)
-			}
-			for _, ev := range m.Apply(sigs[i], int64(1000*i)) {
-				if _, err := ev.Body(); err != nil {
-					t.Fatalf("event of an accepted signal does not encode: %v", err)
-				}
-			}
-		}
-	})
-}
 
 func FuzzStateUnmarshal(f *testing.F) {
 	e := New(Config{FeedTimeout: ms(5000)})

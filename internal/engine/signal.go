@@ -24,46 +24,47 @@ const (
 	ReasonTimeout   = "timeout"
 )
 
-// Signal is one thing a media server saw, exactly as the ingest API takes it
-// (interfaces.md §3). Which fields a kind takes is checked by Validate; a field a kind
-// does not take is refused rather than ignored, so a mistake in an adapter shows at
-// once.
+// Signal is one thing a media server saw, with the fields of interfaces.md §3.
+// Its JSON form is the ingest API's (ingest.DecodeSignals): the engine takes typed
+// signals only, so it knows no wire format and a signal passes through it once.
+// Which fields a kind takes is checked by Validate; a field a kind does not take is
+// refused rather than ignored, so a mistake in an adapter shows at once.
 type Signal struct {
-	Kind      Kind   `json:"kind"`
-	AccountID string `json:"accountId"`
+	Kind      Kind
+	AccountID string
 	// ID, when given, names this signal for de-duplication: the same id again
 	// (in the same account, within the idempotency window) changes nothing. Any
 	// kind may carry one; the engine itself never reads it (the pipeline does).
-	ID string `json:"id,omitempty"`
+	ID string
 	// Name is the stream name for feed.* and viewer.* signals.
-	Name string `json:"name,omitempty"`
+	Name string
 
-	FeedID      string   `json:"feedId,omitempty"`
-	Priority    *float64 `json:"priority,omitempty"` // redundant ingest; any finite number
-	SourceID    string   `json:"sourceId,omitempty"`
-	SimulcastID string   `json:"simulcastId,omitempty"`
-	Reason      string   `json:"reason,omitempty"` // feed.ended: publisher or timeout
+	FeedID      string
+	Priority    *float64 // redundant ingest; any finite number
+	SourceID    string
+	SimulcastID string
+	Reason      string // feed.ended: publisher or timeout
 
-	ViewerID string `json:"viewerId,omitempty"`
+	ViewerID string
 
 	// At is when the media server saw it (epoch ms); 0 means "when received". The
 	// caller turns it into the now it passes to Apply.
-	At int64 `json:"at,omitempty"`
+	At int64
 
 	// Event is the media or transcoder event (processing… / ACTIVE…).
-	Event        string          `json:"event,omitempty"`
-	MediaAssetID string          `json:"mediaAssetId,omitempty"`
-	Type         string          `json:"type,omitempty"` // clip or recording
-	StreamName   string          `json:"streamName,omitempty"`
-	TokenID      string          `json:"tokenId,omitempty"`
-	StartTime    int64           `json:"startTime,omitempty"`  // epoch ms; 0: the signal's time
-	Expiration   int64           `json:"expiration,omitempty"` // epoch ms
-	Metadata     json.RawMessage `json:"metadata,omitempty"`   // a JSON object, passed through
+	Event        string
+	MediaAssetID string
+	Type         string // clip or recording
+	StreamName   string
+	TokenID      string
+	StartTime    int64           // epoch ms; 0: the signal's time
+	Expiration   int64           // epoch ms
+	Metadata     json.RawMessage // a JSON object, passed through
 
-	TranscoderID   string `json:"transcoderId,omitempty"`
-	TranscoderName string `json:"transcoderName,omitempty"`
-	Cluster        string `json:"cluster,omitempty"`
-	CreatedOn      string `json:"createdOn,omitempty"` // ISO-8601, passed through
+	TranscoderID   string
+	TranscoderName string
+	Cluster        string
+	CreatedOn      string // ISO-8601, passed through
 
 	// ViewersClosed, on a feed.ended, says that the media server closed every
 	// viewer of the stream together with this feed: MediaMTX closes a path's
@@ -73,9 +74,9 @@ type Signal struct {
 	// they leave at this instant instead of becoming waiting viewers (no
 	// viewerAttempt, V1/V2), and their disconnects change nothing when they arrive
 	// (V6). Only adapters set it, from what they know of their server; it is not
-	// part of the ingest API (the JSON decoder never sets it), so the rules of
+	// part of the ingest API (its JSON form has no such field), so the rules of
 	// events.md stay as written for every signal a client sends.
-	ViewersClosed bool `json:"-"`
+	ViewersClosed bool
 }
 
 // StreamKey names one stream: an account and a stream name.

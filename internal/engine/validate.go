@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -23,29 +22,19 @@ const (
 	notNegative    = "must not be negative"
 )
 
-// SignalError says which signal of a batch is refused, which field, and why. The
-// ingest API shows it as is; Field lets it answer {"field": "reason"}.
+// SignalError says which field of a signal breaks the rules, and why. Field is the
+// field's name in interfaces.md §3, the name clients and adapters both know, so the
+// edge that took the signal can show the error as is; where in a request the signal
+// was is the edge's to add.
 type SignalError struct {
-	Index  int    // position in the batch; -1 when the error is about one signal alone or the whole body
-	Field  string // JSON field name; empty when the error is about the whole signal or body
+	Field  string
 	Reason string
 }
 
-func (e *SignalError) Error() string {
-	var b strings.Builder
-	if e.Index >= 0 {
-		fmt.Fprintf(&b, "signal %d: ", e.Index)
-	}
-	if e.Field != "" {
-		b.WriteString(e.Field)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Reason)
-	return b.String()
-}
+func (e *SignalError) Error() string { return e.Field + ": " + e.Reason }
 
 func fieldErr(field, reason string) error {
-	return &SignalError{Index: -1, Field: field, Reason: reason}
+	return &SignalError{Field: field, Reason: reason}
 }
 
 // One bit per optional field, to check in one step which fields a kind takes.

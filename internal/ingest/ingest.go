@@ -130,7 +130,7 @@ func (h *Handler) signals(w http.ResponseWriter, r *http.Request) {
 			"must be 1 to %d printable ASCII characters", maxIdempotencyKey)})
 		return
 	}
-	sigs, err := engine.DecodeSignals(body)
+	sigs, err := DecodeSignals(body)
 	if err != nil {
 		httpx.Fail(w, signalFail(err))
 		return
@@ -215,7 +215,7 @@ func (h *Handler) unavailable(w http.ResponseWriter, err error) {
 // signalFail turns a decoding error into the fail envelope's {field: reason}, the
 // field written as a path into the body: "signals[3].name".
 func signalFail(err error) map[string]string {
-	var se *engine.SignalError
+	var se *DecodeError
 	if !errors.As(err, &se) {
 		return map[string]string{"signals": err.Error()}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/ingest"
 )
 
 // planStart is the clock of "plan space", where plans are written and their
@@ -105,7 +106,7 @@ func decodeSignal(m map[string]any) (engine.Signal, error) {
 	if err != nil {
 		return engine.Signal{}, err
 	}
-	sigs, err := engine.DecodeSignals(b)
+	sigs, err := ingest.DecodeSignals(b)
 	if err != nil {
 		return engine.Signal{}, err
 	}
