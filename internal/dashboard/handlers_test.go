@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -172,5 +173,43 @@ func TestAssetsLoadNothingFromElsewhere(t *testing.T) {
 				t.Errorf("%s contains %q", name, p)
 			}
 		}
+	}
+}
+
+// TestScriptModules: a page imports only shared modules, never another page
+// (what two pages share lives in a module of its own), so only the router
+// (app.js) knows the pages; format.js, the words and numbers every page shows,
+// imports nothing and builds no DOM; every import names an embedded file.
+func TestScriptModules(t *testing.T) {
+	t.Parallel()
+	importRe := regexp.MustCompile(`(?m)^import .* from '\./([\w-]+\.js)';$`)
+	pageRe := regexp.MustCompile(`(?m)^export function \w+Page\(`)
+	src := map[string]string{}
+	for name := range etags {
+		if strings.HasPrefix(name, "js/") {
+			b, err := assets.ReadFile("assets/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src[strings.TrimPrefix(name, "js/")] = string(b)
+		}
+	}
+	isPage := func(f string) bool { return pageRe.MatchString(src[f]) }
+	if !isPage("deliveries.js") || !isPage("delivery.js") || isPage("dom.js") {
+		t.Fatal("the test's notion of a page is wrong")
+	}
+	for f, s := range src {
+		for _, m := range importRe.FindAllStringSubmatch(s, -1) {
+			dep := m[1]
+			if _, ok := src[dep]; !ok {
+				t.Errorf("%s imports %s, which is not embedded", f, dep)
+			}
+			if isPage(dep) && f != "app.js" {
+				t.Errorf("%s imports the page %s: move what they share into a shared module", f, dep)
+			}
+		}
+	}
+	if f := src["format.js"]; strings.Contains(f, "import ") || strings.Contains(f, "document.") {
+		t.Error("format.js imports or builds DOM: it is formatting only")
 	}
 }

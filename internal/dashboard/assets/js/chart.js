@@ -71,27 +71,3 @@ export function stackedBars(series, { height = 32, period = '', startMs = 0, ste
 export function legend() {
   return h('ul', { class: 'legend' }, OUTCOME_ORDER.map((o) => h('li', null, h('span', { class: `swatch ${o.key}`, 'aria-hidden': 'true' }), o.label)));
 }
-
-// rate formats a success rate (0 … 1, or null).
-export function rate(r) {
-  if (r == null) return '—';
-  // One decimal at most, and only when it says something: "75 %", "97.5 %".
-  return `${Math.round(r * 1000) / 10} %`;
-}
-
-// latency formats milliseconds.
-export function millis(ms) {
-  if (ms == null) return '—';
-  if (ms >= 10000) return '≥ 10 s';
-  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
-}
-
-// age formats seconds as a duration in words.
-export function age(s) {
-  if (!s) return '—';
-  if (s < 60) return `${Math.round(s)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min`;
-  if (s < 48 * 3600) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86400)} days`;
-}

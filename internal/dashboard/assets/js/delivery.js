@@ -1,9 +1,10 @@
 // One delivery: what was sent (headers and exact body), every attempt with its
 // answer, and Resend.
 import * as api from './api.js';
-import { h, fill, icon, when, copyText, eventLabel, timeEl, refreshTimes } from './dom.js';
+import { h, fill, icon, copyText, timeEl, refreshTimes } from './dom.js';
+import { when, eventLabel } from './format.js';
 import { announce, showError, busy } from './ui.js';
-import { outcomeBadge, whyFinal, errorText } from './deliveries.js';
+import { outcomeBadge, whyFinal, errorText } from './outcome.js';
 
 const POLL_MS = 2000;
 

@@ -1,5 +1,7 @@
 // Small DOM helpers. Pages build elements with h() and never assign HTML strings,
 // so text from the API (URLs, error messages, event bodies) is always text.
+// Words and numbers for people are format.js's; this module only builds.
+import { when, relative } from './format.js';
 
 // h(tag, attrs, ...children) creates an element. attrs: class, on<event>
 // handlers, dataset, boolean attributes (true/false) and plain attributes.
@@ -75,46 +77,6 @@ export function uid(prefix) {
   return `${prefix}-${idSeq}`;
 }
 
-// when formats an API time (RFC 3339 or epoch ms) as local date and time.
-export function when(t) {
-  if (t == null || t === '') return '—';
-  const d = typeof t === 'number' ? new Date(t) : new Date(t);
-  if (Number.isNaN(d.getTime())) return String(t);
-  return d.toLocaleString(undefined, {
-    year: 'numeric', month: 'short', day: 'numeric',
-    hour: '2-digit', minute: '2-digit', second: '2-digit',
-  });
-}
-
-// ago says how long ago an epoch-ms time was, in words.
-export function ago(ms, now = Date.now()) {
-  const s = Math.max(0, Math.round((now - ms) / 1000));
-  if (s < 60) return `${s} s ago`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const hr = Math.floor(m / 60);
-  if (hr < 48) return `${hr} h ${m % 60} min ago`;
-  return `${Math.floor(hr / 24)} days ago`;
-}
-
-// relative says how far a time is from now in words: "in 1 s", "3 min ago",
-// "in 2 h 5 min", "4 days ago"; "now" within half a second.
-export function relative(t, now = Date.now()) {
-  const ms = typeof t === 'number' ? t : new Date(t).getTime();
-  if (Number.isNaN(ms)) return String(t);
-  const diff = ms - now;
-  const s = Math.round(Math.abs(diff) / 1000);
-  if (s === 0) return 'now';
-  let words;
-  if (s < 60) words = `${s} s`;
-  else if (s < 3600) words = `${Math.floor(s / 60)} min`;
-  else if (s < 48 * 3600) {
-    const m = Math.floor(s / 60);
-    words = m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m / 60} h`;
-  } else words = `${Math.floor(s / 86400)} days`;
-  return diff > 0 ? `in ${words}` : `${words} ago`;
-}
-
 // timeEl shows a time relative to now, the exact time on hover (title) and for
 // machines (datetime); refreshTimes brings every one in root up to date.
 export function timeEl(t, prefix = '') {
@@ -147,10 +109,4 @@ export async function copyText(text) {
   const ok = document.execCommand('copy');
   area.remove();
   if (!ok) throw new Error('copy is not available here');
-}
-
-// eventLabel names an event as "type.event" ("feeds.started"); a thumbnail has
-// no event name, only its type.
-export function eventLabel(type, event) {
-  return event ? `${type}.${event}` : type;
 }

@@ -5,7 +5,8 @@
 import * as api from './api.js';
 import { h, fill, uid } from './dom.js';
 import { showError } from './ui.js';
-import { stackedBars, legend, rate, millis, age } from './chart.js';
+import { stackedBars, legend } from './chart.js';
+import { rate, millis, age } from './format.js';
 
 const POLL_MS = 10000;
 const WINDOWS = { hour: 'Last hour', day: 'Last 24 hours', week: 'Last 7 days' };

@@ -1,7 +1,8 @@
 // The Streams page: the account's streams (feeds, viewers) and latest events,
 // live from the server-sent events of /dashboard/events.
 import * as api from './api.js';
-import { h, fill, when, ago, eventLabel } from './dom.js';
+import { h, fill } from './dom.js';
+import { when, ago, eventLabel } from './format.js';
 
 export function streamsPage(main) {
   const conn = h('span', { class: 'conn', id: 'conn-state', role: 'status', 'aria-live': 'polite' }, 'Connecting…');

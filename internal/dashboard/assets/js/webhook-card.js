@@ -2,7 +2,8 @@
 // cancel), the Enabled/Disabled switch of each type, its secret (show, copy,
 // renew), filter and retry policy, custom headers, the disabled notice, and delete.
 import * as api from './api.js';
-import { h, fill, icon, uid, when, copyText } from './dom.js';
+import { h, fill, icon, uid, copyText } from './dom.js';
+import { when } from './format.js';
 import { announce, showError, confirmDialog, busy, markInvalid } from './ui.js';
 
 export function webhookCard(w, actions) {

@@ -4,7 +4,8 @@ import * as api from './api.js';
 import { h, fill, icon, uid } from './dom.js';
 import { announce, showError, confirmDialog, formDialog, busy } from './ui.js';
 import { webhookCard, retrySelect, limitInputs, readLimits } from './webhook-card.js';
-import { stackedBars, rate } from './chart.js';
+import { stackedBars } from './chart.js';
+import { rate } from './format.js';
 
 const PAGE_SIZE = 100;
 const STATS_MS = 15000;
