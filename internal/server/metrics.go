@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,10 +29,16 @@ type metrics struct {
 	requests    *prometheus.CounterVec
 	pruned      *prometheus.CounterVec
 	prunePass   prometheus.Histogram
+	queue       *queueCollector
 }
 
-func newMetrics(st store.Store) *metrics {
-	m := &metrics{reg: prometheus.NewRegistry()}
+// newMetrics reads the delivery queue once, so the first scrape has it too;
+// refreshQueue, a worker, keeps it current from then on.
+func newMetrics(ctx context.Context, st queueCounter) (*metrics, error) {
+	m := &metrics{reg: prometheus.NewRegistry(), queue: &queueCollector{st: st, every: time.Second, now: time.Now}}
+	if _, err := m.queue.refresh(ctx); err != nil {
+		return nil, err
+	}
 	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
 	m.signals = prometheus.NewCounter(prometheus.CounterOpts{Name: "hookcast_signals_total", Help: "Signals committed."})
 	m.events = prometheus.NewCounter(prometheus.CounterOpts{Name: "hookcast_events_total", Help: "Webhook events committed."})
@@ -43,11 +51,14 @@ func newMetrics(st store.Store) *metrics {
 	m.operational = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hookcast_operational_events_total", Help: "Operational events produced, by event (webhookDisabled, webhookEnabled, deliveryExhausted, secretExpiring; dropped: the queue was full)."}, []string{"event"})
 	m.prunePass = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hookcast_prune_pass_duration_seconds", Help: "Time of one retention pass, pauses between batches included.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)})
 	for _, c := range []prometheus.Collector{m.signals, m.events, m.deliveries, m.commit, m.attempts, m.attemptTime, m.requests, m.pruned, m.prunePass, m.operational,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), &queueCollector{st: st}} {
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), m.queue} {
 		f(c)
 	}
-	return m
+	return m, nil
 }
+
+// refreshQueue keeps the delivery queue's gauges current until ctx ends.
+func (m *metrics) refreshQueue(ctx context.Context) error { return m.queue.run(ctx) }
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
@@ -104,29 +115,79 @@ func (r *statusRecorder) Flush() {
 	}
 }
 
-// queueCollector reads the delivery queue from the store at scrape time.
-type queueCollector struct{ st store.Store }
+// queueCounter is what the metrics read from the store.
+type queueCounter interface {
+	CountDeliveries(ctx context.Context) (map[store.DeliveryState]int64, time.Time, error)
+}
+
+// queueCollector serves the delivery queue's gauges from memory: run reads
+// them from the store once a second and a scrape copies the last reading, so
+// /metrics never waits on the database, however busy it is (under saturation
+// a scrape that read the store took 10–180 ms, most of it finding the oldest
+// pending delivery among thousands while the readers were busy). The gauges
+// are therefore up to a second old, more only when a reading itself is slow:
+// run then waits 20 times as long as the reading took, so it never spends more
+// than a twentieth of its time on the store. The oldest pending delivery's age
+// is worked out at the scrape, from the time it was created.
+type queueCollector struct {
+	st    queueCounter
+	every time.Duration
+	now   func() time.Time
+
+	mu     sync.Mutex
+	counts map[store.DeliveryState]int64
+	oldest time.Time
+}
 
 var (
-	queueDesc  = prometheus.NewDesc("hookcast_deliveries", "Deliveries by state.", []string{"state"}, nil)
+	queueDesc  = prometheus.NewDesc("hookcast_deliveries", "Deliveries by state (read from the store at most about a second before the scrape).", []string{"state"}, nil)
 	oldestDesc = prometheus.NewDesc("hookcast_oldest_pending_delivery_age_seconds", "Age of the oldest pending delivery (0 when none).", nil, nil)
 )
+
+// refresh reads the queue from the store and reports how long that took.
+func (q *queueCollector) refresh(ctx context.Context) (time.Duration, error) {
+	t0 := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	counts, oldest, err := q.st.CountDeliveries(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("metrics: read the delivery queue: %w", err)
+	}
+	q.mu.Lock()
+	q.counts, q.oldest = counts, oldest
+	q.mu.Unlock()
+	return time.Since(t0), nil
+}
+
+// run refreshes every q.every (or 20 times as long as the last reading took)
+// until ctx ends. A failed reading leaves the last one in place: the gauges
+// stay as they were until the store answers again.
+func (q *queueCollector) run(ctx context.Context) error {
+	t := time.NewTimer(q.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		took, _ := q.refresh(ctx)
+		t.Reset(max(q.every, 20*took))
+	}
+}
 
 func (q *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueDesc; ch <- oldestDesc }
 
 func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	counts, oldest, err := q.st.CountDeliveries(ctx)
-	if err != nil {
-		return
-	}
+	q.mu.Lock()
+	counts, oldest := q.counts, q.oldest
+	q.mu.Unlock()
 	for _, s := range []store.DeliveryState{store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed, store.DeliverySkipped} {
 		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(counts[s]), string(s))
 	}
 	age := 0.0
 	if !oldest.IsZero() {
-		age = time.Since(oldest).Seconds()
+		age = max(0, q.now().Sub(oldest).Seconds())
 	}
 	ch <- prometheus.MustNewConstMetric(oldestDesc, prometheus.GaugeValue, age)
 }

@@ -71,7 +71,10 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 		return nil, err
 	}
 	s.Firsts, s.Default = firsts, def
-	s.metrics = newMetrics(s.st)
+	if s.metrics, err = newMetrics(ctx, s.st); err != nil {
+		return nil, err
+	}
+	s.workers = append(s.workers, s.metrics.refreshQueue)
 	ops, err := s.buildDelivery()
 	if err != nil {
 		return nil, err
