@@ -9,6 +9,10 @@
 //		…
 //	}
 //
+// A test that stops and starts its database, to see what a client does while it
+// is gone, takes a cluster of its own instead (NewCluster), removed when the
+// test ends.
+//
 // The server binaries (initdb, postgres) are looked up under
 // /usr/lib/postgresql/*/bin and then in PATH. Without them the tests are
 // skipped, unless the environment sets CI or HOOKCAST_REQUIRE_PG=1, in which
@@ -16,31 +20,28 @@
 package testpg
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 var (
 	mainCalled atomic.Bool
 	startOnce  sync.Once
-	running    *cluster
+	shared     *Cluster
 	startErr   error
-	dbSeq      atomic.Int64
+	dbSeq      atomic.Int64 // numbers the databases of all clusters of the test binary
 )
 
-// Main runs the tests of a package and stops the cluster afterwards, if a test
-// started one. Call it from the package's TestMain.
+// Main runs the tests of a package and stops the shared cluster afterwards, if
+// a test started one. Call it from the package's TestMain.
 func Main(m *testing.M) {
 	mainCalled.Store(true)
 	code := m.Run()
-	if running != nil {
-		if err := running.stop(); err != nil {
+	if shared != nil {
+		if err := shared.close(); err != nil {
 			fmt.Fprintln(os.Stderr, "testpg:", err)
 		}
 	}
@@ -53,33 +54,18 @@ func Required() bool {
 	return os.Getenv("CI") != "" || os.Getenv("HOOKCAST_REQUIRE_PG") == "1"
 }
 
-// NewDatabase creates an empty database in the test binary's cluster (starting
-// it on the first call) and returns its URL. The database is dropped when the
-// test ends; close what uses it first (t.Cleanup runs last-registered first).
+// NewDatabase creates an empty database in the test binary's shared cluster
+// (starting it on the first call) and returns its URL. The database is dropped
+// when the test ends; close what uses it first (t.Cleanup runs last-registered
+// first).
 func NewDatabase(t testing.TB) string {
 	t.Helper()
 	if !mainCalled.Load() {
 		t.Fatal("testpg: the package must call testpg.Main(m) from TestMain, so the cluster is stopped after the tests")
 	}
-	startOnce.Do(func() { running, startErr = start() })
+	startOnce.Do(func() { shared, startErr = newCluster(false) })
 	if startErr != nil {
-		if errors.Is(startErr, errNoBinaries) && !Required() {
-			t.Skipf("testpg: %v; run `make deps` to install PostgreSQL", startErr)
-		}
-		t.Fatalf("testpg: %v", startErr)
+		skipOrFail(t, startErr)
 	}
-	name := fmt.Sprintf("test_%d", dbSeq.Add(1))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := running.admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("testpg: create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := running.admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("testpg: drop database %s: %v", name, err)
-		}
-	})
-	return running.url(name)
+	return shared.NewDatabase(t)
 }

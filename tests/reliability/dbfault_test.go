@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/testpg"
 	"github.com/hookcast/hookcast/tests/reliability/harness"
 )
 
@@ -32,8 +33,8 @@ type ingestLog struct {
 // delivered.
 func TestDatabaseOutage(t *testing.T) {
 	t.Parallel()
-	c := harness.NewCluster(t)
-	db := c.CreateDatabase("outage")
+	c := testpg.NewCluster(t)
+	db := c.NewDatabase(t)
 	procs := []*harness.Proc{harness.Start(t, harness.Config{Database: db}), harness.Start(t, harness.Config{Database: db})}
 	account, secret := harness.CreateAccount(t, procs[0].Base, "OUTAGE")
 	rc := harness.NewReceiver(t)
@@ -81,8 +82,8 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	for _, outage := range []struct {
 		name string
-		mode harness.StopMode
-	}{{"fast shutdown", harness.Fast}, {"immediate shutdown (crash)", harness.Immediate}} {
+		mode testpg.StopMode
+	}{{"fast shutdown", testpg.Fast}, {"immediate shutdown (crash)", testpg.Immediate}} {
 		time.Sleep(2 * time.Second) // traffic with the database up
 		c.Stop(outage.mode)
 		time.Sleep(time.Second) // answers to requests committed before the stop arrive
@@ -102,7 +103,7 @@ func TestDatabaseOutage(t *testing.T) {
 		}
 		lg.upAgain, lg.firstOK = time.Now(), time.Time{}
 		lg.mu.Unlock()
-		c.Start()
+		c.Start(t)
 		if err := awaitTrue(30*time.Second, func() bool { lg.mu.Lock(); defer lg.mu.Unlock(); return !lg.firstOK.IsZero() }); err != nil {
 			t.Fatalf("no signal acknowledged within 30 s of the database's return")
 		}

@@ -1,7 +1,8 @@
 // Package harness runs real `hookcast serve` processes for the end-to-end tests
 // of tests/reliability and tests/security: it builds the binary once per
 // test binary, starts and kills processes, talks to their API, receives their
-// webhooks, and runs a PostgreSQL cluster that tests may stop and start.
+// webhooks. PostgreSQL comes from internal/testpg: the shared cluster of the
+// test binary, or one a test may stop and start (testpg.NewCluster).
 //
 // Environment:
 //   - HOOKCAST_TEST_BIN: use this hookcast binary instead of building one (for
