@@ -25,18 +25,18 @@ type logFixture struct {
 
 func (b *bundle) insert(ev store.Event, webhookID int64) int64 {
 	b.t.Helper()
-	var ids []int64
+	var ids [][]int64
 	err := b.st.InTx(context.Background(), func(tx store.Tx) error {
 		var err error
-		ids, err = tx.InsertEvent(context.Background(), ev, []store.Delivery{{
+		ids, err = tx.InsertEvents(context.Background(), []store.NewEvent{{Event: ev, Deliveries: []store.Delivery{{
 			WebhookID: webhookID, State: store.DeliveryPending, NextAttemptAt: ev.CreatedAt, CreatedAt: ev.CreatedAt,
-		}})
+		}}}})
 		return err
 	})
 	if err != nil {
 		b.t.Fatalf("insert event: %v", err)
 	}
-	return ids[0]
+	return ids[0][0]
 }
 
 // fail records one failed attempt of delivery id, as the dispatcher would.
@@ -376,18 +376,18 @@ func TestResendRange(t *testing.T) {
 		ev := store.Event{ID: fmt.Sprintf("evt_range_%d", h), AccountID: acctA, Type: "feeds", Event: "started",
 			ContentType: "application/json", Body: []byte(`{}`), CreatedAt: t0.Add(time.Duration(h) * time.Hour)}
 		states := []store.DeliveryState{store.DeliveryFailed, store.DeliverySkipped}
-		var got []int64
+		var got [][]int64
 		err := b.st.InTx(ctx, func(tx store.Tx) error {
 			var err error
-			got, err = tx.InsertEvent(ctx, ev, []store.Delivery{
+			got, err = tx.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: []store.Delivery{
 				{WebhookID: w1.ID, State: states[h%2]}, {WebhookID: w2.ID, State: store.DeliveryFailed},
-			})
+			}}})
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids[key{h, w1.ID}], ids[key{h, w2.ID}] = got[0], got[1]
+		ids[key{h, w1.ID}], ids[key{h, w2.ID}] = got[0][0], got[0][1]
 	}
 	for body, field := range map[string]string{
 		`{"since":0,"until":"soon"}`: "until",

@@ -104,11 +104,11 @@ func insertMany(b *testing.B, h *harness, whs []store.Webhook, n int) ([]store.C
 				w := whs[j%len(whs)]
 				d := store.Delivery{WebhookID: w.ID, NextAttemptAt: now.Add(time.Hour), CreatedAt: now,
 					LeaseOwner: owner, LeaseUntil: until}
-				id, err := tx.InsertEvent(context.Background(), ev, []store.Delivery{d})
+				ids, err := tx.InsertEvents(context.Background(), []store.NewEvent{{Event: ev, Deliveries: []store.Delivery{d}}})
 				if err != nil {
 					return err
 				}
-				d.ID, d.EventID, d.AccountID, d.State = id[0], ev.ID, account, store.DeliveryPending
+				d.ID, d.EventID, d.AccountID, d.State = ids[0][0], ev.ID, account, store.DeliveryPending
 				batch = append(batch, store.ClaimedDelivery{Delivery: d, Event: ev, Webhook: w})
 			}
 			return nil

@@ -197,8 +197,10 @@ func (h *harness) insert(acct string, due time.Duration, headers map[string]stri
 	}
 	var ids []int64
 	err := h.st.InTx(context.Background(), func(tx store.Tx) error {
-		var err error
-		ids, err = tx.InsertEvent(context.Background(), ev, ds)
+		got, err := tx.InsertEvents(context.Background(), []store.NewEvent{{Event: ev, Deliveries: ds}})
+		if err == nil {
+			ids = got[0]
+		}
 		return err
 	})
 	if err != nil {

@@ -76,7 +76,7 @@ func (n *Notifier) deliver(ctx context.Context, it item) {
 		}
 		ev := it.ev
 		ev.CreatedAt = now
-		_, err = tx.InsertEvent(ctx, ev, ds)
+		_, err = tx.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: ds}})
 		stored = err == nil
 		return err
 	})

@@ -37,8 +37,10 @@ func TestPass(t *testing.T) {
 		ev := store.Event{ID: "e" + string(rune('0'+i)), AccountID: "A", Type: "feeds", Event: "started",
 			ContentType: "application/json", Body: []byte("{}"), CreatedAt: at}
 		err := st.InTx(ctx, func(tx store.Tx) error {
-			got, err := tx.InsertEvent(ctx, ev, []store.Delivery{{WebhookID: w.ID, State: store.DeliveryFailed}})
-			ids = append(ids, got...)
+			got, err := tx.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: []store.Delivery{{WebhookID: w.ID, State: store.DeliveryFailed}}}})
+			if err == nil {
+				ids = append(ids, got[0]...)
+			}
 			return err
 		})
 		if err != nil {
@@ -116,8 +118,10 @@ func TestPassKeepsStatsAWeek(t *testing.T) {
 		err := st.InTx(ctx, func(tx store.Tx) error {
 			ev := store.Event{ID: "s" + string(rune('0'+i)), AccountID: "A", Type: "feeds", Event: "started",
 				ContentType: "application/json", Body: []byte("{}"), CreatedAt: now}
-			var err error
-			ids, err = tx.InsertEvent(ctx, ev, []store.Delivery{{WebhookID: w.ID}})
+			got, err := tx.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: []store.Delivery{{WebhookID: w.ID}}}})
+			if err == nil {
+				ids = got[0]
+			}
 			return err
 		})
 		if err != nil {
@@ -179,7 +183,7 @@ func TestBatchGrows(t *testing.T) {
 		ev := store.Event{ID: fmt.Sprintf("e%02d", i), AccountID: "A", Type: "feeds", Event: "started",
 			ContentType: "application/json", Body: []byte("{}"), CreatedAt: t0.Add(time.Duration(i) * time.Second)}
 		if err := st.InTx(ctx, func(tx store.Tx) error {
-			_, err := tx.InsertEvent(ctx, ev, []store.Delivery{{WebhookID: w.ID, State: store.DeliverySucceeded}})
+			_, err := tx.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: []store.Delivery{{WebhookID: w.ID, State: store.DeliverySucceeded}}}})
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -229,18 +229,15 @@ type Tx interface {
 	// disabled ones: the caller records those deliveries as skipped), by id. typ is
 	// an Event.Type; an unknown one is an error.
 	WebhooksFor(ctx context.Context, accountID, typ string) ([]Webhook, error)
-	// InsertEvent stores an event and one delivery per entry of deliveries (their
-	// EventID and AccountID are set from the event), filling in the delivery ids.
-	// A zero ev.CreatedAt is now; a delivery's empty State is pending, its empty
-	// EventType and EventName are the event's Type and Event, its zero CreatedAt
-	// and UpdatedAt the event's CreatedAt. ErrConflict when ev.ID exists (then
-	// nothing is written).
-	InsertEvent(ctx context.Context, ev Event, deliveries []Delivery) ([]int64, error)
-	// InsertEvents is InsertEvent for many events in few statements (the group
-	// commit inserts every event it made at once), with the same defaults; it
-	// returns each event's delivery ids, in order. ErrConflict when an event's id
-	// exists or comes twice in evs: then some of the others may be written, and
-	// the transaction is to be abandoned.
+	// InsertEvents stores events, each with one delivery per entry of its
+	// Deliveries (their EventID and AccountID are set from the event), in few
+	// statements (the group commit inserts every event it made at once), and
+	// returns each event's delivery ids, in order. A zero Event.CreatedAt is
+	// now; a delivery's empty State is pending, its empty EventType and
+	// EventName are the event's Type and Event, its zero CreatedAt and UpdatedAt
+	// the event's CreatedAt. ErrConflict when an event's id exists or comes
+	// twice in evs: then some of the others may be written, and the transaction
+	// is to be abandoned.
 	InsertEvents(ctx context.Context, evs []NewEvent) ([][]int64, error)
 	// ClaimKeys records idempotency keys (a request's Idempotency-Key, a
 	// signal's id or content) at `at` and reports, for each, whether it is fresh:
@@ -408,7 +405,7 @@ type Delivery struct {
 	LastError     string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
-	// LeaseOwner and LeaseUntil, when set on InsertEvent, insert the delivery
+	// LeaseOwner and LeaseUntil, when set on InsertEvents, insert the delivery
 	// already claimed: the process that commits it hands it straight to its
 	// dispatcher, without a claim transaction. (Not read back by queries.)
 	LeaseOwner string

@@ -37,15 +37,6 @@ var insertEvents = `WITH e AS (
 	)
 	SELECT coalesce((SELECT array_agg(id) FROM e), '{}'), coalesce((SELECT array_agg(id ORDER BY id) FROM d), '{}')`
 
-// InsertEvent implements store.Tx.
-func (t *pgTx) InsertEvent(ctx context.Context, ev store.Event, deliveries []store.Delivery) ([]int64, error) {
-	ids, err := t.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: deliveries}})
-	if err != nil {
-		return nil, err
-	}
-	return ids[0], nil
-}
-
 // InsertEvents implements store.Tx: one statement (insertEvents) for the group.
 // An id given twice, or one that exists, is a conflict.
 func (t *pgTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int64, error) {

@@ -11,15 +11,6 @@ import (
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
 )
 
-// InsertEvent implements store.Tx.
-func (t *sqlTx) InsertEvent(ctx context.Context, ev store.Event, deliveries []store.Delivery) ([]int64, error) {
-	ids, err := t.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: deliveries}})
-	if err != nil {
-		return nil, err
-	}
-	return ids[0], nil
-}
-
 // InsertEvents implements store.Tx: the events, then their deliveries, go in
 // multi-row INSERTs of the sizes in chunkSizes. The delivery ids are given here,
 // from the table's largest id: the transaction holds SQLite's only write lock,

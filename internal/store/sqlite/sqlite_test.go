@@ -118,8 +118,8 @@ func TestReleaseLeases(t *testing.T) {
 	}
 	now := time.Now()
 	if err := s.InTx(ctx, func(tx store.Tx) error {
-		_, err := tx.InsertEvent(ctx, store.Event{ID: "e1", AccountID: "A", Type: "feeds", Event: "started", Body: []byte("{}"), CreatedAt: now},
-			[]store.Delivery{{WebhookID: w.ID, NextAttemptAt: now}})
+		_, err := tx.InsertEvents(ctx, []store.NewEvent{{Event: store.Event{ID: "e1", AccountID: "A", Type: "feeds", Event: "started", Body: []byte("{}"), CreatedAt: now},
+			Deliveries: []store.Delivery{{WebhookID: w.ID, NextAttemptAt: now}}}})
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -41,7 +41,7 @@ func BenchInTxSignal(b *testing.B, s store.Store) {
 			if err := tx.SaveStreams(c, []store.StreamRow{{Key: key, State: state, DueAt: t0.Add(time.Minute).UnixMilli()}}); err != nil {
 				return err
 			}
-			_, err := tx.InsertEvent(c, ev, []store.Delivery{{WebhookID: w1.ID, NextAttemptAt: t0}, {WebhookID: w2.ID, NextAttemptAt: t0}})
+			_, err := insertOne(c, tx, ev, []store.Delivery{{WebhookID: w1.ID, NextAttemptAt: t0}, {WebhookID: w2.ID, NextAttemptAt: t0}})
 			return err
 		})
 		if err != nil {

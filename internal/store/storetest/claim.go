@@ -36,7 +36,7 @@ func testClaim(t *testing.T, s store.Store) {
 	early := insert(t, s, newEvent("A", 0), t0.Add(time.Second), w)[0]
 	future := insert(t, s, newEvent("A", 0), t0.Add(time.Hour), w)[0]
 	must(t, s.InTx(ctx(t), func(tx store.Tx) error { // never claimed: not pending
-		_, err := tx.InsertEvent(ctx(t), newEvent("A", 0), []store.Delivery{{WebhookID: w.ID, State: store.DeliverySkipped}})
+		_, err := insertOne(ctx(t), tx, newEvent("A", 0), []store.Delivery{{WebhookID: w.ID, State: store.DeliverySkipped}})
 		return err
 	}))
 	if got := claim(t, s, "r1", t0, 10); len(got) != 0 {
@@ -153,7 +153,7 @@ func testClaimConcurrent(t *testing.T, s store.Store) {
 	w := newWebhook(t, s, "A")
 	must(t, s.InTx(ctx(t), func(tx store.Tx) error {
 		for range rows {
-			if _, err := tx.InsertEvent(ctx(t), newEvent("A", 0), []store.Delivery{{WebhookID: w.ID, NextAttemptAt: t0}}); err != nil {
+			if _, err := insertOne(ctx(t), tx, newEvent("A", 0), []store.Delivery{{WebhookID: w.ID, NextAttemptAt: t0}}); err != nil {
 				return err
 			}
 		}
@@ -261,7 +261,7 @@ func testInsertLeased(t *testing.T, s store.Store) {
 	var ids []int64
 	must(t, s.InTx(c, func(tx store.Tx) error {
 		var err error
-		ids, err = tx.InsertEvent(c, newEvent("A", 0), []store.Delivery{{WebhookID: w.ID, NextAttemptAt: t0,
+		ids, err = insertOne(c, tx, newEvent("A", 0), []store.Delivery{{WebhookID: w.ID, NextAttemptAt: t0,
 			LeaseOwner: "committer", LeaseUntil: t0.Add(time.Minute)}})
 		return err
 	}))

@@ -12,7 +12,9 @@ import (
 	"github.com/hookcast/hookcast/internal/store"
 )
 
-func testInsertEvent(t *testing.T, s store.Store) {
+// testInsertOneEvent: the defaults InsertEvents fills in for one event and its
+// deliveries, what reads give back, and a conflicting id that leaves nothing.
+func testInsertOneEvent(t *testing.T, s store.Store) {
 	c := ctx(t)
 	newAccount(t, s, "A")
 	w1, w2 := newWebhook(t, s, "A"), newWebhook(t, s, "A", func(w *store.Webhook) { w.Disabled = true })
@@ -22,7 +24,7 @@ func testInsertEvent(t *testing.T, s store.Store) {
 	var ids []int64
 	must(t, s.InTx(c, func(tx store.Tx) error {
 		var err error
-		ids, err = tx.InsertEvent(c, ev, []store.Delivery{
+		ids, err = insertOne(c, tx, ev, []store.Delivery{
 			{WebhookID: w1.ID, NextAttemptAt: t0},
 			{WebhookID: w2.ID, State: store.DeliverySkipped, EventType: "feeds", EventName: "started", LastError: "webhook disabled"},
 		})
@@ -60,7 +62,7 @@ func testInsertEvent(t *testing.T, s store.Store) {
 	dup := newEvent("A", time.Second)
 	dup.ID = ev.ID
 	err = s.InTx(c, func(tx store.Tx) error {
-		_, err := tx.InsertEvent(c, dup, []store.Delivery{{WebhookID: w1.ID}})
+		_, err := insertOne(c, tx, dup, []store.Delivery{{WebhookID: w1.ID}})
 		return err
 	})
 	wantErr(t, err, store.ErrConflict)
@@ -73,7 +75,7 @@ func testInsertEvent(t *testing.T, s store.Store) {
 	// No deliveries, nil headers and body, zero CreatedAt: all allowed.
 	bare := store.Event{ID: nextEventID(), AccountID: "A", Type: "media", Event: "deleted", ContentType: "application/json"}
 	must(t, s.InTx(c, func(tx store.Tx) error {
-		ids, err := tx.InsertEvent(c, bare, nil)
+		ids, err := insertOne(c, tx, bare, nil)
 		if len(ids) != 0 {
 			t.Errorf("ids for no deliveries: %v", ids)
 		}

@@ -11,7 +11,9 @@ import (
 	"github.com/hookcast/hookcast/internal/store"
 )
 
-func testFinishAttempt(t *testing.T, s store.Store) {
+// testFinishOneAttempt: one result at a time through FinishAttempts, the lease
+// it needs, and what the delivery and its attempts read back as.
+func testFinishOneAttempt(t *testing.T, s store.Store) {
 	c := ctx(t)
 	newAccount(t, s, "A")
 	w := newWebhook(t, s, "A")
@@ -99,7 +101,7 @@ func testFinishAttempt(t *testing.T, s store.Store) {
 		t.Fatalf("skipped: %+v with %d attempts", d, len(attempts))
 	}
 	if err := finishOne(c, s, store.AttemptResult{Owner: "r1", State: "bogus", Attempt: store.Attempt{DeliveryID: skip}}); err == nil {
-		t.Fatal("FinishAttempt accepted an unknown state")
+		t.Fatal("FinishAttempts accepted an unknown state")
 	}
 }
 
@@ -220,7 +222,7 @@ func testResendIDs(t *testing.T, s store.Store) {
 	must(t, s.DeleteWebhook(c, "A", gone.ID))
 	var leased int64
 	must(t, s.InTx(c, func(tx store.Tx) error { // being sent right now
-		got, err := tx.InsertEvent(c, newEvent("A", 0), []store.Delivery{{WebhookID: w.ID, NextAttemptAt: t0,
+		got, err := insertOne(c, tx, newEvent("A", 0), []store.Delivery{{WebhookID: w.ID, NextAttemptAt: t0,
 			LeaseOwner: "busy", LeaseUntil: t0.Add(2 * time.Hour)}})
 		if err == nil {
 			leased = got[0]
@@ -259,7 +261,7 @@ func testResendSince(t *testing.T, s store.Store) {
 	finish(t, s, recent[0], store.DeliveryFailed)
 	finish(t, s, recent[1], store.DeliverySucceeded)
 	must(t, s.InTx(c, func(tx store.Tx) error {
-		_, err := tx.InsertEvent(c, newEvent("A", 2*time.Hour), []store.Delivery{{WebhookID: w.ID, State: store.DeliverySkipped}})
+		_, err := insertOne(c, tx, newEvent("A", 2*time.Hour), []store.Delivery{{WebhookID: w.ID, State: store.DeliverySkipped}})
 		return err
 	}))
 	skipped, err := s.ListDeliveries(c, store.DeliveryQuery{AccountID: "A", State: store.DeliverySkipped})
@@ -411,7 +413,7 @@ func testResendMany(t *testing.T, s store.Store) {
 		for k := range ds {
 			ds[k] = store.Delivery{WebhookID: w.ID, State: store.DeliveryFailed}
 		}
-		must(t, s.InTx(c, func(tx store.Tx) error { _, err := tx.InsertEvent(c, newEvent("A", 0), ds); return err }))
+		must(t, s.InTx(c, func(tx store.Tx) error { _, err := insertOne(c, tx, newEvent("A", 0), ds); return err }))
 	}
 	ids, err := store.ResendChunks(c, s, "A", store.DeliveryQuery{}, t0.Add(time.Hour), 2000)
 	must(t, err)

@@ -40,7 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"WebhooksFor", testWebhooksFor},
 		{"WebhooksForSeesChanges", testWebhooksForSeesChanges},
 		{"InTxCounter", testInTxCounter},
-		{"InsertEvent", testInsertEvent},
+		{"InsertOneEvent", testInsertOneEvent},
 		{"InsertEvents", testInsertEvents},
 		{"ListEvents", testListEvents},
 		{"Claim", testClaim},
@@ -50,7 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"ClaimConcurrent", testClaimConcurrent},
 		{"ReleaseAndExclude", testReleaseAndExclude},
 		{"InsertLeased", testInsertLeased},
-		{"FinishAttempt", testFinishAttempt},
+		{"FinishOneAttempt", testFinishOneAttempt},
 		{"FinishAttempts", testFinishAttempts},
 		{"FinishWebhookBookkeeping", testFinishWebhookBookkeeping},
 		{"ListDeliveries", testListDeliveries},
@@ -143,11 +143,11 @@ func insert(t testing.TB, s store.Store, ev store.Event, due time.Time, webhooks
 	var ids []int64
 	must(t, s.InTx(ctx(t), func(tx store.Tx) error {
 		var err error
-		ids, err = tx.InsertEvent(ctx(t), ev, ds)
+		ids, err = insertOne(ctx(t), tx, ev, ds)
 		return err
 	}))
 	if len(ids) != len(webhooks) {
-		t.Fatalf("InsertEvent returned %d ids for %d deliveries", len(ids), len(webhooks))
+		t.Fatalf("InsertEvents returned %d ids for %d deliveries", len(ids), len(webhooks))
 	}
 	return ids
 }
@@ -180,4 +180,14 @@ func webhookIDs(ws []store.Webhook) []int64 {
 // FinishAttempts, and returns its error.
 func finishOne(c context.Context, s store.Store, r store.AttemptResult) error {
 	return s.FinishAttempts(c, []store.AttemptResult{r})[0]
+}
+
+// insertOne inserts one event with its deliveries the one way a store inserts
+// them, InsertEvents, and returns the delivery ids.
+func insertOne(c context.Context, tx store.Tx, ev store.Event, ds []store.Delivery) ([]int64, error) {
+	ids, err := tx.InsertEvents(c, []store.NewEvent{{Event: ev, Deliveries: ds}})
+	if err != nil {
+		return nil, err
+	}
+	return ids[0], nil
 }

@@ -24,7 +24,7 @@ func testInTxRollback(t *testing.T, s store.Store) {
 		if err := tx.SaveStreams(c, []store.StreamRow{{Key: store.StreamKey{AccountID: "A", Name: "cam1"}, State: []byte("x"), DueAt: 5}}); err != nil {
 			return err
 		}
-		if _, err := tx.InsertEvent(c, ev, []store.Delivery{{WebhookID: w.ID}}); err != nil {
+		if _, err := insertOne(c, tx, ev, []store.Delivery{{WebhookID: w.ID}}); err != nil {
 			return err
 		}
 		return fmt.Errorf("engine: %w", errBoom)

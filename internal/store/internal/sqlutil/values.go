@@ -91,7 +91,7 @@ func EventValues(ev *store.Event) ([]any, error) {
 		h, body, Micros(ev.CreatedAt)}, nil
 }
 
-// DeliveryWriteColumns are the delivery columns InsertEvent sets, in AppendDeliveryValues order.
+// DeliveryWriteColumns are the delivery columns InsertEvents sets, in AppendDeliveryValues order.
 const DeliveryWriteColumns = "event_id, account_id, webhook_id, event_type, event_name, state, attempts, " +
 	"next_attempt_at, last_status, last_error, created_at, updated_at, lease_owner, lease_until"
 
@@ -102,7 +102,7 @@ func AppendDeliveryValues(args []any, d *store.Delivery) []any {
 		d.LeaseOwner, Micros(d.LeaseUntil))
 }
 
-// PrepareEvent fills in InsertEvent's defaults: the event's creation time and,
+// PrepareEvent fills in InsertEvents' defaults: the event's creation time and,
 // for each delivery, its event, account, type, name, state and times.
 func PrepareEvent(ev *store.Event, ds []store.Delivery, now time.Time) {
 	if ev.CreatedAt.IsZero() {
