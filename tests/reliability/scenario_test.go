@@ -29,7 +29,7 @@ type scenarioFile struct {
 
 func loadScenarios(t *testing.T) []scenarioFile {
 	t.Helper()
-	files, err := filepath.Glob("../engine/testdata/conformance/*.json")
+	files, err := filepath.Glob("../../internal/engine/testdata/conformance/*.json")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no conformance scenarios found: %v", err)
 	}
