@@ -48,7 +48,8 @@ func benchNoisy(ctx context.Context, o options, out io.Writer) error {
 
 	var sent sync.Map // feedId → time.Time
 	var alone, crowded latencies
-	cur := &alone
+	var ackAlone, ackCrowded latencies // signal posted → ingest answered (its commit)
+	cur, ack := &alone, &ackAlone
 	var curMu sync.Mutex
 	rc, err := startReceiver(func(_ string, body []byte, _ http.Header) {
 		now := time.Now()
@@ -87,10 +88,16 @@ func benchNoisy(ctx context.Context, o options, out io.Writer) error {
 			*seq++
 			wg.Go(func() {
 				body := fmt.Appendf(nil, `{"kind":"feed.started","accountId":%q,"name":"b%d","feedId":"f%d"}`, svc.account, k%100, k)
-				sent.Store(fmt.Sprintf("f%d", k), time.Now())
+				t0 := time.Now()
+				sent.Store(fmt.Sprintf("f%d", k), t0)
 				if _, err := svc.post("/api/ingest/signals", ingestToken, body); err != nil {
 					failed.Add(1)
+					return
 				}
+				curMu.Lock()
+				l := ack
+				curMu.Unlock()
+				l.add(time.Since(t0))
 			})
 		}
 		wg.Wait()
@@ -112,26 +119,32 @@ func benchNoisy(ctx context.Context, o options, out io.Writer) error {
 	}
 
 	seq := 0
+	cpu0 := cpuTime()
 	if err := send(o.duration, &seq); err != nil {
 		return err
 	}
+	cpuAlone := cpuTime() - cpu0
 	drain()
 	curMu.Lock()
-	cur = &crowded
+	cur, ack = &crowded, &ackCrowded
 	curMu.Unlock()
+	cpu1 := cpuTime()
 
 	// Account A: a test event to every one of its webhooks each second.
 	noisyCtx, stopNoisy := context.WithCancel(ctx)
 	var tests atomic.Int64
+	var testCalls latencies // A's test call answered (its deliveries committed)
 	noisyDone := make(chan error, 1)
 	go func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
+			t0 := time.Now()
 			if _, err := svc.post("/api/webhooks/test/Feeds", secretA, nil); err != nil {
 				noisyDone <- err
 				return
 			}
+			testCalls.add(time.Since(t0))
 			tests.Add(1)
 			select {
 			case <-noisyCtx.Done():
@@ -142,6 +155,7 @@ func benchNoisy(ctx context.Context, o options, out io.Writer) error {
 		}
 	}()
 	err = send(o.duration, &seq)
+	cpuCrowded := cpuTime() - cpu1
 	drain()
 	stopNoisy()
 	if nerr := <-noisyDone; nerr != nil && err == nil {
@@ -157,6 +171,11 @@ func benchNoisy(ctx context.Context, o options, out io.Writer) error {
 		o.rate, o.duration, o.duration, o.noisy, tests.Load())
 	fmt.Fprintf(out, "  B alone:     %s\n", alone.summary())
 	fmt.Fprintf(out, "  B beside A:  %s\n", crowded.summary())
+	fmt.Fprintf(out, "  B's signal answered (committed), alone: %s\n", ackAlone.summary())
+	fmt.Fprintf(out, "  B's signal answered, beside A:      %s\n", ackCrowded.summary())
+	fmt.Fprintf(out, "  A's test call answered (%d deliveries committed): %s\n", o.noisy, testCalls.summary())
+	fmt.Fprintf(out, "  CPU of the process (service, receivers, load): %.0f%% of a core alone, %.0f%% beside A\n",
+		100*cpuAlone.Seconds()/o.duration.Seconds(), 100*cpuCrowded.Seconds()/o.duration.Seconds())
 	fmt.Fprintf(out, "  p99 beside A / alone: %.2f×; A's requests received (each hangs until its attempt times out): %d; B's deliveries not received: %d\n",
 		float64(pc)/float64(max(pa, 1)), hung.Load(), lost)
 	return nil

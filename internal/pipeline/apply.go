@@ -100,7 +100,7 @@ func (p *Pipeline) applyGroup(ctx context.Context, tx store.Tx, group []*request
 			out.Events += len(evs)
 			res.signals++
 		}
-		w.everyWebhook = r.everyWebhook
+		w.everyWebhook, w.chunk = r.everyWebhook, r.chunk
 		for _, ev := range r.events {
 			if err := w.event(ctx, ev, r.receipt); err != nil {
 				return err

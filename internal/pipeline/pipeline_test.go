@@ -20,9 +20,20 @@ import (
 type faultStore struct {
 	store.Store
 	fail atomic.Bool
+	hold atomic.Pointer[gate] // when set, the next InTx waits for it to open
 }
 
+// gate holds a transaction: entered is closed when it is reached, and it goes
+// on when open is closed.
+type gate struct{ entered, open chan struct{} }
+
+func newGate() *gate { return &gate{entered: make(chan struct{}), open: make(chan struct{})} }
+
 func (f *faultStore) InTx(ctx context.Context, fn func(store.Tx) error) error {
+	if g := f.hold.Swap(nil); g != nil {
+		close(g.entered)
+		<-g.open
+	}
 	if f.fail.Load() {
 		return fmt.Errorf("injected: %w", store.ErrUnavailable)
 	}

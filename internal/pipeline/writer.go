@@ -20,8 +20,10 @@ type writer struct {
 	tx    store.Tx
 	res   *result
 	hooks map[hookKey][]store.Webhook // per transaction: webhooks change rarely, events often
-	// everyWebhook ignores filters (test events).
+	// everyWebhook ignores filters (test events); chunk, when set, limits the
+	// webhooks to one chunk of a test event's.
 	everyWebhook bool
+	chunk        *testChunk
 	evs          []store.NewEvent
 	webhooks     [][]store.Webhook // the webhook of each of evs' deliveries
 }
@@ -70,6 +72,14 @@ func (w *writer) event(ctx context.Context, ev store.Event, receipt time.Time) e
 		w.res.leasedAt = w.p.opts.Now()
 		w.res.leaseOwner, w.res.leaseUntil, w.res.take = w.p.opts.Lease(w.res.leasedAt)
 	}
+	stored := false
+	if c := w.chunk; c != nil {
+		hooks = c.take(hooks)
+		stored = c.stored
+		if len(hooks) == 0 && stored {
+			return nil // its webhooks are gone since the last chunk
+		}
+	}
 	for _, h := range hooks {
 		if !w.everyWebhook && !w.p.match.matches(h.Filter, ev.StreamName) {
 			continue
@@ -98,9 +108,29 @@ func (w *writer) event(ctx context.Context, ev store.Event, receipt time.Time) e
 	if len(ds) == 0 && !w.p.opts.KeepUnwanted {
 		return nil
 	}
-	w.evs = append(w.evs, store.NewEvent{Event: ev, Deliveries: ds})
+	w.evs = append(w.evs, store.NewEvent{Event: ev, Deliveries: ds, Stored: stored})
+	if w.chunk != nil {
+		w.chunk.wrote = !stored
+	}
 	w.webhooks = append(w.webhooks, ws)
 	return nil
+}
+
+// take returns this chunk's part of hooks (by id, as WebhooksFor lists them)
+// and notes where it stopped.
+func (c *testChunk) take(hooks []store.Webhook) []store.Webhook {
+	i := 0
+	for i < len(hooks) && hooks[i].ID <= c.after {
+		i++
+	}
+	hooks = hooks[i:]
+	c.more = len(hooks) > maxTestChunk
+	hooks = hooks[:min(len(hooks), maxTestChunk)]
+	c.last = c.after
+	if len(hooks) > 0 {
+		c.last = hooks[len(hooks)-1].ID
+	}
+	return hooks
 }
 
 // flush inserts the events kept so far and lists the deliveries leased to the

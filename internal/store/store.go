@@ -261,6 +261,11 @@ type KeyClaim struct {
 type NewEvent struct {
 	Event      Event
 	Deliveries []Delivery
+	// Stored says the event row was inserted by an earlier transaction: only
+	// the deliveries are (more of a test event's, whose fan-out is written a
+	// chunk per transaction so no one transaction holds SQLite's writer long).
+	// The event must exist (ErrNotFound otherwise); its row is not read.
+	Stored bool
 }
 
 // Account is one customer of the service. Every webhook, stream and event belongs to one.

@@ -31,14 +31,15 @@ var insertEvents = `WITH e AS (
 			$18::bigint[], $19::int[], $20::text[], $21::bigint[], $22::bigint[], $23::text[], $24::bigint[])
 			WITH ORDINALITY AS x(event_id, account_id, webhook_id, event_type, event_name, state, attempts,
 				next_attempt_at, last_status, last_error, created_at, updated_at, lease_owner, lease_until, i)
-		WHERE x.event_id IN (SELECT id FROM e)
+		WHERE x.event_id IN (SELECT id FROM e UNION ALL SELECT id FROM events WHERE id = ANY($25::text[]))
 		ORDER BY x.i
 		RETURNING id
 	)
 	SELECT coalesce((SELECT array_agg(id) FROM e), '{}'), coalesce((SELECT array_agg(id ORDER BY id) FROM d), '{}')`
 
 // InsertEvents implements store.Tx: one statement (insertEvents) for the group.
-// An id given twice, or one that exists, is a conflict.
+// An id given twice, or one that exists, is a conflict (but for Stored events,
+// whose deliveries alone are inserted).
 func (t *pgTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int64, error) {
 	if len(evs) == 0 {
 		return nil, nil
@@ -61,6 +62,7 @@ func (t *pgTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int6
 		bodies                                                       [][]byte
 	}{}
 	seen := make(map[string]bool, len(evs))
+	stored := []string{}
 	for i := range evs {
 		x := evs[i].Event
 		if seen[x.ID] {
@@ -69,6 +71,17 @@ func (t *pgTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int6
 		seen[x.ID] = true
 		ds := slices.Clone(evs[i].Deliveries)
 		sqlutil.PrepareEvent(&x, ds, now)
+		for _, d := range ds {
+			eventIDs, accounts, webhooks = append(eventIDs, d.EventID), append(accounts, d.AccountID), append(webhooks, d.WebhookID)
+			types, names, states = append(types, d.EventType), append(names, d.EventName), append(states, string(d.State))
+			attempts, nexts, statuses = append(attempts, int32(d.Attempts)), append(nexts, sqlutil.Micros(d.NextAttemptAt)), append(statuses, int32(d.LastStatus))
+			lastErrors, created, updated = append(lastErrors, d.LastError), append(created, sqlutil.Micros(d.CreatedAt)), append(updated, sqlutil.Micros(d.UpdatedAt))
+			owners, leases = append(owners, d.LeaseOwner), append(leases, sqlutil.Micros(d.LeaseUntil))
+		}
+		if evs[i].Stored {
+			stored = append(stored, x.ID)
+			continue
+		}
 		h, err := sqlutil.EncodeHeaders(x.Headers)
 		if err != nil {
 			return nil, wrap("insert events", err)
@@ -80,24 +93,18 @@ func (t *pgTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int6
 		e.ids, e.accounts, e.types, e.events = append(e.ids, x.ID), append(e.accounts, x.AccountID), append(e.types, x.Type), append(e.events, x.Event)
 		e.streams, e.contentTypes, e.headers = append(e.streams, x.StreamName), append(e.contentTypes, x.ContentType), append(e.headers, h)
 		e.timestamps, e.createdAt, e.bodies = append(e.timestamps, x.Timestamp), append(e.createdAt, sqlutil.Micros(x.CreatedAt)), append(e.bodies, body)
-		for _, d := range ds {
-			eventIDs, accounts, webhooks = append(eventIDs, d.EventID), append(accounts, d.AccountID), append(webhooks, d.WebhookID)
-			types, names, states = append(types, d.EventType), append(names, d.EventName), append(states, string(d.State))
-			attempts, nexts, statuses = append(attempts, int32(d.Attempts)), append(nexts, sqlutil.Micros(d.NextAttemptAt)), append(statuses, int32(d.LastStatus))
-			lastErrors, created, updated = append(lastErrors, d.LastError), append(created, sqlutil.Micros(d.CreatedAt)), append(updated, sqlutil.Micros(d.UpdatedAt))
-			owners, leases = append(owners, d.LeaseOwner), append(leases, sqlutil.Micros(d.LeaseUntil))
-		}
 	}
 	var inserted []string
 	var ids []int64
 	err := t.tx.QueryRow(ctx, insertEvents,
 		e.ids, e.accounts, e.types, e.events, e.streams, e.timestamps, e.contentTypes, e.headers, e.bodies, e.createdAt,
 		eventIDs, accounts, webhooks, types, names, states, attempts, nexts, statuses, lastErrors, created, updated, owners, leases,
+		stored,
 	).Scan(&inserted, &ids)
 	if err != nil {
 		return nil, wrap("insert events", err)
 	}
-	if len(inserted) != len(evs) {
+	if len(inserted) != len(e.ids) {
 		got := make(map[string]bool, len(inserted))
 		for _, id := range inserted {
 			got[id] = true
@@ -109,6 +116,11 @@ func (t *pgTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int6
 		}
 	}
 	if len(ids) != n {
+		if len(stored) > 0 {
+			// An event said to be stored is not: its deliveries were left out.
+			return nil, wrap("insert events", fmt.Errorf("deliveries of events stored before (%d of %d written): %w",
+				len(ids), n, store.ErrNotFound))
+		}
 		return nil, wrap("insert events", fmt.Errorf("%d delivery ids for %d deliveries", len(ids), n))
 	}
 	out := make([][]int64, len(evs))

@@ -25,6 +25,7 @@ func (t *sqlTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int
 	}
 	evArgs := make([]any, 0, len(evs)*eventColumns)
 	ds := make([]store.Delivery, 0, n)
+	var stored []string
 	for i := range evs {
 		ev := evs[i].Event
 		if seen[ev.ID] {
@@ -34,11 +35,18 @@ func (t *sqlTx) InsertEvents(ctx context.Context, evs []store.NewEvent) ([][]int
 		first := len(ds)
 		ds = append(ds, evs[i].Deliveries...)
 		sqlutil.PrepareEvent(&ev, ds[first:], now)
+		if evs[i].Stored {
+			stored = append(stored, ev.ID)
+			continue
+		}
 		args, err := sqlutil.EventValues(&ev)
 		if err != nil {
 			return nil, wrap("insert events", err)
 		}
 		evArgs = append(evArgs, args...)
+	}
+	if err := t.storedEvents(ctx, stored); err != nil {
+		return nil, wrap("insert events", err)
 	}
 	if err := t.s.execRows(ctx, t.tx, insertEventRows, eventColumns, evArgs); err != nil {
 		if isConstraint(err) {
@@ -94,10 +102,31 @@ func insertDeliveryRows(n int) string {
 	return "INSERT INTO deliveries (id, " + sqlutil.DeliveryWriteColumns + ") " + valuesRows(n, deliveryColumns)
 }
 
+// storedEvents checks that the events of ids (NewEvent.Stored) exist: their
+// deliveries would otherwise break the foreign key, a less clear error.
+func (t *sqlTx) storedEvents(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var a sqlutil.Args
+	in := a.AddStrings(ids)
+	var n int
+	if err := t.tx.QueryRowContext(ctx, "SELECT count(*) FROM events WHERE id IN ("+in+")", a.List...).Scan(&n); err != nil {
+		return err
+	}
+	if n != len(ids) {
+		return fmt.Errorf("deliveries of events stored before (%d of %d found): %w", n, len(ids), store.ErrNotFound)
+	}
+	return nil
+}
+
 // eventConflict names the event whose id already existed, which made the insert
 // fail with err.
 func (t *sqlTx) eventConflict(ctx context.Context, evs []store.NewEvent, err error) error {
 	for _, ev := range evs {
+		if ev.Stored {
+			continue
+		}
 		var n int
 		if e := t.tx.QueryRowContext(ctx, "SELECT count(*) FROM events WHERE id = ?", ev.Event.ID).Scan(&n); e != nil {
 			return errors.Join(err, e)

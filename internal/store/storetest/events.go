@@ -165,6 +165,60 @@ func testInsertEvents(t *testing.T, s store.Store) {
 	}
 }
 
+// testInsertEventsStored writes an event's deliveries over several
+// transactions (a test event's fan-out, a chunk at a time): the later ones
+// insert deliveries only, beside new events, and refuse an event not stored.
+func testInsertEventsStored(t *testing.T, s store.Store) {
+	c := ctx(t)
+	newAccount(t, s, "A")
+	ws := []store.Webhook{newWebhook(t, s, "A"), newWebhook(t, s, "A"), newWebhook(t, s, "A")}
+	ev := newEvent("A", 0)
+	first := insert(t, s, ev, t0, ws[0])
+	fresh := newEvent("A", time.Second)
+	var ids [][]int64
+	must(t, s.InTx(c, func(tx store.Tx) error {
+		var err error
+		ids, err = tx.InsertEvents(c, []store.NewEvent{
+			{Event: ev, Stored: true, Deliveries: []store.Delivery{{WebhookID: ws[1].ID, NextAttemptAt: t0}, {WebhookID: ws[2].ID, NextAttemptAt: t0}}},
+			{Event: fresh, Deliveries: []store.Delivery{{WebhookID: ws[0].ID, NextAttemptAt: t0}}},
+		})
+		return err
+	}))
+	if len(ids) != 2 || len(ids[0]) != 2 || len(ids[1]) != 1 {
+		t.Fatalf("ids %v, want 2 then 1", ids)
+	}
+	for k, id := range append([]int64{first[0]}, ids[0]...) {
+		d, _, err := s.GetDelivery(c, "A", id)
+		must(t, err)
+		if d.EventID != ev.ID || d.WebhookID != ws[k].ID || d.State != store.DeliveryPending || d.EventType != ev.Type {
+			t.Fatalf("delivery %d of the stored event = %+v", k, d)
+		}
+	}
+	if _, err := s.GetEvent(c, "A", fresh.ID); err != nil {
+		t.Fatalf("the new event beside the stored one: %v", err)
+	}
+	all, err := s.ListDeliveries(c, store.DeliveryQuery{AccountID: "A", Limit: 10})
+	must(t, err)
+	if len(all) != 4 {
+		t.Fatalf("%d deliveries, want 4", len(all))
+	}
+
+	// An event said to be stored that is not: nothing of the group is written.
+	missing := newEvent("A", time.Hour)
+	other := newEvent("A", 2*time.Hour)
+	err = s.InTx(c, func(tx store.Tx) error {
+		_, err := tx.InsertEvents(c, []store.NewEvent{
+			{Event: other, Deliveries: []store.Delivery{{WebhookID: ws[0].ID}}},
+			{Event: missing, Stored: true, Deliveries: []store.Delivery{{WebhookID: ws[0].ID}}},
+		})
+		return err
+	})
+	wantErr(t, err, store.ErrNotFound)
+	if _, err := s.GetEvent(c, "A", other.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the refused group's other event: %v, want not found", err)
+	}
+}
+
 func testListEvents(t *testing.T, s store.Store) {
 	mk := func(account, typ, stream string, offset time.Duration) string {
 		ev := newEvent(account, offset)

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"InTxCounter", testInTxCounter},
 		{"InsertOneEvent", testInsertOneEvent},
 		{"InsertEvents", testInsertEvents},
+		{"InsertEventsStored", testInsertEventsStored},
 		{"ListEvents", testListEvents},
 		{"Claim", testClaim},
 		{"ClaimLease", testClaimLease},
