@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -124,7 +125,6 @@ func FuzzDecodeSignals(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	e := engine.New(engine.DefaultConfig())
 	f.Fuzz(func(t *testing.T, body []byte) {
 		sigs, err := ingest.DecodeSignals(body)
 		if err != nil {
@@ -139,15 +139,19 @@ func FuzzDecodeSignals(f *testing.F) {
 		if len(sigs) == 0 || len(sigs) > ingest.MaxBatch {
 			t.Fatalf("%d signals accepted", len(sigs))
 		}
-		m := engine.NewMemory(e)
+		sub := newEngineSubmitter(engine.DefaultConfig())
 		for i := range sigs {
 			if err := sigs[i].Validate(); err != nil {
 				t.Fatalf("accepted signal %d does not validate: %v", i, err)
 			}
-			for _, ev := range m.Apply(sigs[i], int64(1000*i)) {
-				if _, err := ev.Body(); err != nil {
-					t.Fatalf("event of an accepted signal does not encode: %v", err)
-				}
+			sub.at(int64(1000 * i))
+			if _, err := sub.Submit(context.Background(), sigs[i:i+1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, ev := range sub.evs {
+			if _, err := ev.Body(); err != nil {
+				t.Fatalf("event of an accepted signal does not encode: %v", err)
 			}
 		}
 	})

@@ -17,12 +17,19 @@ import (
 
 // engineSubmitter applies what an adapter submits to the real engine, in memory,
 // at the time of a test clock: the adapters' translation and the engine's rules
-// judged together, as a media server's callbacks would be.
+// judged together, as a media server's callbacks would be. It keeps one state per
+// stream, as the pipeline does; these tests have one stream, so the order of events
+// across streams never matters.
 type engineSubmitter struct {
-	mu  sync.Mutex
-	mem *engine.Memory
-	now int64
-	evs []engine.Event
+	mu     sync.Mutex
+	eng    *engine.Engine
+	states map[engine.StreamKey]*engine.State
+	now    int64
+	evs    []engine.Event
+}
+
+func newEngineSubmitter(cfg engine.Config) *engineSubmitter {
+	return &engineSubmitter{eng: engine.New(cfg), states: map[engine.StreamKey]*engine.State{}}
 }
 
 func (s *engineSubmitter) Submit(_ context.Context, sigs []engine.Signal) (int, error) {
@@ -30,7 +37,15 @@ func (s *engineSubmitter) Submit(_ context.Context, sigs []engine.Signal) (int, 
 	defer s.mu.Unlock()
 	before := len(s.evs)
 	for i := range sigs {
-		s.evs = s.mem.AppendApply(s.evs, &sigs[i], s.now)
+		var st *engine.State
+		if sigs[i].Stateful() {
+			k := sigs[i].Stream()
+			if st = s.states[k]; st == nil {
+				st = engine.NewState(k)
+				s.states[k] = st
+			}
+		}
+		s.evs = s.eng.AppendApply(s.evs, st, &sigs[i], s.now)
 	}
 	return len(s.evs) - before, nil
 }
@@ -40,7 +55,9 @@ func (s *engineSubmitter) at(now int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.now = now
-	s.evs = s.mem.AppendAdvance(s.evs, now)
+	for _, st := range s.states {
+		s.evs = s.eng.AppendFire(s.evs, st, now)
+	}
 }
 
 // viewerEvents lists the viewerConnection events so far as "at event".
@@ -127,8 +144,7 @@ func raceScripts() []serverScript {
 // newRaceRig returns the ingest routes over the real engine (I 10 s, D 60 s).
 func newRaceRig(t *testing.T) (http.Handler, *engineSubmitter) {
 	t.Helper()
-	sub := &engineSubmitter{mem: engine.NewMemory(engine.New(engine.Config{
-		ViewerAttemptInterval: 10 * time.Second, NoViewersDelay: 60 * time.Second}))}
+	sub := newEngineSubmitter(engine.Config{ViewerAttemptInterval: 10 * time.Second, NoViewersDelay: 60 * time.Second})
 	h := &ingest.Handler{Token: httpx.TokenChecker(testToken), Submit: sub,
 		Accounts: accounts{"DEF": true}, DefaultAccount: "DEF"}
 	mux := http.NewServeMux()
