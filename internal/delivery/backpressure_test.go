@@ -94,6 +94,11 @@ func TestRetryAfterPausesWebhook(t *testing.T) {
 		t.Fatalf("after the 429: %s, next %v, status %d; want pending at %v", d.State, d.NextAttemptAt, d.LastStatus,
 			start.Add(30*time.Second))
 	}
+	// Asked to wait, not failing: the webhook's failure count (auto-disable's,
+	// seeded into a new endpoint or another replica) stays at 0.
+	if w, err := h.st.GetWebhook(context.Background(), account, wh.ID); err != nil || w.ConsecutiveFailures != 0 {
+		t.Fatalf("after the 429: %d consecutive failures (%v), want 0", w.ConsecutiveFailures, err)
+	}
 	h.clock.Advance(29 * time.Second)
 	h.tick()
 	if st := h.d.Stats(); rc.n.Load() != 1 || st.InFlight != 0 || st.Queued != 2 {

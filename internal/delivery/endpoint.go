@@ -142,7 +142,7 @@ func (d *Dispatcher) handle(ep *endpoint, it *item) {
 	res := store.AttemptResult{
 		Owner: d.opts.Owner, Attempt: att,
 		State: dec.State, NextAttemptAt: dec.NextAttemptAt,
-		Success: dec.State == store.DeliverySucceeded,
+		Success: dec.State == store.DeliverySucceeded, Throttled: dec.Throttle > 0,
 		Disable: dec.Disable, DisableReason: dec.Reason,
 	}
 	var back []int64

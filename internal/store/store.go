@@ -458,9 +458,14 @@ type AttemptResult struct {
 	NextAttemptAt time.Time
 	// Webhook bookkeeping, applied in the same transaction: when an attempt is
 	// recorded (Attempt.N > 0), on success the webhook's ConsecutiveFailures resets
-	// to 0, otherwise it grows by one; a skip (N = 0) leaves it alone. With Disable
-	// set the webhook is disabled (DisableUntil zero: until re-enabled by hand).
-	Success       bool
+	// to 0, otherwise it grows by one; a skip (N = 0) or a throttled attempt
+	// leaves it alone. With Disable set the webhook is disabled (DisableUntil
+	// zero: until re-enabled by hand).
+	Success bool
+	// Throttled says the receiver asked to wait (429 or 503 with Retry-After):
+	// the webhook slows down, it is not failing, so it is not counted towards
+	// auto-disable.
+	Throttled     bool
 	Disable       bool
 	DisableUntil  time.Time
 	DisableReason string

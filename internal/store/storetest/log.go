@@ -115,16 +115,19 @@ func testFinishWebhookBookkeeping(t *testing.T, s store.Store) {
 		name         string
 		n            int
 		success      bool
+		throttled    bool
 		disable      bool
 		wantFailures int
 		wantDisabled bool
 	}{
-		{"failure", 1, false, false, 1, false},
-		{"failure", 1, false, false, 2, false},
-		{"skip", 0, false, false, 2, false},
-		{"success", 1, true, false, 0, false},
-		{"failure", 1, false, false, 1, false},
-		{"failure and disable", 1, false, true, 2, true},
+		{"failure", 1, false, false, false, 1, false},
+		{"failure", 1, false, false, false, 2, false},
+		{"skip", 0, false, false, false, 2, false},
+		{"throttled (429 with Retry-After)", 1, false, true, false, 2, false},
+		{"success", 1, true, false, false, 0, false},
+		{"throttled after a success", 1, false, true, false, 0, false},
+		{"failure", 1, false, false, false, 1, false},
+		{"failure and disable", 1, false, false, true, 2, true},
 	}
 	for i, st := range steps {
 		id := insert(t, s, newEvent("A", 0), t0, w)[0]
@@ -132,10 +135,14 @@ func testFinishWebhookBookkeeping(t *testing.T, s store.Store) {
 			t.Fatalf("step %d: claim got %d", i, len(got))
 		}
 		state := store.DeliveryFailed
-		if st.success {
+		switch {
+		case st.success:
 			state = store.DeliverySucceeded
+		case st.throttled:
+			state = store.DeliveryPending
 		}
-		must(t, finishOne(c, s, store.AttemptResult{Owner: "r1", State: state, Success: st.success,
+		must(t, finishOne(c, s, store.AttemptResult{Owner: "r1", State: state, Success: st.success, Throttled: st.throttled,
+			NextAttemptAt: t0.Add(time.Minute),
 			Attempt: store.Attempt{DeliveryID: id, N: st.n, At: t0},
 			Disable: st.disable, DisableUntil: t0.Add(time.Hour), DisableReason: "too many failures"}))
 		got, err := s.GetWebhook(c, "A", w.ID)

@@ -65,9 +65,10 @@ func (m WebhookEffects) Add(id int64, f store.AttemptResult) {
 		m[id] = e
 	}
 	if f.Attempt.N > 0 {
-		if f.Success {
+		switch {
+		case f.Success:
 			e.Reset, e.N = true, 0
-		} else {
+		case !f.Throttled: // a receiver asking to wait is not failing
 			e.N++
 		}
 	}
