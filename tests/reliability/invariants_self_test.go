@@ -59,20 +59,33 @@ func TestChecksCatchViolations(t *testing.T) {
 		name   string
 		events []event
 		want   string
-		silent bool // the feed fell silent (no feed.ended acknowledged)
+		silent bool  // the feed fell silent (no feed.ended acknowledged)
+		sent   int64 // when feed.started was first sent (0: 10_000, when it was acknowledged)
 	}{
-		{"started and ended", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.ended", 10_500)}, "", false},
-		{"started twice", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.started", 10_001), ev("3", "feeds.ended", 10_500)}, "exactly 1 each", false},
-		{"never ended", []event{ev("1", "feeds.started", 10_000)}, "exactly 1 each", false},
-		{"same transition, two ids", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.started", 10_000), ev("3", "feeds.ended", 10_500)}, "duplicated", false},
-		{"ended after feed.ended was acknowledged", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.ended", 12_000)}, "after feed.ended", false},
-		{"timed out on time", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.ended", 11_500)}, "", true},
-		{"timed out early", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.ended", 11_000)}, "before", true},
-		{"timed out late", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.ended", 12_000)}, "later than", true},
+		{"started and ended", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.ended", 10_500)}, "", false, 0},
+		{"started twice", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.started", 10_001), ev("3", "feeds.ended", 10_500)}, "exactly 1 each", false, 0},
+		{"never ended", []event{ev("1", "feeds.started", 10_000)}, "exactly 1 each", false, 0},
+		{"same transition, two ids", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.started", 10_000), ev("3", "feeds.ended", 10_500)}, "duplicated", false, 0},
+		{"ended after feed.ended was acknowledged", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.ended", 12_000)}, "after feed.ended", false, 0},
+		{"timed out on time", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.ended", 11_500)}, "", true, 0},
+		{"timed out early", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.ended", 11_000)}, "before", true, 0},
+		{"timed out late", []event{ev("1", "feeds.started", 10_000), ev("2", "feeds.ended", 12_000)}, "later than", true, 0},
+		{"started again by a retry after a timeout", []event{ev("1", "feeds.started", 7_500), ev("2", "feeds.ended", 9_000),
+			ev("3", "feeds.started", 9_800), ev("4", "feeds.ended", 10_500)}, "", false, 7_000},
+		{"an earlier life not a timeout", []event{ev("1", "feeds.started", 7_500), ev("2", "feeds.ended", 8_000),
+			ev("3", "feeds.started", 9_800), ev("4", "feeds.ended", 10_500)}, "not a start timed out", false, 7_000},
+		{"an earlier life before feed.started was sent", []event{ev("1", "feeds.started", 6_000), ev("2", "feeds.ended", 7_500),
+			ev("3", "feeds.started", 9_800), ev("4", "feeds.ended", 10_500)}, "not a start timed out", false, 7_000},
+		{"an earlier life timed out after the acknowledgement", []event{ev("1", "feeds.started", 9_000), ev("2", "feeds.ended", 10_500),
+			ev("3", "feeds.started", 9_800), ev("4", "feeds.ended", 10_600)}, "not a start timed out", false, 7_000},
 	}
 	for _, c := range feeds {
 		w := newWorkload(nil, "X", cfg, nil)
-		fs := &feedStory{stream: "f0", id: "w0-0", firstSend: now, startAck: now, lives: []span{{now, now}}, lifeEnd: now, endAck: now.Add(time.Second)}
+		sent := now
+		if c.sent != 0 {
+			sent = time.UnixMilli(c.sent)
+		}
+		fs := &feedStory{stream: "f0", id: "w0-0", firstSend: sent, startAck: now, lives: []span{{sent, now}}, lifeEnd: now, endAck: now.Add(time.Second)}
 		if c.silent {
 			fs.endAck = time.Time{}
 		}
