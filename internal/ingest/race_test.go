@@ -18,8 +18,9 @@ import (
 // engineSubmitter applies what an adapter submits to the real engine, in memory,
 // at the time of a test clock: the adapters' translation and the engine's rules
 // judged together, as a media server's callbacks would be. It keeps one state per
-// stream, as the pipeline does; these tests have one stream, so the order of events
-// across streams never matters.
+// stream and fires each stream's timers on its own, as the pipeline does: events of
+// different streams are not interleaved by time, which its users never look at (the
+// race tests have one stream; the decode fuzz only encodes each event).
 type engineSubmitter struct {
 	mu     sync.Mutex
 	eng    *engine.Engine
