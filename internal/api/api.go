@@ -56,7 +56,7 @@ type Deps struct {
 
 	// SubmitTest commits test events (POST /api/webhooks/test/{type}) with one
 	// delivery for every webhook of the event's account that has its type
-	// enabled, whatever their filters (pipeline.SubmitTest). Nil: that route
+	// enabled, whatever their filters (commit.Committer.SubmitTest). Nil: that route
 	// answers 501.
 	SubmitTest func(ctx context.Context, evs []store.Event) error
 	// Streams returns the live view of the account's streams, the data of GET

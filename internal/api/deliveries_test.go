@@ -16,7 +16,7 @@ import (
 	"github.com/hookcast/hookcast/internal/store"
 )
 
-// logFixture is a delivery log written through the store as the pipeline would.
+// logFixture is a delivery log written through the store as the committer would.
 type logFixture struct {
 	feed, thumb, viewer, other int64 // delivery ids; other is account B's
 	jpeg                       []byte

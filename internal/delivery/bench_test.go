@@ -84,7 +84,7 @@ func BenchmarkHandoffToReceive(b *testing.B) {
 }
 
 // insertMany stores n events, each with one delivery round-robin over whs,
-// leased to the dispatcher as the pipeline does and due in an hour, so that only
+// leased to the dispatcher as the committer does and due in an hour, so that only
 // Handoff sends them; it returns them for Handoff, and when their leases began.
 func insertMany(b *testing.B, h *harness, whs []store.Webhook, n int) ([]store.ClaimedDelivery, time.Time) {
 	b.Helper()

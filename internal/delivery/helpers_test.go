@@ -150,7 +150,7 @@ func (h *harness) event(due time.Duration, headers map[string]string, whs ...sto
 	return h.insert(account, due, headers, false, whs...)
 }
 
-// handOver is event as the pipeline does it: the deliveries are inserted leased
+// handOver is event as the committer does it: the deliveries are inserted leased
 // to the dispatcher (as far as its Lease takes them) and handed over.
 func (h *harness) handOver(due time.Duration, headers map[string]string, whs ...store.Webhook) (store.Event, []int64) {
 	h.t.Helper()

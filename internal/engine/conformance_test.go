@@ -106,7 +106,7 @@ func inputSignal(t *testing.T, raw json.RawMessage, i int) engine.Signal {
 }
 
 // runLazy applies each signal to its stream's state with Engine.Apply, the way the
-// store pipeline does, and fires every state once at the end.
+// store committer does, and fires every state once at the end.
 func runLazy(t *testing.T, sc *scenario) []string {
 	t.Helper()
 	e := sc.newEngine()

@@ -34,7 +34,7 @@ type Signal struct {
 	AccountID string
 	// ID, when given, names this signal for de-duplication: the same id again
 	// (in the same account, within the idempotency window) changes nothing. Any
-	// kind may carry one; the engine itself never reads it (the pipeline does).
+	// kind may carry one; the engine itself never reads it (the committer does).
 	ID string
 	// Name is the stream name for feed.* and viewer.* signals.
 	Name string

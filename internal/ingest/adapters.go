@@ -21,7 +21,7 @@ import (
 )
 
 // EventSubmitter stores prepared events (thumbnails) with their deliveries and
-// returns once they are committed; the pipeline implements it.
+// returns once they are committed; the committer implements it.
 type EventSubmitter interface {
 	SubmitEvents(ctx context.Context, evs []store.Event) error
 }

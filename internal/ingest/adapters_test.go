@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/hookcast/hookcast/internal/engine"
-	"github.com/hookcast/hookcast/internal/httpx"
 	"github.com/hookcast/hookcast/internal/ingest"
 	"github.com/hookcast/hookcast/internal/store"
 )
@@ -71,16 +70,7 @@ const testToken = "abc"
 // account ABC123 exists too.
 func setup(t testing.TB) (http.Handler, *recorder) {
 	t.Helper()
-	rec := &recorder{}
-	h := &ingest.Handler{
-		Token:          httpx.TokenChecker(testToken),
-		Submit:         rec,
-		Accounts:       accounts{"DEF": true, "ABC123": true},
-		DefaultAccount: "DEF",
-	}
-	mux := http.NewServeMux()
-	h.Register(mux)
-	return mux, rec
+	return setupWith(t, func(*ingest.Handler) {})
 }
 
 // fixture is one request of a testdata file: "PATH[?QUERY] [BODY]" per line, # for

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/commit"
 	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/httpx"
 	"github.com/hookcast/hookcast/internal/ingest"
-	"github.com/hookcast/hookcast/internal/pipeline"
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/sqlite"
 )
@@ -38,13 +38,13 @@ func TestIdempotencyKeyHeader(t *testing.T) {
 		IsFeedHooks: true, RetryPolicy: "none"}); err != nil {
 		t.Fatal(err)
 	}
-	pipe := pipeline.New(st, engine.New(engine.DefaultConfig()), pipeline.Options{IdempotencyWindow: time.Hour})
+	pipe := commit.New(st, engine.New(engine.DefaultConfig()), commit.Options{IdempotencyWindow: time.Hour})
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = pipe.Run(runCtx); close(done) }()
 	t.Cleanup(func() { stop(); <-done })
 	mux := http.NewServeMux()
-	(&ingest.Handler{Token: httpx.TokenChecker(testToken), Submit: pipe, Accounts: knownAccounts{"A": true}}).Register(mux)
+	(&ingest.Handler{Token: httpx.TokenChecker(testToken), Submit: pipe, Keyed: pipe, Accounts: knownAccounts{"A": true}}).Register(mux)
 
 	post := func(key *string, body string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodPost, "/api/ingest/signals", strings.NewReader(body))

@@ -1,6 +1,6 @@
 // Package ingest is where signals enter hookcast: the generic signal API and one
 // adapter per media server, each turning callbacks into engine signals that the
-// pipeline commits before the media server gets its answer.
+// committer (internal/commit) commits before the media server gets its answer.
 package ingest
 
 import (
@@ -12,9 +12,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/commit"
 	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/httpx"
-	"github.com/hookcast/hookcast/internal/pipeline"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -22,7 +22,7 @@ import (
 const MaxBody = 1 << 20
 
 // Submitter commits signals and says how many events they produced; the
-// pipeline implements it.
+// committer implements it.
 type Submitter interface {
 	Submit(ctx context.Context, sigs []engine.Signal) (events int, err error)
 }
@@ -37,10 +37,10 @@ type Result struct {
 	Ignored  string `json:"ignored,omitempty"`
 }
 
-// KeyedSubmitter also takes a request's Idempotency-Key; the pipeline
-// implements it. Without it the header is refused rather than ignored.
+// KeyedSubmitter commits signals under a request's Idempotency-Key; the
+// committer implements it.
 type KeyedSubmitter interface {
-	SubmitKeyed(ctx context.Context, sigs []engine.Signal, key string) (pipeline.Outcome, error)
+	SubmitKeyed(ctx context.Context, sigs []engine.Signal, key string) (commit.Outcome, error)
 }
 
 // maxIdempotencyKey bounds the Idempotency-Key header.
@@ -55,14 +55,18 @@ type Accounts interface {
 // Handler serves the ingest routes under /api/ingest/.
 type Handler struct {
 	// Token checks a presented ingest token (in constant time).
-	Token    func(presented string) bool
-	Submit   Submitter
+	Token  func(presented string) bool
+	Submit Submitter
+	// Keyed commits a POST /api/ingest/signals that carries an Idempotency-Key.
+	// Nil: the header is refused rather than ignored (a client relying on it must
+	// know that a retry would not be recognised).
+	Keyed    KeyedSubmitter
 	Accounts Accounts
 	// DefaultAccount is used by adapters for media-server paths without an account.
 	DefaultAccount string
 	Logger         *slog.Logger
-	// Events stores prepared events (POST /api/ingest/thumbnails). Nil: Submit, when
-	// it also implements EventSubmitter (the pipeline does).
+	// Events stores prepared events (POST /api/ingest/thumbnails). Nil: that
+	// route answers 501.
 	Events EventSubmitter
 	// Now is the clock of the adapters (default time.Now).
 	Now func() time.Time
@@ -124,7 +128,7 @@ func (h *Handler) signals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := r.Header.Get("Idempotency-Key")
-	ks, keyed := h.Submit.(KeyedSubmitter)
+	keyed := h.Keyed != nil
 	if _, given := r.Header["Idempotency-Key"]; given && (!validKey(key) || !keyed) {
 		httpx.Fail(w, map[string]string{"Idempotency-Key": fmt.Sprintf(
 			"must be 1 to %d printable ASCII characters", maxIdempotencyKey)})
@@ -144,7 +148,7 @@ func (h *Handler) signals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if keyed {
-		out, err := ks.SubmitKeyed(r.Context(), sigs, key)
+		out, err := h.Keyed.SubmitKeyed(r.Context(), sigs, key)
 		if err != nil {
 			h.unavailable(w, err)
 			return

@@ -174,6 +174,7 @@ func setupWith(t testing.TB, change func(*ingest.Handler)) (http.Handler, *recor
 	h := &ingest.Handler{
 		Token:          httpx.TokenChecker(testToken),
 		Submit:         rec,
+		Events:         rec,
 		Accounts:       accounts{"DEF": true, "ABC123": true},
 		DefaultAccount: "DEF",
 	}

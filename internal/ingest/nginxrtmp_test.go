@@ -158,9 +158,9 @@ func TestAdaptersAuthAndOutage(t *testing.T) {
 	if !strings.Contains(w.Body.String(), "database unavailable") {
 		t.Errorf("outage body %q", w.Body.String())
 	}
-	rec.fail = errors.New("pipeline stopped")
+	rec.fail = errors.New("committer stopped")
 	if code, _ := post(t, h, "/api/ingest/nginx-rtmp?token=abc", formType, form); code != http.StatusServiceUnavailable {
-		t.Errorf("pipeline stopped: status %d", code)
+		t.Errorf("committer stopped: status %d", code)
 	}
 }
 

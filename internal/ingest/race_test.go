@@ -18,7 +18,7 @@ import (
 // engineSubmitter applies what an adapter submits to the real engine, in memory,
 // at the time of a test clock: the adapters' translation and the engine's rules
 // judged together, as a media server's callbacks would be. It keeps one state per
-// stream and fires each stream's timers on its own, as the pipeline does: events of
+// stream and fires each stream's timers on its own, as the committer does: events of
 // different streams are not interleaved by time, which its users never look at (the
 // race tests have one stream; the decode fuzz only encodes each event).
 type engineSubmitter struct {

@@ -21,9 +21,6 @@ import (
 func (h *Handler) thumbnails(w http.ResponseWriter, r *http.Request) {
 	sink := h.Events
 	if sink == nil {
-		sink, _ = h.Submit.(EventSubmitter)
-	}
-	if sink == nil {
 		httpx.Error(w, http.StatusNotImplemented, "thumbnails are not enabled on this server")
 		return
 	}

@@ -2,7 +2,6 @@ package ingest_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"image"
 	"image/color"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/ingest"
 	"github.com/hookcast/hookcast/internal/thumbnail"
 )
@@ -110,15 +108,11 @@ func TestThumbnailIngestBadInput(t *testing.T) {
 	}
 }
 
-type signalsOnly struct{}
-
-func (signalsOnly) Submit(context.Context, []engine.Signal) (int, error) { return 0, nil }
-
 func TestThumbnailIngestUnavailable(t *testing.T) {
 	t.Parallel()
 	img := string(testJPEG(t))
 	target := "/api/ingest/thumbnails?token=abc&accountId=DEF&name=s&feedId=f"
-	h, _ := setupWith(t, func(h *ingest.Handler) { h.Submit = signalsOnly{} })
+	h, _ := setupWith(t, func(h *ingest.Handler) { h.Events = nil })
 	if code, _ := post(t, h, target, "image/jpeg", img); code != http.StatusNotImplemented {
 		t.Errorf("without an event sink: status %d, want 501", code)
 	}

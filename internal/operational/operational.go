@@ -22,7 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/pipeline"
+	"github.com/hookcast/hookcast/internal/commit"
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/webhook"
 )
@@ -157,7 +157,7 @@ func (n *Notifier) report(w store.Webhook, event string, d webhook.OperationalDa
 		return
 	}
 	ev := store.Event{
-		ID: pipeline.NewEventID(now), AccountID: w.AccountID, Type: webhook.TypeOperational, Event: event,
+		ID: commit.NewEventID(now), AccountID: w.AccountID, Type: webhook.TypeOperational, Event: event,
 		Timestamp: now.UnixMilli(), ContentType: webhook.ContentTypeJSON, Body: body,
 	}
 	select {

@@ -9,7 +9,7 @@ import (
 )
 
 // TestIngestAnswersSayWhatHappened: every ingest route answers how many signals
-// it accepted and how many events they produced, through the real pipeline, so
+// it accepted and how many events they produced, through the real committer, so
 // "nothing happened" is visible: the second feed.started of a live stream is
 // accepted and produces no event.
 func TestIngestAnswersSayWhatHappened(t *testing.T) {

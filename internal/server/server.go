@@ -1,4 +1,4 @@
-// Package server runs hookcast: it opens the store, wires ingest → pipeline →
+// Package server runs hookcast: it opens the store, wires ingest → commit →
 // delivery and the API behind one HTTP server, and stops gracefully.
 package server
 
@@ -16,6 +16,7 @@ import (
 
 	"github.com/hookcast/hookcast/internal/api"
 	"github.com/hookcast/hookcast/internal/auth"
+	"github.com/hookcast/hookcast/internal/commit"
 	"github.com/hookcast/hookcast/internal/dashboard"
 	"github.com/hookcast/hookcast/internal/delivery"
 	"github.com/hookcast/hookcast/internal/engine"
@@ -23,7 +24,6 @@ import (
 	"github.com/hookcast/hookcast/internal/ingest"
 	"github.com/hookcast/hookcast/internal/netguard"
 	"github.com/hookcast/hookcast/internal/operational"
-	"github.com/hookcast/hookcast/internal/pipeline"
 	"github.com/hookcast/hookcast/internal/retention"
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/thumbnail"
@@ -34,7 +34,7 @@ type Server struct {
 	cfg      Config
 	st       store.Store
 	log      *slog.Logger
-	pipe     *pipeline.Pipeline
+	pipe     *commit.Committer
 	disp     *delivery.Dispatcher
 	handler  http.Handler
 	mux      *http.ServeMux
@@ -47,7 +47,7 @@ type Server struct {
 	listener net.Listener
 	lock     *dirLock // the SQLite data directory's (nil on PostgreSQL)
 	owner    string   // this replica's name on the delivery leases it takes
-	// background work besides the pipeline and the dispatcher (thumbnail
+	// background work besides the committer and the dispatcher (thumbnail
 	// capturer, MediaMTX poller), run by Run.
 	workers []func(context.Context) error
 }
@@ -127,7 +127,7 @@ func (s *Server) openStore(ctx context.Context) error {
 }
 
 // buildDelivery builds what turns signals into committed events and sends
-// them: the engine and pipeline, the dispatcher, operational events and the
+// them: the engine and committer, the dispatcher, operational events and the
 // pruner.
 func (s *Server) buildDelivery() (*operational.Notifier, error) {
 	cfg, log := s.cfg, s.log
@@ -168,11 +168,11 @@ func (s *Server) buildDelivery() (*operational.Notifier, error) {
 	if cfg.IsPostgres() {
 		committers = 4
 	}
-	s.pipe = pipeline.New(s.st, eng, pipeline.Options{
+	s.pipe = commit.New(s.st, eng, commit.Options{
 		Lease:             s.disp.Lease,
 		Handoff:           s.disp.Handoff,
 		Committers:        committers,
-		Logger:            log.With("part", "pipeline"),
+		Logger:            log.With("part", "commit"),
 		Observe:           s.metrics.commitObserved,
 		KeepUnwanted:      cfg.KeepUnwantedEvents,
 		IdempotencyWindow: cfg.IdempotencyWindow,
@@ -250,6 +250,7 @@ func (s *Server) buildHTTP(ctx context.Context, ops *operational.Notifier, admin
 	ing := &ingest.Handler{
 		Token:          ingestTok.Check(),
 		Submit:         s.pipe,
+		Keyed:          s.pipe,
 		Accounts:       ingest.NewAccountCache(st),
 		DefaultAccount: s.Default,
 		Logger:         log.With("part", "ingest"),

@@ -22,7 +22,7 @@ type Feed struct {
 	Started   int64 // epoch ms; a stream's oldest feed names its thumbnails
 }
 
-// Sink stores prepared events and returns once they are committed; the pipeline
+// Sink stores prepared events and returns once they are committed; the committer
 // implements it.
 type Sink interface {
 	SubmitEvents(ctx context.Context, evs []store.Event) error

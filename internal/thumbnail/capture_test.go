@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookcast/hookcast/internal/commit"
 	"github.com/hookcast/hookcast/internal/engine"
-	"github.com/hookcast/hookcast/internal/pipeline"
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/sqlite"
 	"github.com/hookcast/hookcast/internal/thumbnail"
@@ -76,11 +76,11 @@ func requireFFmpeg(t *testing.T) {
 	}
 }
 
-// world is a real store and pipeline with one account (ACC) whose webhook wants
+// world is a real store and committer with one account (ACC) whose webhook wants
 // thumbnails, and a live stream ACC/cam with two feeds, f-old then f-new.
 type world struct {
 	st   *sqlite.Store
-	pipe *pipeline.Pipeline
+	pipe *commit.Committer
 }
 
 func newWorld(t *testing.T) *world {
@@ -99,7 +99,7 @@ func newWorld(t *testing.T) *world {
 	if err := st.CreateWebhook(ctx, wh); err != nil {
 		t.Fatal(err)
 	}
-	pipe := pipeline.New(st, engine.New(engine.Config{}), pipeline.Options{})
+	pipe := commit.New(st, engine.New(engine.Config{}), commit.Options{})
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = pipe.Run(runCtx); close(done) }()

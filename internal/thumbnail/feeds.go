@@ -14,7 +14,7 @@ type AccountLister interface {
 }
 
 // FeedsFrom builds Options.LiveFeeds from the stream states: streams lists an
-// account's streams (the pipeline's Streams), accounts lists every account for the
+// account's streams (the committer's Streams), accounts lists every account for the
 // periodic captures.
 func FeedsFrom(accounts AccountLister, streams func(ctx context.Context, accountID string) ([]engine.StreamView, error)) func(ctx context.Context, accountID string) ([]Feed, error) {
 	return func(ctx context.Context, accountID string) ([]Feed, error) {

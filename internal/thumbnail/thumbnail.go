@@ -54,9 +54,9 @@ type Shot struct {
 	JPEG      []byte
 }
 
-// Event turns a shot into the prepared event the pipeline stores: the JPEG is the
+// Event turns a shot into the prepared event the committer stores: the JPEG is the
 // body, and the X-Millicast-* headers carry what other types put in "data". The
-// pipeline fills in the id and creation time.
+// committer fills in the id and creation time.
 func (s Shot) Event() store.Event {
 	h := map[string]string{
 		webhook.HeaderTimestamp: strconv.FormatInt(s.At.UnixMilli(), 10),

@@ -53,7 +53,7 @@ func BenchInTxSignal(b *testing.B, s store.Store) {
 // BenchDeliveryCycle measures what one delivery costs the store on the
 // dispatcher's hot path, per delivery: inserted with its event (one delivery per
 // event, 200 events per InsertEvents and transaction, leased to the committer as
-// the pipeline does), then its successful attempt recorded (FinishAttempts, 64 per call). It
+// the committer does), then its successful attempt recorded (FinishAttempts, 64 per call). It
 // is the store's share of the throughput hookbench measures end to end.
 func BenchDeliveryCycle(b *testing.B, s store.Store) {
 	c := context.Background()

@@ -143,8 +143,8 @@ func testFinishWebhookBookkeeping(t *testing.T, s store.Store) {
 		}
 		must(t, finishOne(c, s, store.AttemptResult{Owner: "r1", State: state, Success: st.success, Throttled: st.throttled,
 			NextAttemptAt: t0.Add(time.Minute),
-			Attempt: store.Attempt{DeliveryID: id, N: st.n, At: t0},
-			Disable: st.disable, DisableUntil: t0.Add(time.Hour), DisableReason: "too many failures"}))
+			Attempt:       store.Attempt{DeliveryID: id, N: st.n, At: t0},
+			Disable:       st.disable, DisableUntil: t0.Add(time.Hour), DisableReason: "too many failures"}))
 		got, err := s.GetWebhook(c, "A", w.ID)
 		must(t, err)
 		if got.ConsecutiveFailures != st.wantFailures || got.Disabled != st.wantDisabled {

@@ -1,4 +1,4 @@
-package pipeline
+package commit
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"github.com/hookcast/hookcast/internal/store/sqlite"
 )
 
-// faultStore fails every InTx while fail is set: the fault the pipeline must
+// faultStore fails every InTx while fail is set: the fault the committer must
 // report without applying anything.
 type faultStore struct {
 	store.Store
@@ -42,7 +42,7 @@ func (f *faultStore) InTx(ctx context.Context, fn func(store.Tx) error) error {
 
 type bundle struct {
 	st      *faultStore
-	p       *Pipeline
+	p       *Committer
 	mu      sync.Mutex
 	handoff []store.ClaimedDelivery
 	room    map[int64]int // per webhook, what the dispatcher takes per transaction (absent: any)

@@ -1,4 +1,4 @@
-package pipeline
+package commit
 
 import (
 	"context"
@@ -31,7 +31,7 @@ type streams struct {
 	rows map[engine.StreamKey]*engine.State
 }
 
-func (p *Pipeline) applyGroup(ctx context.Context, tx store.Tx, group []*request, res *result) error {
+func (p *Committer) applyGroup(ctx context.Context, tx store.Tx, group []*request, res *result) error {
 	// Lock every stream the group touches in one call (the store takes the locks
 	// in a fixed order, so concurrent transactions cannot deadlock), then apply
 	// the signals in the order received.

@@ -1,4 +1,4 @@
-package pipeline
+package commit
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func (c *testClock) set(ms int64)   { c.ms.Store(ms) }
 // TestTimerAfterQueuedSignal: a signal received before a timer of its stream is
 // due, but still queued for its group commit when the timer loop looks, counts
 // for that timer (events.md V5: any attempt restarts the noActiveViewers delay;
-// V6: signals are applied in the order received). The pipeline is driven by
+// V6: signals are applied in the order received). The committer is driven by
 // hand, without Run: the test takes each request off the queue itself and picks
 // the moment its group commits, so the interleaving is exact.
 //

@@ -1,4 +1,4 @@
-package pipeline
+package commit
 
 import (
 	"container/list"
@@ -16,7 +16,7 @@ import (
 // writer stores the events of one transaction with their deliveries. It keeps
 // them until flush, so the store inserts the whole group in a few statements.
 type writer struct {
-	p     *Pipeline
+	p     *Committer
 	tx    store.Tx
 	res   *result
 	hooks map[hookKey][]store.Webhook // per transaction: webhooks change rarely, events often

@@ -1,4 +1,4 @@
-package pipeline
+package commit
 
 import (
 	"context"
@@ -64,7 +64,7 @@ func digest(parts ...string) string {
 // is skipped whole, its first answer found), then the signals' of the others
 // (a repeated signal is skipped). It fills res.outcomes for replays and
 // returns which signals to skip.
-func (p *Pipeline) dedup(ctx context.Context, tx store.Tx, group []*request, res *result) (map[*request][]bool, error) {
+func (p *Committer) dedup(ctx context.Context, tx store.Tx, group []*request, res *result) (map[*request][]bool, error) {
 	if p.opts.IdempotencyWindow <= 0 {
 		return nil, nil
 	}
@@ -144,7 +144,7 @@ func (p *Pipeline) dedup(ctx context.Context, tx store.Tx, group []*request, res
 
 // finishOutcomes stores the answer of each keyed request that was applied, and
 // gives requests replayed within the group their first's answer.
-func (p *Pipeline) finishOutcomes(ctx context.Context, tx store.Tx, group []*request, res *result) error {
+func (p *Committer) finishOutcomes(ctx context.Context, tx store.Tx, group []*request, res *result) error {
 	for _, r := range group {
 		if r.key == "" || res.replayed[r] {
 			continue

@@ -1,4 +1,4 @@
-package pipeline
+package commit
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func bothStores(t *testing.T, fn func(t *testing.T, st store.Store)) {
 	})
 }
 
-// clock is a settable time for the pipeline's Now.
+// clock is a settable time for the committer's Now.
 type clock struct {
 	mu sync.Mutex
 	t  time.Time

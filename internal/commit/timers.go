@@ -1,4 +1,4 @@
-package pipeline
+package commit
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // after restart and a crash after it does not. Timers held back for a queued
 // signal (inflight.go) are not polled for: the end of that signal's request wakes
 // the loop.
-func (p *Pipeline) timerLoop(ctx context.Context) {
+func (p *Committer) timerLoop(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -49,7 +49,7 @@ func (p *Pipeline) timerLoop(ctx context.Context) {
 // FireDue fires every timer due now, in batches, and returns how many streams it
 // handled. Exported for tests and for a clean stop. A timer due after the receipt
 // of a request still on its way to a commit is left for later (inflight.go).
-func (p *Pipeline) FireDue(ctx context.Context) (int, error) {
+func (p *Committer) FireDue(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		now, upTo := p.inflight.horizon(p.opts.Now)

@@ -1,4 +1,4 @@
-package pipeline
+package commit
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 )
 
 // Streams returns the live view of an account's streams for the API and dashboard.
-func (p *Pipeline) Streams(ctx context.Context, accountID string) ([]engine.StreamView, error) {
+func (p *Committer) Streams(ctx context.Context, accountID string) ([]engine.StreamView, error) {
 	rows, err := p.st.ListStreams(ctx, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("list streams: %w", err)

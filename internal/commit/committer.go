@@ -1,9 +1,9 @@
-// Package pipeline is where signals become stored events: it runs the engine inside
+// Package commit is where signals become stored events: it runs the engine inside
 // one store transaction per group of requests (group commit), writes each event with
 // one delivery row per matching webhook in that same transaction, answers the
 // callers only after the commit, and then tells the dispatcher. Timers take the same
 // path (timers.go), so a restart neither loses nor repeats one.
-package pipeline
+package commit
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 	"github.com/hookcast/hookcast/internal/store"
 )
 
-// Store is the part of the store the pipeline commits through: transactions of
+// Store is the part of the store the committer commits through: transactions of
 // the signal path (store.Tx: streams, idempotency keys, events and their
 // deliveries), and the two reads of stream state outside them, the API's view
 // of an account's streams and the next timer due. store.Store implements it;
@@ -28,7 +28,7 @@ type Store interface {
 	NextDue(ctx context.Context) (int64, error)
 }
 
-// Options configure a Pipeline. Zero values take the defaults noted.
+// Options configure a Committer. Zero values take the defaults noted.
 type Options struct {
 	// Now is the clock (default time.Now). Tests inject their own.
 	Now func() time.Time
@@ -64,9 +64,9 @@ type Options struct {
 	IdempotencyWindow time.Duration
 }
 
-// Pipeline applies signals and timers. Submit may be called from any goroutine;
+// Committer applies signals and timers. Submit may be called from any goroutine;
 // Run must be running for it to make progress.
-type Pipeline struct {
+type Committer struct {
 	st    Store
 	eng   *engine.Engine
 	opts  Options
@@ -80,8 +80,8 @@ type Pipeline struct {
 }
 
 // ErrStopped is returned to callers whose request was not committed because the
-// pipeline is shutting down.
-var ErrStopped = errors.New("pipeline stopped")
+// committer is shutting down.
+var ErrStopped = errors.New("committer stopped")
 
 type request struct {
 	ctx    context.Context
@@ -96,7 +96,7 @@ type request struct {
 	key     string
 	outcome Outcome
 	done    chan error
-	slot    int // index + 1 in Pipeline.inflight's heap (0: not there)
+	slot    int // index + 1 in Committer.inflight's heap (0: not there)
 	// chunk, when set, makes this request one chunk of a test event's fan-out
 	// (SubmitTest): it goes through the bulk lane.
 	chunk *testChunk
@@ -122,8 +122,8 @@ type testChunk struct {
 // this size costs about what a small group does.
 const maxTestChunk = 32
 
-// New returns a pipeline over st and eng.
-func New(st Store, eng *engine.Engine, opts Options) *Pipeline {
+// New returns a committer over st and eng.
+func New(st Store, eng *engine.Engine, opts Options) *Committer {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -142,7 +142,7 @@ func New(st Store, eng *engine.Engine, opts Options) *Pipeline {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Pipeline{
+	return &Committer{
 		st:   st,
 		eng:  eng,
 		opts: opts,
@@ -156,7 +156,7 @@ func New(st Store, eng *engine.Engine, opts Options) *Pipeline {
 // once they are committed, with how many events they produced (0 is common: a
 // heartbeat, a second feed.started of a live stream), or with the reason they
 // were not committed.
-func (p *Pipeline) Submit(ctx context.Context, sigs []engine.Signal) (events int, err error) {
+func (p *Committer) Submit(ctx context.Context, sigs []engine.Signal) (events int, err error) {
 	out, err := p.SubmitKeyed(ctx, sigs, "")
 	return out.Events, err
 }
@@ -164,7 +164,7 @@ func (p *Pipeline) Submit(ctx context.Context, sigs []engine.Signal) (events int
 // SubmitKeyed is Submit for a request that carries an Idempotency-Key (key; ""
 // for none): within the window, the same key again applies nothing and gets
 // the first request's Outcome, marked Replayed.
-func (p *Pipeline) SubmitKeyed(ctx context.Context, sigs []engine.Signal, key string) (Outcome, error) {
+func (p *Committer) SubmitKeyed(ctx context.Context, sigs []engine.Signal, key string) (Outcome, error) {
 	r := &request{sigs: sigs, key: key}
 	if err := p.submit(ctx, r); err != nil {
 		// Not read: the commit may still be writing it (the caller gave up).
@@ -175,7 +175,7 @@ func (p *Pipeline) SubmitKeyed(ctx context.Context, sigs []engine.Signal, key st
 
 // SubmitEvents stores prepared events (not produced by the engine: thumbnails, test
 // events) with their deliveries, like Submit. IDs and CreatedAt are filled in when empty.
-func (p *Pipeline) SubmitEvents(ctx context.Context, evs []store.Event) error {
+func (p *Committer) SubmitEvents(ctx context.Context, evs []store.Event) error {
 	return p.submit(ctx, &request{events: evs})
 }
 
@@ -185,7 +185,7 @@ func (p *Pipeline) SubmitEvents(ctx context.Context, evs []store.Event) error {
 // only when no signal waits: an account with many webhooks testing them does
 // not hold the writer that everyone's signals need. A test cut short (the
 // process stopping) has reached the webhooks of the chunks written.
-func (p *Pipeline) SubmitTest(ctx context.Context, evs []store.Event) error {
+func (p *Committer) SubmitTest(ctx context.Context, evs []store.Event) error {
 	for _, ev := range evs {
 		now := p.opts.Now()
 		if ev.ID == "" {
@@ -209,7 +209,7 @@ func (p *Pipeline) SubmitTest(ctx context.Context, evs []store.Event) error {
 	return nil
 }
 
-func (p *Pipeline) submit(ctx context.Context, r *request) error {
+func (p *Committer) submit(ctx context.Context, r *request) error {
 	r.ctx = ctx
 	r.done = make(chan error, 1)
 	p.inflight.receive(r, p.opts.Now)
@@ -235,7 +235,7 @@ func (p *Pipeline) submit(ctx context.Context, r *request) error {
 
 // Run commits submitted requests and fires timers until ctx is done. Requests
 // already taken are finished before it returns; later ones get ErrStopped.
-func (p *Pipeline) Run(ctx context.Context) error {
+func (p *Committer) Run(ctx context.Context) error {
 	p.runMu.Lock()
 	defer p.runMu.Unlock()
 	var wg sync.WaitGroup
@@ -259,7 +259,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 // commitLoop commits groups of waiting requests. The bulk lane (a test
 // event's chunks) is served only when no request waits in the other, one chunk
 // a transaction: a signal waits for at most one chunk, never for a whole test.
-func (p *Pipeline) commitLoop(ctx context.Context) {
+func (p *Committer) commitLoop(ctx context.Context) {
 	for {
 		var first *request
 		select {
@@ -297,7 +297,7 @@ func (p *Pipeline) commitLoop(ctx context.Context) {
 // commitGroup runs one transaction for the group. Requests whose callers have gone
 // are still applied: the caller cannot tell whether they were, and dropping them
 // here would make a retry from the media server the only copy.
-func (p *Pipeline) commitGroup(group []*request) {
+func (p *Committer) commitGroup(group []*request) {
 	start := time.Now()
 	var res result
 	// A background context: a request's cancellation must not abort a transaction
@@ -325,7 +325,7 @@ func (p *Pipeline) commitGroup(group []*request) {
 // finish answers r with err once it is committed or refused, and wakes the timer
 // loop for the timers r held back (inflight.go). It runs once per request: done
 // has room for the one answer.
-func (p *Pipeline) finish(r *request, err error) {
+func (p *Committer) finish(r *request, err error) {
 	if p.inflight.finish(r) {
 		select {
 		case p.wake <- struct{}{}:
@@ -336,7 +336,7 @@ func (p *Pipeline) finish(r *request, err error) {
 }
 
 // after tells the dispatcher, wakes the timer loop and reports metrics.
-func (p *Pipeline) after(res result, took time.Duration) {
+func (p *Committer) after(res result, took time.Duration) {
 	if len(res.handoff) > 0 && p.opts.Handoff != nil {
 		p.opts.Handoff(res.handoff, res.leasedAt)
 	}

@@ -1,4 +1,4 @@
-package pipeline
+package commit
 
 import (
 	"container/heap"
@@ -76,7 +76,7 @@ func (f *inflight) horizon(now func() time.Time) (t, upTo time.Time) {
 
 // hold reports whether a timer due at due (epoch ms) is held back by a queued
 // request received before it; if so, the next request to finish wakes the timer
-// loop. Asked only about a timer already due, so that a busy pipeline, which
+// loop. Asked only about a timer already due, so that a busy committer, which
 // always has requests queued, wakes the loop only when it held something back.
 func (f *inflight) hold(due int64) bool {
 	f.mu.Lock()
