@@ -33,6 +33,12 @@ type endpoint struct {
 	// the last one ended (real time): together, how slow the receiver is.
 	latency  time.Duration
 	progress time.Time
+	// ended counts the attempts ended in the second that began at endedSince
+	// (real time), endedLast those of the second before: how many it gets
+	// through a second, whatever holds it back (its receiver, or the
+	// dispatcher's CPU when it shares it with many others).
+	endedSince       time.Time
+	ended, endedLast int
 	// failures counts consecutive failed attempts, seeded from the store's
 	// counter when the endpoint is set up; exact within this process even with
 	// several attempts in flight, whose webhook rows were all read before.
@@ -94,6 +100,29 @@ func (ep *endpoint) noteLatency(l time.Duration) {
 	ep.latency += (l - ep.latency) / 4
 }
 
+// noteEnded counts an attempt that ended at now (real time).
+func (ep *endpoint) noteEnded(now time.Time) {
+	if since := now.Sub(ep.endedSince); since >= time.Second {
+		ep.endedLast = 0
+		if since < 2*time.Second {
+			ep.endedLast = ep.ended
+		}
+		ep.ended, ep.endedSince = 0, now
+	}
+	ep.ended++
+}
+
+// rate is how many attempts of ep ended in the last whole second.
+func (ep *endpoint) rate(now time.Time) int {
+	switch since := now.Sub(ep.endedSince); {
+	case since >= 2*time.Second:
+		return 0
+	case since >= time.Second:
+		return ep.ended
+	}
+	return ep.endedLast
+}
+
 // slowness is how long an attempt of ep takes: the moving average, or longer
 // while attempts are out and none has ended for longer than that (a receiver
 // that stopped answering shows before its first timeout).
@@ -105,20 +134,31 @@ func (ep *endpoint) slowness(now time.Time) time.Duration {
 	return s
 }
 
-// item is one claimed delivery waiting for or under its attempt.
+// item is one claimed delivery waiting for or under its attempt. Its event
+// and webhook are shared with the other items of the same event and webhook
+// taken in together (a third of the memory of a whole ClaimedDelivery each):
+// a burst that fits in memory is sent with no claim, a write, to bring it back.
 type item struct {
-	cd        store.ClaimedDelivery
+	d         store.Delivery
+	ev        *store.Event
+	wh        *store.Webhook
 	claimedAt time.Time // the Now of the claim: the lease runs from here
 	seq       uint64    // dispatch order
 	stale     bool      // the row was claimed again since; this copy is not sent
 }
 
+// late reports whether it can no longer be sent and recorded within its lease.
+func (d *Dispatcher) late(it *item, now time.Time) bool {
+	return now.After(it.claimedAt.Add(d.opts.Lease - d.opts.AttemptTimeout - leaseMargin))
+}
+
 // handle makes (or skips) one delivery's attempt and records it.
 func (d *Dispatcher) handle(ep *endpoint, it *item) {
-	cd := &it.cd
+	cd := &store.ClaimedDelivery{Delivery: it.d, Event: *it.ev, Webhook: *it.wh}
 	now := d.clock()
-	if now.After(it.claimedAt.Add(d.opts.Lease - d.opts.AttemptTimeout - leaseMargin)) {
-		// Too late to finish within the lease: give it back for a new claim.
+	if d.late(it, now) {
+		// Too late to finish within the lease (pop gives most such back in
+		// batches; this one aged between pop and here): give it back.
 		d.dropped.Add(1)
 		d.release([]int64{cd.Delivery.ID})
 		return
@@ -224,10 +264,10 @@ func (d *Dispatcher) pause(ep *endpoint, until time.Time) (back []int64) {
 	for _, it := range ep.queue {
 		if it.stale || it.claimedAt.Add(d.opts.Lease-d.opts.AttemptTimeout-leaseMargin).Before(until) {
 			if !it.stale {
-				back = append(back, it.cd.Delivery.ID)
+				back = append(back, it.d.ID)
 			}
-			if d.held[it.cd.Delivery.ID] == it {
-				delete(d.held, it.cd.Delivery.ID)
+			if d.held[it.d.ID] == it {
+				delete(d.held, it.d.ID)
 			}
 			continue
 		}
@@ -244,7 +284,7 @@ func (d *Dispatcher) pause(ep *endpoint, until time.Time) (back []int64) {
 // skip reports whether the delivery's webhook is disabled now, as the claimed row
 // says or as this dispatcher decided after the row was read.
 func (d *Dispatcher) skip(ep *endpoint, it *item, now time.Time) bool {
-	wh := &it.cd.Webhook
+	wh := it.wh
 	if wh.Disabled && (wh.DisabledUntil.IsZero() || now.Before(wh.DisabledUntil)) {
 		return true
 	}

@@ -57,7 +57,8 @@ type Options struct {
 	// PerEndpointQueue is how many deliveries one webhook may have waiting in
 	// memory (fewer for a webhook too slow or too limited to start them within
 	// their leases); more are left in the store, unleased, and claimed when
-	// there is room. Default 5000.
+	// there is room. Default 40000: a burst to one fast webhook is sent from
+	// memory, with no claim (a write) to bring it back.
 	PerEndpointQueue int
 	// Workers bounds the attempts in flight over all webhooks. An account has
 	// at most its share of them while others have work (the workers less a
@@ -65,7 +66,9 @@ type Options struct {
 	Workers int
 	// MaxQueued bounds the deliveries waiting in memory over all webhooks, and
 	// MaxQueuedPerAccount those of one account, so that one account's backlog
-	// leaves room for the others'. Defaults 20000 and three quarters of MaxQueued.
+	// leaves room for the others'. Defaults 50000 (0.3 KB each, plus their
+	// share of the event, 0.2 KB and its body, and of the webhook) and three
+	// quarters of MaxQueued.
 	MaxQueued           int
 	MaxQueuedPerAccount int
 	// PollInterval is how often the store is searched for due deliveries:
@@ -129,9 +132,9 @@ func (o *Options) setDefaults() {
 		o.Lease = 60 * time.Second
 	}
 	o.Lease = max(o.Lease, o.AttemptTimeout+10*time.Second)
-	setDefault(&o.PerEndpointQueue, 5000)
+	setDefault(&o.PerEndpointQueue, 40000)
 	setDefault(&o.Workers, 256)
-	setDefault(&o.MaxQueued, 20000)
+	setDefault(&o.MaxQueued, 50000)
 	setDefault(&o.MaxQueuedPerAccount, max(1, o.MaxQueued*3/4))
 	setDefault(&o.PollBatch, 256)
 	setDefault(&o.AutoDisableAfter, 20)

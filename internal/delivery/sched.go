@@ -24,6 +24,7 @@ type sched struct {
 	busy      int                     // accounts with items queued or in flight
 	rescan    bool                    // share() grew: accounts held back may start again
 	pops      int                     // items taken since the poller was last asked to look (backlog)
+	expired   []int64                 // items popped too late for their leases, to give back together
 }
 
 func newSched() sched {
@@ -98,15 +99,23 @@ func (d *Dispatcher) endpoint(w *store.Webhook, now time.Time) *endpoint {
 
 // capacity is how many items ep may have queued: PerEndpointQueue, less for a
 // webhook that could not start them all before their leases run short (a rate
-// limit, or slow answers: a webhook whose receiver hangs holds a handful).
+// limit, or slow answers: a webhook whose receiver hangs holds a handful). How
+// many it gets through in that time is the larger of what its concurrency and
+// latency allow and what it did in the last second: the latency of a fast
+// receiver's answers, measured on a busy machine, counts time spent waiting
+// for the CPU, and alone it kept a burst to one webhook a third in memory and
+// the rest for the poller's claims (hookbench -mode throughput).
 func (d *Dispatcher) capacity(ep *endpoint) int {
 	c := d.opts.PerEndpointQueue
 	window := d.opts.Lease - d.opts.AttemptTimeout - leaseMargin // how long an item may wait
 	if ep.perSecond > 0 {
 		c = min(c, int(float64(ep.perSecond)*window.Seconds()/2))
 	}
-	if slow := ep.slowness(time.Now()); slow > 0 {
-		c = min(c, int(float64(ep.maxConc)*float64(window)/float64(slow)/2))
+	now := time.Now()
+	if slow := ep.slowness(now); slow > 0 {
+		byLatency := int(float64(ep.maxConc) * float64(window) / float64(slow) / 2)
+		byRate := int(float64(ep.rate(now)) * window.Seconds()) // measured: no margin
+		c = min(c, max(byLatency, byRate))
 	}
 	return max(c, ep.maxConc)
 }
@@ -162,10 +171,12 @@ func (d *Dispatcher) accept(claimed []store.ClaimedDelivery, claimedAt time.Time
 		return
 	}
 	var back []int64
+	var ev *store.Event
+	hooks := make(map[int64]*store.Webhook)
 	d.mu.Lock()
 	now := d.clock()
 	for i := range claimed {
-		cd := claimed[i]
+		cd := &claimed[i]
 		if d.stopping {
 			back = append(back, cd.Delivery.ID)
 			continue
@@ -178,7 +189,19 @@ func (d *Dispatcher) accept(claimed []store.ClaimedDelivery, claimedAt time.Time
 			continue
 		}
 		d.seq++
-		it := &item{cd: cd, claimedAt: claimedAt, seq: d.seq}
+		// One copy of each event and webhook for the items taken in here: a
+		// batch lists an event's deliveries together.
+		if ev == nil || ev.ID != cd.Event.ID {
+			ev = &store.Event{}
+			*ev = cd.Event
+		}
+		wh := hooks[cd.Webhook.ID]
+		if wh == nil {
+			wh = &store.Webhook{}
+			*wh = cd.Webhook
+			hooks[wh.ID] = wh
+		}
+		it := &item{d: cd.Delivery, ev: ev, wh: wh, claimedAt: claimedAt, seq: d.seq}
 		if old := d.held[cd.Delivery.ID]; old != nil {
 			old.stale = true
 		}
@@ -250,7 +273,7 @@ func (d *Dispatcher) schedule() {
 		a.ready = a.ready[1:]
 		ep.ready = false
 		if ep.active < ep.maxConc && !ep.nextStart().After(now) {
-			if it := d.pop(ep); it != nil {
+			if it := d.pop(ep, now); it != nil {
 				ep.active++
 				ep.noteStart(now)
 				d.adjust(a, 0, 1)
@@ -264,12 +287,19 @@ func (d *Dispatcher) schedule() {
 	if len(d.ring) == 0 {
 		d.ring = nil // let the backing array go
 	}
+	if len(d.expired) > 0 {
+		ids := d.expired
+		d.expired = nil
+		d.dropped.Add(int64(len(ids)))
+		d.backlog.Store(true)
+		go d.release(ids)
+	}
 }
 
 // pop takes ep's oldest live item off its queue (nil when none is left),
 // counting it out of the queued totals. An item claimed again since (stale) is
-// dropped: one copy is enough.
-func (d *Dispatcher) pop(ep *endpoint) *item {
+// dropped: one copy is enough; one whose lease is too short now is given back.
+func (d *Dispatcher) pop(ep *endpoint, now time.Time) *item {
 	for len(ep.queue) > 0 {
 		it := ep.queue[0]
 		ep.queue[0] = nil
@@ -287,9 +317,19 @@ func (d *Dispatcher) pop(ep *endpoint) *item {
 				d.pokePoller()
 			}
 		}
-		if !it.stale {
-			return it
+		if it.stale {
+			continue
 		}
+		if d.late(it, now) {
+			// Its lease would end before it could be sent and recorded:
+			// given back (schedule), the poller claims it anew.
+			if d.held[it.d.ID] == it {
+				delete(d.held, it.d.ID)
+			}
+			d.expired = append(d.expired, it.d.ID)
+			continue
+		}
+		return it
 	}
 	return nil
 }
@@ -300,11 +340,12 @@ func (d *Dispatcher) run(ep *endpoint, it *item) {
 	d.handle(ep, it)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.held[it.cd.Delivery.ID] == it {
-		delete(d.held, it.cd.Delivery.ID)
+	if d.held[it.d.ID] == it {
+		delete(d.held, it.d.ID)
 	}
 	ep.active--
 	ep.progress = time.Now()
+	ep.noteEnded(ep.progress)
 	d.adjust(ep.acct, 0, -1)
 	now := d.clock()
 	d.refresh(ep, now)
@@ -368,8 +409,8 @@ func (d *Dispatcher) sweep(now time.Time) {
 func (d *Dispatcher) dropQueued() {
 	for _, ep := range d.endpoints {
 		for _, it := range ep.queue {
-			if d.held[it.cd.Delivery.ID] == it {
-				delete(d.held, it.cd.Delivery.ID)
+			if d.held[it.d.ID] == it {
+				delete(d.held, it.d.ID)
 			}
 		}
 		if n := len(ep.queue); n > 0 && ep.acct != nil {
