@@ -140,7 +140,11 @@ func decodeState(k store.StreamKey, row store.StreamRow) (*engine.State, error) 
 }
 
 // saveStates writes back every state the transaction held: idle ones are deleted so
-// a stream nobody watches or publishes costs nothing.
+// a stream nobody watches or publishes costs nothing. A stream at rest is idle only
+// once its clock is forgotten (engine.Config.ForgetAfter): until then its row stays,
+// due when it is, so a signal received before it came to rest and committed after
+// (queued here, or on another replica while that one fired the timer) is moved
+// forward by the engine instead of applied at its older time to a fresh state.
 func saveStates(ctx context.Context, tx store.Tx, states map[engine.StreamKey]*engine.State, res *result) error {
 	rows := make([]store.StreamRow, 0, len(states))
 	for k, st := range states {

@@ -14,11 +14,12 @@ import (
 // in a group commit. A timer transaction that ran in between with its own, later
 // now would fire a timer of the same stream that the queued signal should have
 // changed: an attempt received 28 ms before noActiveViewers was due would not
-// restart the delay (events.md V5), and would then be applied at its receipt time
-// to a state the timer had already moved past. Worse, when the timer left the
-// state idle, the store deleted it and with it the stream's clock (engine: time
-// only moves forward per stream), so the attempt's viewerAttempt was stamped
-// before the noActiveViewers already sent, and a second noActiveViewers followed.
+// restart the delay (events.md V5): the stream's clock (engine: time only moves
+// forward per stream), which a stream that came to rest keeps for a while, moves
+// the attempt to the timer's time, a new period of interest after the
+// noActiveViewers instead of a part of the one it ended. (Before that clock was
+// kept, the idle state was deleted with it and the attempt applied at its receipt
+// time: a viewerAttempt stamped before the noActiveViewers already sent.)
 // Holding the timers back to the oldest queued receipt applies signals and timers
 // in the order of their times, as the engine alone would (a timer due at a
 // signal's instant still fires first). It costs timers the queueing delay of the
@@ -26,7 +27,9 @@ import (
 //
 // This orders one process's signals and timers. Another replica's timer
 // transaction does not see this process's queue: there the engine's per-stream
-// clock, while the state is kept, is what keeps time moving forward.
+// clock is what keeps time moving forward: kept for engine.Config.ForgetAfter
+// after the stream came to rest (saveStates), it applies the signal at the
+// timer's time, in order (TestTimerOnAnotherReplica).
 type inflight struct {
 	mu   sync.Mutex
 	reqs receiptHeap

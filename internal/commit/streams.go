@@ -7,7 +7,9 @@ import (
 	"github.com/hookcast/hookcast/internal/engine"
 )
 
-// Streams returns the live view of an account's streams for the API and dashboard.
+// Streams returns the live view of an account's streams for the API and dashboard:
+// those with something going on. A stream at rest whose state is kept only for its
+// clock (engine.Config.ForgetAfter) is left out, as it was before that existed.
 func (p *Committer) Streams(ctx context.Context, accountID string) ([]engine.StreamView, error) {
 	rows, err := p.st.ListStreams(ctx, accountID)
 	if err != nil {
@@ -18,6 +20,9 @@ func (p *Committer) Streams(ctx context.Context, accountID string) ([]engine.Str
 		st, err := decodeState(row.Key, row)
 		if err != nil {
 			return nil, err
+		}
+		if st.AtRest() {
+			continue
 		}
 		out = append(out, st.Snapshot())
 	}

@@ -163,3 +163,119 @@ func TestInflight(t *testing.T) {
 		horizon(s.upTo)
 	}
 }
+
+// TestTimerOnAnotherReplica: the interleaving of TestTimerAfterQueuedSignal across
+// two replicas of one store, which no in-process horizon can order: replica X has
+// an attempt received 28 ms before noActiveViewers is due still queued when
+// replica Y fires the timer. The stream, now at rest, keeps its clock
+// (engine.Config.ForgetAfter), so the attempt is applied at the time of the timer:
+// a new period of interest after the noActiveViewers, never a viewerAttempt stamped
+// before it. The stream kept for its clock is not listed as a stream, and its row
+// goes when the clock is forgotten.
+func TestTimerOnAnotherReplica(t *testing.T) {
+	const t0 = 1_700_000_000_000 // the first attempt; D = 1000 ms, I = 300 ms
+	const forget = 10_000
+	ctx := context.Background()
+	sl, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sl.Close() })
+	if err := sl.CreateAccount(ctx, store.Account{ID: "A", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sl.CreateWebhook(ctx, &store.Webhook{AccountID: "A", URL: "https://example.com/h", Secret: "c2VjcmV0",
+		IsViewerConnectionHooks: true, RetryPolicy: "none"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := engine.Config{ViewerAttemptInterval: 300 * time.Millisecond, NoViewersDelay: time.Second, ForgetAfter: forget * time.Millisecond}
+	clkX, clkY := &testClock{}, &testClock{}
+	x := New(sl, engine.New(cfg), Options{Now: clkX.now})
+	y := New(sl, engine.New(cfg), Options{Now: clkY.now})
+	attempt := []engine.Signal{{Kind: engine.ViewerAttempted, AccountID: "A", Name: "show"}}
+	// sent lists the events in the order they were committed (those of one
+	// transaction in time order).
+	var sent []string
+	seen := map[string]bool{}
+	collect := func() {
+		t.Helper()
+		evs, err := sl.ListEvents(ctx, store.EventQuery{AccountID: "A"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(evs, func(a, b store.Event) int { return int(a.Timestamp - b.Timestamp) })
+		for _, e := range evs {
+			if !seen[e.ID] {
+				seen[e.ID] = true
+				sent = append(sent, fmt.Sprintf("%s@%d", e.Event, e.Timestamp-t0))
+			}
+		}
+	}
+	// receive submits attempt to X at its clock and returns the request once
+	// queued, with the channel its Submit's answer comes on.
+	receive := func(at int64) (*request, <-chan error) {
+		clkX.set(at)
+		errc := make(chan error, 1)
+		go func() {
+			_, err := x.Submit(ctx, attempt)
+			errc <- err
+		}()
+		return <-x.reqs, errc
+	}
+	commit := func(r *request, errc <-chan error) {
+		t.Helper()
+		x.commitGroup([]*request{r})
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+		collect()
+	}
+	fire := func(p *Committer, clk *testClock, at int64) {
+		t.Helper()
+		clk.set(at)
+		if _, err := p.FireDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		collect()
+	}
+	listed := func() (streams, rows int) {
+		t.Helper()
+		views, err := x.Streams(ctx, "A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := sl.ListStreams(ctx, "A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(views), len(all)
+	}
+
+	commit(receive(t0))
+	r, errc := receive(t0 + 972)
+	fire(y, clkY, t0+1003) // Y's horizon knows nothing of X's queue
+	commit(r, errc)
+	if s, rows := listed(); s != 1 || rows != 1 {
+		t.Fatalf("armed again: %d streams listed, %d rows", s, rows)
+	}
+	fire(y, clkY, t0+5000) // noActiveViewers again; the stream is at rest
+	if s, rows := listed(); s != 0 || rows != 1 {
+		t.Fatalf("at rest, clock kept: %d streams listed, %d rows; want 0, 1", s, rows)
+	}
+	if due, err := sl.NextDue(ctx); err != nil || due != t0+5000+forget {
+		t.Fatalf("next due %d, %v; want the forget time %d", due, err, t0+5000+forget)
+	}
+	fire(x, clkX, t0+5000+forget-1)
+	if _, rows := listed(); rows != 1 {
+		t.Fatal("clock forgotten early")
+	}
+	fire(x, clkX, t0+5000+forget)
+	if _, rows := listed(); rows != 0 {
+		t.Fatalf("%d rows after the clock was forgotten", rows)
+	}
+
+	want := []string{"viewerAttempt@0", "noActiveViewers@1000", "viewerAttempt@1003", "noActiveViewers@2003"}
+	if !slices.Equal(sent, want) {
+		t.Fatalf("events in the order committed %v\nwant   %v", sent, want)
+	}
+}

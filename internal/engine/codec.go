@@ -11,7 +11,7 @@ import (
 //
 //	byte     version (1)
 //	uvarint  flags: 1 armed, 2 firstDone
-//	varint   lastNow, windowEnd, quietDue
+//	varint   lastNow, windowEnd, then quietDue while armed, else forgetAt
 //	string   accountId, name            (string = uvarint length + bytes)
 //	uvarint  feed count, then per feed:
 //	         string id; varint started, due; byte 1 if priority then 8 bytes
@@ -21,6 +21,15 @@ import (
 // Timers are not stored apart: they follow from these fields, so a restored state
 // fires exactly what the saved one would have. Viewers come in map order: two
 // encodings of one state may differ in bytes, never in behaviour.
+//
+// quietDue means something only while the stream is armed, and forgetAt only
+// while it is at rest, never armed: they share one slot, and a state keeping its
+// clock is written in the version 1 that came before forgetAt. Earlier builds read
+// it as an idle state (they ignore a quietDue when not armed) and drop it, so
+// running them again after this one (a rollback, replicas of both in a rolling
+// upgrade) neither fails on such a state nor does worse than they always did;
+// states they wrote read here as they always did, since they never leave a
+// quietDue unarmed.
 const (
 	codecVersion  = 1
 	flagArmed     = 1
@@ -49,7 +58,11 @@ func (st *State) MarshalBinary() ([]byte, error) {
 	b = binary.AppendUvarint(b, flags)
 	b = binary.AppendVarint(b, st.lastNow)
 	b = binary.AppendVarint(b, st.windowEnd)
-	b = binary.AppendVarint(b, st.quietDue)
+	if st.armed {
+		b = binary.AppendVarint(b, st.quietDue)
+	} else {
+		b = binary.AppendVarint(b, st.forgetAt)
+	}
 	b = appendString(b, st.key.AccountID)
 	b = appendString(b, st.key.Name)
 	b = binary.AppendUvarint(b, uint64(len(st.feeds)))
@@ -88,7 +101,12 @@ func (st *State) UnmarshalBinary(data []byte) error {
 	}
 	flags := d.uvarint()
 	n.armed, n.firstDone = flags&flagArmed != 0, flags&flagFirstDone != 0
-	n.lastNow, n.windowEnd, n.quietDue = d.varint(), d.varint(), d.varint()
+	n.lastNow, n.windowEnd = d.varint(), d.varint()
+	if n.armed {
+		n.quietDue = d.varint()
+	} else {
+		n.forgetAt = d.varint()
+	}
 	n.key = StreamKey{d.string(), d.string()}
 	if nf := d.count(); nf > 0 {
 		n.feeds = make([]feed, 0, nf)
@@ -135,8 +153,10 @@ func (st *State) check(flags uint64) error {
 		return errors.New("unknown flags")
 	case st.key != (StreamKey{}) && (!validName(st.key.AccountID) || !validName(st.key.Name)):
 		return errors.New("bad stream key")
-	case st.windowEnd < 0 || st.quietDue < 0:
+	case st.windowEnd < 0 || st.quietDue < 0 || st.forgetAt < 0:
 		return errors.New("negative due time")
+	case st.forgetAt > 0 && !st.atRest():
+		return errors.New("a clock kept for a stream not at rest")
 	case st.viewers.len() > 0 && !st.armed:
 		return errors.New("viewers without interest")
 	case st.armed && st.viewers.len() == 0 && st.quietDue == 0:

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"errors"
 	"math/rand/v2"
 	"reflect"
@@ -81,8 +82,12 @@ func TestStateRoundTripPreservesBehaviour(t *testing.T) {
 				b, _ := ev.Body()
 				out = append(out, string(b))
 			}
-			if !st.Idle() {
-				t.Errorf("seed %d: state not idle long after the last signal: %+v", seed, st.Snapshot())
+			if !st.AtRest() || st.Idle() {
+				t.Errorf("seed %d: long after the last signal, at rest %v, idle %v (want true, false: the clock is kept): %+v",
+					seed, st.AtRest(), st.Idle(), st.Snapshot())
+			}
+			if evs := e.Fire(st, times[len(times)-1]+1_000_000+e.forget); len(evs) != 0 || !st.Idle() {
+				t.Errorf("seed %d: ForgetAfter later, %d events, idle %v", seed, len(evs), st.Idle())
 			}
 			return out
 		}
@@ -134,6 +139,7 @@ func TestStateUnmarshalRejects(t *testing.T) {
 		{"huge count", []byte{1, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f}},
 		{"armed without a timer", bad1},
 		{"viewers without interest", bad2},
+		{"a clock kept while not at rest", stateBytes(0, 100, 500, 60_100)}, // an attempt window open
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,5 +163,52 @@ func TestStateUnmarshalRejects(t *testing.T) {
 	var zero State
 	if err := zero.UnmarshalBinary(good); err != nil || zero.Key() != (StreamKey{acc, stream}) || zero.Viewers() != 1 || !zero.Live() {
 		t.Errorf("zero state decode: %v %+v", err, zero.Snapshot())
+	}
+}
+
+// stateBytes is the encoding of a state of ACC/show with no feed and no viewer,
+// written by hand as version 1 lays it out.
+func stateBytes(flags uint64, lastNow, windowEnd, third int64) []byte {
+	b := []byte{1}
+	b = binary.AppendUvarint(b, flags)
+	b = binary.AppendVarint(b, lastNow)
+	b = binary.AppendVarint(b, windowEnd)
+	b = binary.AppendVarint(b, third)
+	b = appendString(b, acc)
+	b = appendString(b, stream)
+	return append(b, 0, 0)
+}
+
+// TestStateEncodingKeepsVersion1: a state keeping its clock is written in the
+// layout of version 1, its forget time in the slot of quietDue (unused unarmed),
+// so builds from before it read it (as an idle state, which they drop) and it
+// reads theirs; an armed state's bytes are unchanged.
+func TestStateEncodingKeepsVersion1(t *testing.T) {
+	t.Parallel()
+	e := New(Config{ViewerAttemptInterval: ms(300), NoViewersDelay: ms(1000), ForgetAfter: ms(5000)})
+	st := NewState(StreamKey{acc, stream})
+	e.Apply(st, att(), 100)
+	if b, _ := st.MarshalBinary(); string(b) != string(stateBytes(flagArmed, 100, 400, 1100)) {
+		t.Errorf("armed state encoded as % x", b)
+	}
+	e.Fire(st, 1103)
+	b, _ := st.MarshalBinary()
+	if want := stateBytes(0, 1103, 0, 6103); string(b) != string(want) {
+		t.Fatalf("state at rest encoded as % x, want % x", b, want)
+	}
+	fresh := NewState(StreamKey{acc, stream})
+	if err := fresh.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if want := []Timer{{StreamKey{acc, stream}, TimerForget, 6103, ""}}; !slices.Equal(fresh.Timers(), want) || !fresh.AtRest() || fresh.Idle() {
+		t.Errorf("decoded: timers %v, at rest %v, idle %v", fresh.Timers(), fresh.AtRest(), fresh.Idle())
+	}
+	// A version 1 state of an earlier build: an armed stream, its quietDue read as such.
+	old := NewState(StreamKey{acc, stream})
+	if err := old.UnmarshalBinary(stateBytes(flagArmed, 100, 400, 1100)); err != nil {
+		t.Fatal(err)
+	}
+	if want := []Timer{{StreamKey{acc, stream}, TimerNoViewers, 1100, ""}}; !slices.Equal(old.Timers(), want) || !old.Snapshot().Armed {
+		t.Errorf("earlier state's timers %v, want %v", old.Timers(), want)
 	}
 }

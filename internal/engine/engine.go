@@ -7,7 +7,9 @@
 // neither loses nor repeats a timer.
 //
 // Time only moves forward per stream: a signal whose time is earlier than the last
-// time its stream saw (a media server's clock may lag) is applied at that last time.
+// time its stream saw (a media server's clock may lag, a signal may wait in a queue
+// while a timer fires) is applied at that last time. A stream that comes to rest
+// keeps that clock for Config.ForgetAfter before its state is dropped (State.Idle).
 package engine
 
 import (
@@ -28,11 +30,21 @@ type Config struct {
 	// FeedTimeout ends a feed that shows no sign of life (feed.started, feed.heartbeat)
 	// for this long. Default 0: off.
 	FeedTimeout time.Duration
+	// ForgetAfter is how long a stream that came to rest (no feed, viewer,
+	// interest or attempt window left) keeps its clock before its state is
+	// dropped. A signal received before that moment but applied after it (it
+	// waited in a queue, or another replica fired the timer that put the stream to
+	// rest) is then moved forward to the stream's last time, as any late signal,
+	// instead of being applied to a fresh state with its older time: its events
+	// are never stamped before those already sent. It must outlast the longest a
+	// signal waits between its receipt and its commit. Default 60s; 0 means the
+	// default.
+	ForgetAfter time.Duration
 }
 
-// DefaultConfig is I = 10 s, D = 60 s and no feed timeout.
+// DefaultConfig is I = 10 s, D = 60 s, no feed timeout, and a clock kept 60 s.
 func DefaultConfig() Config {
-	return Config{ViewerAttemptInterval: 10 * time.Second, NoViewersDelay: 60 * time.Second}
+	return Config{ViewerAttemptInterval: 10 * time.Second, NoViewersDelay: 60 * time.Second, ForgetAfter: 60 * time.Second}
 }
 
 // Validate refuses negative durations, so a typo in a flag is an error, not a default.
@@ -41,7 +53,7 @@ func (c Config) Validate() error {
 	for _, d := range [...]struct {
 		name string
 		v    time.Duration
-	}{{"viewer attempt interval", c.ViewerAttemptInterval}, {"no-viewers delay", c.NoViewersDelay}, {"feed timeout", c.FeedTimeout}} {
+	}{{"viewer attempt interval", c.ViewerAttemptInterval}, {"no-viewers delay", c.NoViewersDelay}, {"feed timeout", c.FeedTimeout}, {"forget after", c.ForgetAfter}} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("%s must not be negative, got %s", d.name, d.v))
 		}
@@ -52,11 +64,11 @@ func (c Config) Validate() error {
 // Engine applies the rules with one configuration. It holds no stream state and is
 // safe for concurrent use; a State is not (one caller per stream at a time).
 type Engine struct {
-	interval, delay, feedTimeout int64 // ms; feedTimeout 0 = off
-	cfg                          Config
+	interval, delay, feedTimeout, forget int64 // ms; feedTimeout 0 = off
+	cfg                                  Config
 }
 
-// New returns an engine for cfg. Zero (or negative) I and D take their defaults; a
+// New returns an engine for cfg. Zero (or negative) I, D and ForgetAfter take their defaults; a
 // negative feed timeout is off. Check cfg.Validate first to refuse bad settings.
 func New(cfg Config) *Engine {
 	def := DefaultConfig()
@@ -69,10 +81,14 @@ func New(cfg Config) *Engine {
 	if cfg.FeedTimeout < 0 {
 		cfg.FeedTimeout = 0
 	}
+	if cfg.ForgetAfter <= 0 {
+		cfg.ForgetAfter = def.ForgetAfter
+	}
 	return &Engine{
 		interval:    millis(cfg.ViewerAttemptInterval),
 		delay:       millis(cfg.NoViewersDelay),
 		feedTimeout: millis(cfg.FeedTimeout),
+		forget:      millis(cfg.ForgetAfter),
 		cfg:         cfg,
 	}
 }
@@ -103,6 +119,7 @@ func (e *Engine) AppendApply(dst []Event, st *State, sig *Signal, now int64) []E
 	}
 	st.bind(sig.AccountID, sig.Name)
 	t := st.clock(now)
+	resting := st.atRest()
 	dst = e.fire(dst, st, t)
 	switch sig.Kind {
 	case FeedStarted:
@@ -125,7 +142,7 @@ func (e *Engine) AppendApply(dst []Event, st *State, sig *Signal, now int64) []E
 			dst = e.attempt(dst, st, t)
 		}
 	}
-	st.settle()
+	e.settle(st, resting)
 	return dst
 }
 
@@ -141,5 +158,27 @@ func (e *Engine) AppendFire(dst []Event, st *State, now int64) []Event {
 	if st == nil {
 		return dst
 	}
-	return e.fire(dst, st, st.clock(now))
+	t := st.clock(now)
+	if st.next == 0 || st.next > t {
+		return dst
+	}
+	resting := st.atRest()
+	dst = e.fire(dst, st, t)
+	e.settle(st, resting)
+	return dst
+}
+
+// settle ends a change of st (resting: it was at rest before). A state that came
+// to rest keeps its clock until ForgetAfter past its last time (TimerForget); one
+// that is no longer at rest forgets that timer. A state that was at rest and still
+// is keeps what it had: a signal that changed nothing (a disconnect of an unknown
+// viewer, say) does not make a stream remembered, nor longer.
+func (e *Engine) settle(st *State, resting bool) {
+	switch {
+	case !st.atRest():
+		st.forgetAt = 0
+	case !resting:
+		st.forgetAt = st.lastNow + e.forget
+	}
+	st.settle()
 }

@@ -90,8 +90,8 @@ func TestFeedEventData(t *testing.T) {
 			t.Errorf("event %d: account %q name %q type %q", i, ev.AccountID, ev.Name, ev.Type)
 		}
 	}
-	if !st.Idle() {
-		t.Error("state with every feed ended and no viewer is not idle")
+	if !st.AtRest() || st.Idle() {
+		t.Errorf("state with every feed ended and no viewer: at rest %v, idle %v; want true, false (its clock is kept)", st.AtRest(), st.Idle())
 	}
 }
 

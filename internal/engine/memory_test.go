@@ -183,10 +183,18 @@ func TestMemoryDropsIdleStreams(t *testing.T) {
 		t.Fatal("state of an armed stream")
 	}
 	evs := m.Advance(t0 + 60500)
-	if len(evs) != 1 || evs[0].Name != stream || m.Len() != 1 || m.NextDue() != t0+61000 {
+	if len(evs) != 1 || evs[0].Name != stream || m.Len() != 2 || m.NextDue() != t0+61000 { // stream at rest, kept
 		t.Fatalf("after the first timer: %d events, len %d, next %d", len(evs), m.Len(), m.NextDue())
 	}
 	m.Advance(t0 + 61000)
+	// At rest, each keeps its clock ForgetAfter (60 s) from the Advance that put
+	// it to rest.
+	if st := m.State(StreamKey{acc, stream}); m.Len() != 2 || m.NextDue() != t0+120500 || st == nil || !st.AtRest() {
+		t.Fatalf("at rest: len %d, next %d", m.Len(), m.NextDue())
+	}
+	if evs := m.Advance(t0 + 121000); len(evs) != 0 {
+		t.Fatalf("forgetting a clock sent %d events", len(evs))
+	}
 	if m.Len() != 0 || m.NextDue() != 0 || m.State(StreamKey{acc, stream}) != nil {
 		t.Fatal("idle streams kept")
 	}
@@ -229,7 +237,7 @@ func TestMemoryManyStreamsInDueOrder(t *testing.T) {
 	if len(times) != 500 || !slices.IsSorted(times) {
 		t.Fatalf("%d noActiveViewers, sorted %v", len(times), slices.IsSorted(times))
 	}
-	if m.Len() != 0 {
+	if m.Advance(t0 + 1_060_000); m.Len() != 0 { // their clocks forgotten too
 		t.Fatalf("%d streams left", m.Len())
 	}
 }

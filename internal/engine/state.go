@@ -9,7 +9,8 @@ import "github.com/hookcast/hookcast/webhook"
 //
 // A State is what a store persists between signals (MarshalBinary) and what the
 // timer scheduler wakes at NextDue. When Idle, it holds nothing worth keeping and the
-// holder drops it: a stream nobody watches or publishes costs nothing. Do not copy a
+// holder drops it: a stream nobody watches or publishes costs nothing once it has
+// been at rest for Config.ForgetAfter (until then it keeps its clock). Do not copy a
 // State that is in use (a large audience lives in a map both copies would share);
 // MarshalBinary and UnmarshalBinary make an independent one.
 type State struct {
@@ -25,10 +26,13 @@ type State struct {
 	windowEnd int64
 	// quietDue is when noActiveViewers is due (V5); meaningful while armed with no
 	// connected viewer.
-	quietDue  int64
-	feedDue   int64 // derived: the earliest feed timeout (0: none), see feedsChanged
-	armed     bool  // viewer interest since the last noActiveViewers (V5)
-	firstDone bool  // firstViewerConnection sent in this live session (V4)
+	quietDue int64
+	feedDue  int64 // derived: the earliest feed timeout (0: none), see feedsChanged
+	// forgetAt, while the stream is at rest, is when its clock (lastNow) may be
+	// forgotten and the state dropped (TimerForget); 0 otherwise.
+	forgetAt  int64
+	armed     bool // viewer interest since the last noActiveViewers (V5)
+	firstDone bool // firstViewerConnection sent in this live session (V4)
 
 	viewers viewerSet // connected viewer ids
 	feeds   []feed    // active feeds in start order; live = len(feeds) > 0
@@ -101,10 +105,18 @@ func (st *State) viewerEvent(name string, ts int64) Event {
 		AccountID: st.key.AccountID, Name: st.key.Name, Data: st.viewerData}
 }
 
-// Idle reports that the state holds nothing to remember: no feed, no viewer, no
-// viewer interest, no pending timer (the attempt window included). Dropping an idle
-// state changes no future event.
-func (st *State) Idle() bool {
+// Idle reports that the state holds nothing to remember: it is at rest (AtRest) and
+// no longer keeps its clock. Dropping an idle state changes no future event.
+func (st *State) Idle() bool { return st.forgetAt == 0 && st.atRest() }
+
+// AtRest reports that the rules have nothing left for the stream: no feed, no
+// viewer, no viewer interest, no pending timer of events.md (the attempt window
+// included). A state at rest is kept only for its clock, for Config.ForgetAfter, so
+// that a signal received before it came to rest but applied after is moved forward
+// rather than applied at its older time; it is no stream to show anyone.
+func (st *State) AtRest() bool { return st.atRest() }
+
+func (st *State) atRest() bool {
 	return len(st.feeds) == 0 && st.viewers.len() == 0 && !st.armed && st.windowEnd == 0
 }
 

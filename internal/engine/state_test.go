@@ -26,10 +26,14 @@ func TestTimersAndIdle(t *testing.T) {
 		{&[]Signal{start("f1")}[0], 1000, []Timer{{key, TimerFeedTimeout, 6000, "f1"}}, false},
 		{&[]Signal{disc("v1")}[0], 2000, []Timer{{key, TimerNoViewers, 5000, ""}, {key, TimerFeedTimeout, 6000, "f1"}}, false},
 		{nil, 5500, []Timer{{key, TimerFeedTimeout, 6000, "f1"}}, false},
-		{nil, 6000, nil, true},
+		{nil, 6000, []Timer{{key, TimerForget, 66000, ""}}, false}, // at rest: the clock is kept
 		{&[]Signal{att()}[0], 7000, []Timer{{key, TimerNoViewers, 10000, ""}}, false},
 		{nil, 10000, []Timer{{key, TimerAttemptWindow, 17000, ""}}, false},
-		{nil, 17000, nil, true},
+		{nil, 17500, []Timer{{key, TimerForget, 77500, ""}}, false},                          // from the time it came to rest
+		{&[]Signal{disc("nobody")}[0], 20000, []Timer{{key, TimerForget, 77500, ""}}, false}, // a no-op keeps it as it was
+		{nil, 77499, []Timer{{key, TimerForget, 77500, ""}}, false},
+		{nil, 77500, nil, true},
+		{&[]Signal{disc("nobody")}[0], 80000, nil, true}, // a no-op on a fresh state keeps nothing
 	}
 	for i, s := range steps {
 		if s.sig != nil {
@@ -49,7 +53,7 @@ func TestTimersAndIdle(t *testing.T) {
 			t.Fatalf("step %d: next due %d idle %v, want %d %v", i, st.NextDue(), st.Idle(), want, s.idle)
 		}
 	}
-	if TimerNoViewers.String() != "no-viewers" || TimerKind(0).String() != "none" {
+	if TimerNoViewers.String() != "no-viewers" || TimerForget.String() != "forget" || TimerKind(0).String() != "none" {
 		t.Error("timer kind names")
 	}
 }
@@ -109,6 +113,9 @@ func TestConfig(t *testing.T) {
 	if err := (Config{NoViewersDelay: -time.Second}).Validate(); err == nil || !strings.Contains(err.Error(), "no-viewers delay must not be negative") {
 		t.Errorf("negative delay: %v", err)
 	}
+	if err := (Config{ForgetAfter: -time.Second}).Validate(); err == nil || !strings.Contains(err.Error(), "forget after must not be negative") {
+		t.Errorf("negative forget after: %v", err)
+	}
 	if err := DefaultConfig().Validate(); err != nil {
 		t.Error(err)
 	}
@@ -160,5 +167,90 @@ func TestEventBody(t *testing.T) {
 	}
 	if _, err := (Event{Type: "media", Data: json.RawMessage("{")}).Body(); err == nil {
 		t.Error("invalid data encoded without error")
+	}
+}
+
+// TestClockKeptAtRest: a signal whose time is before the moment its stream came to
+// rest, applied after that moment (it waited in a queue, or another replica fired
+// the timer), is moved forward to the stream's clock: events come in time order,
+// and V5 still ends the new period of interest with one noActiveViewers. The state
+// goes through its encoding between steps and is dropped when Idle, as a store
+// does. Once ForgetAfter has passed the clock is gone and such a signal counts at
+// its own time again: that is the bound ForgetAfter must keep above any queueing.
+func TestClockKeptAtRest(t *testing.T) {
+	t.Parallel()
+	cfg := Config{ViewerAttemptInterval: ms(300), NoViewersDelay: ms(1000), FeedTimeout: ms(1500), ForgetAfter: ms(5000)}
+	type op struct {
+		sig  *Signal // nil: Fire
+		at   int64
+		want []string
+	}
+	tests := []struct {
+		name      string
+		ops       []op
+		forgotten bool // the last event is stamped before one sent earlier
+	}{
+		{"attempt received before noActiveViewers, applied after", []op{
+			{&[]Signal{att()}[0], 0, []string{"0 viewerAttempt"}},
+			{nil, 1003, []string{"1000 noActiveViewers"}}, // fired 3 ms late, by another replica say
+			{&[]Signal{att()}[0], 972, []string{"1003 viewerAttempt"}},
+			{nil, 10_000, []string{"2003 noActiveViewers"}},
+		}, false},
+		{"feed start received before a timeout, applied after", []op{
+			{&[]Signal{start("f1")}[0], 0, []string{"0 started f1"}},
+			{nil, 1500, []string{"1500 ended f1"}},
+			{&[]Signal{start("f1")}[0], 1400, []string{"1500 started f1"}},
+			{&[]Signal{end("f1")}[0], 1450, []string{"1500 ended f1"}},
+		}, false},
+		{"kept until ForgetAfter from the time of rest", []op{
+			{&[]Signal{att()}[0], 0, []string{"0 viewerAttempt"}},
+			{nil, 1003, []string{"1000 noActiveViewers"}},
+			{nil, 6002, nil},
+			{&[]Signal{att()}[0], 972, []string{"6002 viewerAttempt"}},
+		}, false},
+		{"forgotten after ForgetAfter", []op{
+			{&[]Signal{att()}[0], 0, []string{"0 viewerAttempt"}},
+			{nil, 1003, []string{"1000 noActiveViewers"}},
+			{nil, 6003, nil},
+			{&[]Signal{att()}[0], 972, []string{"972 viewerAttempt"}},
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := New(cfg)
+			var saved []byte // nil: no row, as a store holds it
+			last, inOrder := int64(-1), true
+			for i, o := range tt.ops {
+				st := NewState(StreamKey{acc, stream})
+				if saved != nil {
+					if err := st.UnmarshalBinary(saved); err != nil {
+						t.Fatalf("op %d: %v", i, err)
+					}
+				}
+				var evs []Event
+				if o.sig != nil {
+					evs = e.Apply(st, *o.sig, t0+o.at)
+				} else {
+					evs = e.Fire(st, t0+o.at)
+				}
+				var got []string
+				for _, ev := range evs {
+					got = append(got, short(ev))
+					inOrder = inOrder && ev.Timestamp >= last
+					last = max(last, ev.Timestamp)
+				}
+				if !slices.Equal(got, o.want) {
+					t.Fatalf("op %d: events %v, want %v", i, got, o.want)
+				}
+				saved = nil
+				if !st.Idle() {
+					saved, _ = st.MarshalBinary()
+				}
+			}
+			if inOrder == tt.forgotten {
+				t.Errorf("events in time order: %v, want %v", inOrder, !tt.forgotten)
+			}
+		})
 	}
 }

@@ -16,6 +16,9 @@ const (
 	TimerAttemptWindow
 	// TimerNoViewers sends noActiveViewers (V5).
 	TimerNoViewers
+	// TimerForget ends the keeping of the clock of a stream at rest
+	// (Config.ForgetAfter); it sends nothing, it lets the state become idle.
+	TimerForget
 )
 
 func (k TimerKind) String() string {
@@ -28,6 +31,8 @@ func (k TimerKind) String() string {
 		return "attempt-window"
 	case TimerNoViewers:
 		return "no-viewers"
+	case TimerForget:
+		return "forget"
 	}
 	return "none"
 }
@@ -59,6 +64,9 @@ func (st *State) each(fn func(k TimerKind, due int64, feed int)) {
 	if st.armed && st.viewers.len() == 0 {
 		fn(TimerNoViewers, st.quietDue, -1)
 	}
+	if st.forgetAt > 0 {
+		fn(TimerForget, st.forgetAt, -1)
+	}
 }
 
 // earliest is the next timer to fire: the smallest due, ties broken by kind (kinds
@@ -83,6 +91,9 @@ func (st *State) earliest() (kind TimerKind, due int64) {
 	}
 	if st.armed && st.viewers.len() == 0 && (kind == 0 || st.quietDue < due) {
 		kind, due = TimerNoViewers, st.quietDue
+	}
+	if st.forgetAt > 0 && (kind == 0 || st.forgetAt < due) { // only at rest, so alone
+		kind, due = TimerForget, st.forgetAt
 	}
 	return kind, due
 }
@@ -170,6 +181,8 @@ func (e *Engine) fire(dst []Event, st *State, t int64) []Event {
 			if st.windowEnd <= due {
 				st.windowEnd = 0
 			}
+		case TimerForget:
+			st.forgetAt = 0
 		}
 	}
 }
