@@ -248,9 +248,16 @@ func (d *Dispatcher) offer(a *tenant) {
 
 // schedule starts attempts while workers are free: the next account in the
 // ring, its next ready webhook, that webhook's oldest item.
-func (d *Dispatcher) schedule() {
+func (d *Dispatcher) schedule() { d.start(false) }
+
+// start is schedule; with own, the first attempt it starts is returned for the
+// calling worker to make rather than given a goroutine of its own: a worker
+// whose attempt ended goes on with the next one, with no goroutine to start
+// and wake (with one webhook and four attempts in flight, that hand-off was
+// part of every attempt's time).
+func (d *Dispatcher) start(own bool) (ownEp *endpoint, ownIt *item) {
 	if d.stopping {
-		return
+		return nil, nil
 	}
 	if d.rescan {
 		d.rescan = false
@@ -277,8 +284,12 @@ func (d *Dispatcher) schedule() {
 				ep.active++
 				ep.noteStart(now)
 				d.adjust(a, 0, 1)
-				d.workers.Add(1)
-				go d.run(ep, it)
+				if own && ownEp == nil {
+					ownEp, ownIt = ep, it
+				} else {
+					d.workers.Add(1)
+					go d.run(ep, it)
+				}
 			}
 		}
 		d.refresh(ep, now)
@@ -294,6 +305,7 @@ func (d *Dispatcher) schedule() {
 		d.backlog.Store(true)
 		go d.release(ids)
 	}
+	return ownEp, ownIt
 }
 
 // pop takes ep's oldest live item off its queue (nil when none is left),
@@ -334,24 +346,27 @@ func (d *Dispatcher) pop(ep *endpoint, now time.Time) *item {
 	return nil
 }
 
-// run makes one attempt, then gives its worker to whatever is next.
+// run makes one attempt, then the next one the scheduler picks, until it
+// picks none.
 func (d *Dispatcher) run(ep *endpoint, it *item) {
 	defer d.workers.Done()
-	d.handle(ep, it)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.held[it.d.ID] == it {
-		delete(d.held, it.d.ID)
+	for ep != nil {
+		d.handle(ep, it)
+		d.mu.Lock()
+		if d.held[it.d.ID] == it {
+			delete(d.held, it.d.ID)
+		}
+		ep.active--
+		ep.progress = time.Now()
+		ep.noteEnded(ep.progress)
+		d.adjust(ep.acct, 0, -1)
+		now := d.clock()
+		d.refresh(ep, now)
+		d.offer(ep.acct)
+		d.retire(ep, now)
+		ep, it = d.start(true)
+		d.mu.Unlock()
 	}
-	ep.active--
-	ep.progress = time.Now()
-	ep.noteEnded(ep.progress)
-	d.adjust(ep.acct, 0, -1)
-	now := d.clock()
-	d.refresh(ep, now)
-	d.offer(ep.acct)
-	d.retire(ep, now)
-	d.schedule()
 }
 
 // wakeDelayed makes ready the delayed webhooks whose time has come, and returns
