@@ -27,15 +27,19 @@ func (p *Committer) timerLoop(ctx context.Context) {
 		case <-t.C:
 		case <-p.wake:
 		}
+		p.lookAt.Store(0) // looking now: every commit with a due time wakes the next pass
 		if _, err := p.FireDue(ctx); err != nil && ctx.Err() == nil {
 			p.opts.Logger.Error("fire timers", "err", err)
 		}
 		wait := p.opts.TimerPoll
+		look := p.opts.Now().Add(wait).UnixMilli()
 		if due, err := p.st.NextDue(ctx); err == nil && due > 0 {
 			if d := time.Until(time.UnixMilli(due)); d < wait && (d > 0 || !p.inflight.hold(due)) {
 				wait = max(d, time.Millisecond)
+				look = due
 			}
 		}
+		p.lookAt.Store(look)
 		if !t.Stop() {
 			select {
 			case <-t.C:

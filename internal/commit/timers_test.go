@@ -279,3 +279,37 @@ func TestTimerOnAnotherReplica(t *testing.T) {
 		t.Fatalf("events in the order committed %v\nwant   %v", sent, want)
 	}
 }
+
+// TestWakeOnlyForEarlierTimers: a commit wakes the timer loop only for a due
+// time before the loop's next look (or while it is looking), so due times far
+// off — a stream's forget time, a feed timeout — cost no timer pass per commit.
+func TestWakeOnlyForEarlierTimers(t *testing.T) {
+	cases := []struct {
+		name        string
+		lookAt, due int64
+		wantWake    bool
+	}{
+		{"no due time", 5000, 0, false},
+		{"due after the next look", 5000, 60_000, false},
+		{"due at the next look", 5000, 5000, false},
+		{"due before the next look", 5000, 1000, true},
+		{"loop looking now", 0, 60_000, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := New(nil, engine.New(engine.DefaultConfig()), Options{})
+			p.lookAt.Store(c.lookAt)
+			p.after(result{earliestDue: c.due}, 0)
+			select {
+			case <-p.wake:
+				if !c.wantWake {
+					t.Error("woke the timer loop")
+				}
+			default:
+				if c.wantWake {
+					t.Error("did not wake the timer loop")
+				}
+			}
+		})
+	}
+}
