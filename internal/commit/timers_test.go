@@ -20,6 +20,43 @@ type testClock struct{ ms atomic.Int64 }
 func (c *testClock) now() time.Time { return time.UnixMilli(c.ms.Load()) }
 func (c *testClock) set(ms int64)   { c.ms.Store(ms) }
 
+// byHand drives a committer without Run, so a test picks the interleaving: it
+// takes each request off the queue itself and says when its group commits and
+// when the timer loop looks.
+type byHand struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// receive submits sigs to p and returns the request once queued, with the
+// channel its Submit's answer comes on.
+func (h byHand) receive(p *Committer, sigs []engine.Signal) (*request, <-chan error) {
+	errc := make(chan error, 1)
+	go func() {
+		_, err := p.Submit(h.ctx, sigs)
+		errc <- err
+	}()
+	return <-p.reqs, errc
+}
+
+// commit commits r in a group of its own and waits for its answer.
+func (h byHand) commit(p *Committer, r *request, errc <-chan error) {
+	h.t.Helper()
+	p.commitGroup([]*request{r})
+	if err := <-errc; err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// fire runs p's timer pass with its clock set to at.
+func (h byHand) fire(p *Committer, clk *testClock, at int64) {
+	h.t.Helper()
+	clk.set(at)
+	if _, err := p.FireDue(h.ctx); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
 // TestTimerAfterQueuedSignal: a signal received before a timer of its stream is
 // due, but still queued for its group commit when the timer loop looks, counts
 // for that timer (events.md V5: any attempt restarts the noActiveViewers delay;
@@ -65,30 +102,10 @@ func TestTimerAfterQueuedSignal(t *testing.T) {
 			p := New(sl, engine.New(engine.Config{ViewerAttemptInterval: 300 * time.Millisecond, NoViewersDelay: time.Second}),
 				Options{Now: clk.now})
 			attempt := []engine.Signal{{Kind: engine.ViewerAttempted, AccountID: "A", Name: "show"}}
-			// receive submits attempt and returns its request once queued, with
-			// the channel its Submit's answer comes on.
-			receive := func() (*request, <-chan error) {
-				errc := make(chan error, 1)
-				go func() {
-					_, err := p.Submit(ctx, attempt)
-					errc <- err
-				}()
-				return <-p.reqs, errc
-			}
-			commit := func(r *request, errc <-chan error) {
-				t.Helper()
-				p.commitGroup([]*request{r})
-				if err := <-errc; err != nil {
-					t.Fatal(err)
-				}
-			}
-			fire := func(at int64) {
-				t.Helper()
-				clk.set(at)
-				if _, err := p.FireDue(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
+			h := byHand{t, ctx}
+			receive := func() (*request, <-chan error) { return h.receive(p, attempt) }
+			commit := func(r *request, errc <-chan error) { t.Helper(); h.commit(p, r, errc) }
+			fire := func(at int64) { t.Helper(); h.fire(p, clk, at) }
 
 			clk.set(t0)
 			commit(receive())
@@ -211,33 +228,10 @@ func TestTimerOnAnotherReplica(t *testing.T) {
 			}
 		}
 	}
-	// receive submits attempt to X at its clock and returns the request once
-	// queued, with the channel its Submit's answer comes on.
-	receive := func(at int64) (*request, <-chan error) {
-		clkX.set(at)
-		errc := make(chan error, 1)
-		go func() {
-			_, err := x.Submit(ctx, attempt)
-			errc <- err
-		}()
-		return <-x.reqs, errc
-	}
-	commit := func(r *request, errc <-chan error) {
-		t.Helper()
-		x.commitGroup([]*request{r})
-		if err := <-errc; err != nil {
-			t.Fatal(err)
-		}
-		collect()
-	}
-	fire := func(p *Committer, clk *testClock, at int64) {
-		t.Helper()
-		clk.set(at)
-		if _, err := p.FireDue(ctx); err != nil {
-			t.Fatal(err)
-		}
-		collect()
-	}
+	h := byHand{t, ctx}
+	receive := func(at int64) (*request, <-chan error) { clkX.set(at); return h.receive(x, attempt) }
+	commit := func(r *request, errc <-chan error) { t.Helper(); h.commit(x, r, errc); collect() }
+	fire := func(p *Committer, clk *testClock, at int64) { t.Helper(); h.fire(p, clk, at); collect() }
 	listed := func() (streams, rows int) {
 		t.Helper()
 		views, err := x.Streams(ctx, "A")
