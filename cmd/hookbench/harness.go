@@ -36,8 +36,16 @@ func startService(ctx context.Context, o options) (*service, error) {
 	if err != nil {
 		return nil, err
 	}
+	database, dropDatabase := "", func() error { return nil }
+	if o.database != "" {
+		database, dropDatabase, err = freshDatabase(ctx, o.database)
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+	}
 	cfg := server.Config{
-		Listen: "127.0.0.1:0", DataDir: dir, Database: o.database,
+		Listen: "127.0.0.1:0", DataDir: dir, Database: database,
 		AdminToken: adminToken, IngestToken: ingestToken,
 		ViewerAttemptInterval: 10 * time.Second, NoViewersDelay: time.Minute,
 		AllowPrivateTargets: true, LogLevel: "error",
@@ -48,13 +56,13 @@ func startService(ctx context.Context, o options) (*service, error) {
 	srv, err := server.New(ctx, cfg, "bench", io.Discard)
 	if err != nil {
 		os.RemoveAll(dir)
+		_ = dropDatabase()
 		return nil, err
 	}
 	secret := srv.Firsts.APISecret
 	if secret == "" {
-		// A PostgreSQL database used before keeps its default account, whose
-		// secret was shown then.
-		return nil, fmt.Errorf("use an empty database: the default account's secret is only known on first start")
+		// Cannot happen on the fresh database above; the load needs the secret.
+		return nil, fmt.Errorf("the default account's secret is only known on first start, and this was not one")
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -68,6 +76,9 @@ func startService(ctx context.Context, o options) (*service, error) {
 			cancel()
 			<-done
 			os.RemoveAll(dir)
+			if err := dropDatabase(); err != nil {
+				fmt.Fprintf(os.Stderr, "hookbench: %v\n", err)
+			}
 		},
 	}, nil
 }

@@ -82,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.ahead, "ahead", 20000, "soak: most deliveries ingested ahead of those received")
 	fs.DurationVar(&o.every, "every", 10*time.Second, "soak: time between two reports")
 	fs.DurationVar(&o.maxTime, "max-time", time.Hour, "soak: stop after this long whatever was delivered")
-	fs.StringVar(&o.database, "database", "", "postgres://… to measure PostgreSQL instead of SQLite")
+	fs.StringVar(&o.database, "database", "", "postgres://… to measure PostgreSQL instead of SQLite: each service runs on a fresh database created on that server (and dropped after), so the role needs CREATEDB")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the whole run (service and load; soak: serve's process alone) to this file")
 	fs.StringVar(&o.memprof, "memprofile", "", "write an allocation profile of the whole run (soak: of serve's process alone) to this file")
 	if err := fs.Parse(args); err != nil {
