@@ -20,6 +20,26 @@ type testClock struct{ ms atomic.Int64 }
 func (c *testClock) now() time.Time { return time.UnixMilli(c.ms.Load()) }
 func (c *testClock) set(ms int64)   { c.ms.Store(ms) }
 
+// viewerStore is a SQLite store with account A and one webhook for its viewer
+// events, which the interleaving tests read back.
+func viewerStore(t *testing.T) store.Store {
+	t.Helper()
+	ctx := context.Background()
+	sl, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sl.Close() })
+	if err := sl.CreateAccount(ctx, store.Account{ID: "A", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sl.CreateWebhook(ctx, &store.Webhook{AccountID: "A", URL: "https://example.com/h", Secret: "c2VjcmV0",
+		IsViewerConnectionHooks: true, RetryPolicy: "none"}); err != nil {
+		t.Fatal(err)
+	}
+	return sl
+}
+
 // byHand drives a committer without Run, so a test picks the interleaving: it
 // takes each request off the queue itself and says when its group commits and
 // when the timer loop looks.
@@ -87,18 +107,7 @@ func TestTimerAfterQueuedSignal(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
 			clk := &testClock{}
-			sl, err := sqlite.Open(ctx, t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { sl.Close() })
-			if err := sl.CreateAccount(ctx, store.Account{ID: "A", CreatedAt: time.Now()}); err != nil {
-				t.Fatal(err)
-			}
-			if err := sl.CreateWebhook(ctx, &store.Webhook{AccountID: "A", URL: "https://example.com/h", Secret: "c2VjcmV0",
-				IsViewerConnectionHooks: true, RetryPolicy: "none"}); err != nil {
-				t.Fatal(err)
-			}
+			sl := viewerStore(t)
 			p := New(sl, engine.New(engine.Config{ViewerAttemptInterval: 300 * time.Millisecond, NoViewersDelay: time.Second}),
 				Options{Now: clk.now})
 			attempt := []engine.Signal{{Kind: engine.ViewerAttempted, AccountID: "A", Name: "show"}}
@@ -193,18 +202,7 @@ func TestTimerOnAnotherReplica(t *testing.T) {
 	const t0 = 1_700_000_000_000 // the first attempt; D = 1000 ms, I = 300 ms
 	const forget = 10_000
 	ctx := context.Background()
-	sl, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sl.Close() })
-	if err := sl.CreateAccount(ctx, store.Account{ID: "A", CreatedAt: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	if err := sl.CreateWebhook(ctx, &store.Webhook{AccountID: "A", URL: "https://example.com/h", Secret: "c2VjcmV0",
-		IsViewerConnectionHooks: true, RetryPolicy: "none"}); err != nil {
-		t.Fatal(err)
-	}
+	sl := viewerStore(t)
 	cfg := engine.Config{ViewerAttemptInterval: 300 * time.Millisecond, NoViewersDelay: time.Second, ForgetAfter: forget * time.Millisecond}
 	clkX, clkY := &testClock{}, &testClock{}
 	x := New(sl, engine.New(cfg), Options{Now: clkX.now})

@@ -12,20 +12,27 @@ import (
 	"github.com/hookcast/hookcast/internal/store/sqlite"
 )
 
-func TestPass(t *testing.T) {
-	ctx := t.Context()
-	st, err := sqlite.Open(ctx, t.TempDir())
+// feedStore is a SQLite store with account A and one webhook for its feed events.
+func feedStore(t *testing.T) (*sqlite.Store, *store.Webhook) {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.CreateAccount(ctx, store.Account{ID: "A"}); err != nil {
+	if err := st.CreateAccount(t.Context(), store.Account{ID: "A"}); err != nil {
 		t.Fatal(err)
 	}
 	w := &store.Webhook{AccountID: "A", URL: "http://127.0.0.1:9/", Secret: "c2VjcmV0", IsFeedHooks: true, RetryPolicy: "none"}
-	if err := st.CreateWebhook(ctx, w); err != nil {
+	if err := st.CreateWebhook(t.Context(), w); err != nil {
 		t.Fatal(err)
 	}
+	return st, w
+}
+
+func TestPass(t *testing.T) {
+	ctx := t.Context()
+	st, w := feedStore(t)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	// Five old events with a finished delivery each, then a young one.
 	var ids []int64
@@ -166,18 +173,7 @@ func (c *countingStore) Prune(ctx context.Context, p store.PruneBatch) (store.Pr
 // so a pass keeps up with a busy service in fewer transactions.
 func TestBatchGrows(t *testing.T) {
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.CreateAccount(ctx, store.Account{ID: "A"}); err != nil {
-		t.Fatal(err)
-	}
-	w := &store.Webhook{AccountID: "A", URL: "http://127.0.0.1:9/", Secret: "c2VjcmV0", IsFeedHooks: true, RetryPolicy: "none"}
-	if err := st.CreateWebhook(ctx, w); err != nil {
-		t.Fatal(err)
-	}
+	st, w := feedStore(t)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 41 {
 		ev := store.Event{ID: fmt.Sprintf("e%02d", i), AccountID: "A", Type: "feeds", Event: "started",
