@@ -4,51 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/hookcast/hookcast/internal/auth"
 	"github.com/hookcast/hookcast/internal/httpx"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
-// The three envelopes of Millicast's API (JSend): success carries data, fail (400)
-// carries one reason per offending field, error carries a message and the HTTP code.
-
-type successEnvelope struct {
-	Status string `json:"status"`
-	Data   any    `json:"data"`
-}
-
-type failEnvelope struct {
-	Status string            `json:"status"`
-	Data   map[string]string `json:"data"`
-}
-
-type errorEnvelope struct {
-	Status  string `json:"status"`
-	Message string `json:"message"`
-	Code    int    `json:"code"`
-}
-
 // FailError is a 400: the request names something wrong, field by field.
 type FailError struct {
 	Fields map[string]string
 }
 
-func (e *FailError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + e.Fields[k]
-	}
-	return "bad request: " + strings.Join(parts, "; ")
-}
+func (e *FailError) Error() string { return "bad request: " + httpx.FailMessage(e.Fields) }
 
 // failf is a FailError for one field.
 func failf(field, format string, args ...any) *FailError {
@@ -72,14 +40,14 @@ func httpErr(code int, format string, args ...any) *HTTPError {
 func writeJSON(w http.ResponseWriter, code int, v any) { httpx.WriteJSON(w, code, v) }
 
 func writeSuccess(w http.ResponseWriter, data any) {
-	writeJSON(w, http.StatusOK, successEnvelope{Status: "success", Data: data})
+	httpx.Success(w, data)
 }
 
 func writeErrorCode(w http.ResponseWriter, code int, msg string) {
 	if code == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="hookcast"`)
 	}
-	writeJSON(w, code, errorEnvelope{Status: "error", Message: msg, Code: code})
+	httpx.Error(w, code, msg)
 }
 
 // writeErr maps an error to its envelope. Store errors become 404/409/503; anything
@@ -89,7 +57,7 @@ func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	var he *HTTPError
 	switch {
 	case errors.As(err, &fe):
-		writeJSON(w, http.StatusBadRequest, failEnvelope{Status: "fail", Data: fe.Fields})
+		httpx.Fail(w, fe.Fields)
 	case errors.As(err, &he):
 		if he.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(he.RetryAfter))

@@ -183,13 +183,19 @@ func (b *bundle) checkEnvelope(method, path string, r reply) {
 	var keys map[string]json.RawMessage
 	_ = json.Unmarshal(r.raw, &keys)
 	want := map[string][]string{"success": {"data", "status"}, "fail": {"data", "status"},
-		"error": {"code", "message", "status"}}[r.Status]
+		"error": {"code", "data", "message", "status"}}[r.Status]
 	if want == nil || len(keys) != len(want) {
 		b.t.Fatalf("%s %s: not an envelope: %s", method, path, r.raw)
 	}
 	for _, k := range want {
 		if _, ok := keys[k]; !ok {
 			b.t.Fatalf("%s %s: envelope without %q: %s", method, path, k, r.raw)
+		}
+	}
+	if r.Status == "error" { // data.message repeats message, for Millicast's clients
+		var d httpx.ErrorData
+		if err := json.Unmarshal(r.Data, &d); err != nil || d.Message != r.Message {
+			b.t.Fatalf("%s %s: error data is not {message}: %s", method, path, r.raw)
 		}
 	}
 	switch {
@@ -225,6 +231,13 @@ func (r reply) fail(t testing.TB) map[string]string {
 	var m map[string]string
 	if err := json.Unmarshal(r.Data, &m); err != nil {
 		t.Fatalf("fail data is not field: reason: %s", r.Data)
+	}
+	// data.message is every reason in one line (for Millicast's clients); the
+	// rest names the fields.
+	msg, ok := m["message"]
+	delete(m, "message")
+	if !ok || msg != httpx.FailMessage(m) {
+		t.Fatalf("fail data.message %q, want %q", msg, httpx.FailMessage(m))
 	}
 	return m
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"sort"
 	"strings"
 )
 
@@ -18,21 +19,54 @@ func Success(w http.ResponseWriter, data any) {
 	}{"success", data})
 }
 
-// Fail writes a 400 {"status":"fail","data":fields}: fields names what was wrong.
+// Fail writes a 400 {"status":"fail","data":fields}: fields names what was wrong,
+// one reason per field. data also carries "message", the reasons in one line:
+// Millicast's own clients read data.message from every 4xx answer (Dolby's Python
+// client builds its HttpRequestError from it and fails with a TypeError without it).
 func Fail(w http.ResponseWriter, fields map[string]string) {
+	data := make(map[string]string, len(fields)+1)
+	for k, v := range fields {
+		data[k] = v
+	}
+	if _, ok := data["message"]; !ok {
+		data["message"] = FailMessage(fields)
+	}
 	WriteJSON(w, http.StatusBadRequest, struct {
 		Status string            `json:"status"`
 		Data   map[string]string `json:"data"`
-	}{"fail", fields})
+	}{"fail", data})
 }
 
-// Error writes {"status":"error","message":msg,"code":code} with that status.
+// FailMessage is fields as one line, "field: reason; …" in field order.
+func FailMessage(fields map[string]string) string {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + fields[k]
+	}
+	return strings.Join(parts, "; ")
+}
+
+// ErrorData is the data of an error envelope: the message again, where
+// Millicast's clients look for it (see Fail).
+type ErrorData struct {
+	Message string `json:"message"`
+}
+
+// Error writes {"status":"error","message":msg,"code":code,"data":{"message":msg}}
+// with that status: the spec's envelope, and data as Millicast's ErrorResponse
+// schema allows it, for the clients that read data.message.
 func Error(w http.ResponseWriter, code int, msg string) {
 	WriteJSON(w, code, struct {
-		Status  string `json:"status"`
-		Message string `json:"message"`
-		Code    int    `json:"code"`
-	}{"error", msg, code})
+		Status  string    `json:"status"`
+		Message string    `json:"message"`
+		Code    int       `json:"code"`
+		Data    ErrorData `json:"data"`
+	}{"error", msg, code, ErrorData{msg}})
 }
 
 // WriteJSON writes v as JSON with the given status.

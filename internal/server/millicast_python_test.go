@@ -180,9 +180,40 @@ func TestMillicastPythonClientRequests(t *testing.T) {
 	if code, data = pyRequest(t, r.base, "DELETE", fmt.Sprintf("/api/webhooks/%d", *b.ID), secret, ""); code != 200 {
 		t.Fatalf("delete: %d %s", code, data)
 	}
-	if code, _ = pyRequest(t, r.base, "GET", fmt.Sprintf("/api/webhooks/%d", *b.ID), secret, ""); code != 404 {
+	if code, data = pyRequest(t, r.base, "GET", fmt.Sprintf("/api/webhooks/%d", *b.ID), secret, ""); code != 404 {
 		t.Fatalf("read after delete: %d", code)
 	}
+	pyError(t, "read after delete", data)
+
+	// Every 4xx goes through the client's _raise_for_status: a 400 (fail), a 401
+	// and a 404 (error) must each become its HttpRequestError, not a TypeError.
+	code, data = pyRequest(t, r.base, "POST", "/api/webhooks", secret, `{
+    "url": "`+recv+`/c",
+    "isFeedHooks": "yes"
+}`)
+	if code != 400 || pyError(t, "create with a bad member", data) == "" {
+		t.Fatalf("create with a bad member: %d %s", code, data)
+	}
+	code, data = pyRequest(t, r.base, "GET", "/api/webhooks/list?startingId=0&item_count=10&isDescending=False", "wrong", "")
+	if code != 401 {
+		t.Fatalf("list with a wrong secret: %d", code)
+	}
+	pyError(t, "list with a wrong secret", data)
+}
+
+// pyError is what the Python client's _raise_for_status reads of a 4xx answer,
+// Error.from_dict(base_response.data): data must be an object with a string
+// message (dataclass_json raises TypeError on a missing one, or on data null),
+// which becomes the HttpRequestError's error_description. It returns the message.
+func pyError(t *testing.T, what string, data json.RawMessage) string {
+	t.Helper()
+	var e struct {
+		Message *string `json:"message"`
+	}
+	if err := json.Unmarshal(data, &e); err != nil || e.Message == nil || len(data) == 0 || data[0] != '{' {
+		t.Fatalf("%s: data %s has no message: the client's Error.from_dict fails", what, data)
+	}
+	return *e.Message
 }
 
 // Routes outside internal/api (ingest) and the OpenAPI document answer with one
