@@ -37,7 +37,9 @@ func startService(ctx context.Context, o options) (*service, error) {
 		return nil, err
 	}
 	database, dropDatabase := "", func() error { return nil }
-	if o.database != "" {
+	if o.replicaOf != "" {
+		database = o.replicaOf // created, and dropped, by whoever started the replicas
+	} else if o.database != "" {
 		database, dropDatabase, err = freshDatabase(ctx, o.database)
 		if err != nil {
 			os.RemoveAll(dir)
@@ -60,7 +62,7 @@ func startService(ctx context.Context, o options) (*service, error) {
 		return nil, err
 	}
 	secret := srv.Firsts.APISecret
-	if secret == "" {
+	if secret == "" && o.replicaOf == "" {
 		// Cannot happen on the fresh database above; the load needs the secret.
 		return nil, fmt.Errorf("the default account's secret is only known on first start, and this was not one")
 	}

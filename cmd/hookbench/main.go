@@ -11,6 +11,7 @@
 //	go run ./cmd/hookbench -mode single -rate 100   # the same paced: signal → webhook latency
 //	go run ./cmd/hookbench -mode idle -duration 30s # the share of a core an idle serve uses
 //	go run ./cmd/hookbench -mode soak -deliveries 2000000 -retention 2m
+//	go run ./cmd/hookbench -database postgres://… -mode throughput -replicas 3  # also -mode single
 //
 // Load and service share the machine, as they would on a small deployment; the
 // figures in docs/PERFORMANCE.md were made this way. The service runs in this
@@ -42,6 +43,10 @@ type options struct {
 	endpoints []int
 	events    int
 	database  string
+	replicas  int
+	// replicaOf is the database of a replica of -replicas: used as it is, not
+	// a fresh one, and only the first replica to start learns the secret.
+	replicaOf string
 	profile   string
 	memprof   string
 	noisy     int
@@ -83,8 +88,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.every, "every", 10*time.Second, "soak: time between two reports")
 	fs.DurationVar(&o.maxTime, "max-time", time.Hour, "soak: stop after this long whatever was delivered")
 	fs.StringVar(&o.database, "database", "", "postgres://… to measure PostgreSQL instead of SQLite: each service runs on a fresh database created on that server (and dropped after), so the role needs CREATEDB")
-	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the whole run (service and load; soak: serve's process alone) to this file")
-	fs.StringVar(&o.memprof, "memprofile", "", "write an allocation profile of the whole run (soak: of serve's process alone) to this file")
+	fs.IntVar(&o.replicas, "replicas", 1, "with -database, -mode throughput or single: run this many serve processes on one fresh database, the feeders spread over them, and count each delivery received (given, even 1, the service runs in processes of its own)")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the whole run (service and load; soak: serve's process alone; -replicas: the first replica's process alone) to this file")
+	fs.StringVar(&o.memprof, "memprofile", "", "write an allocation profile of the whole run (soak, -replicas: of serve's process alone) to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -101,7 +107,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hookbench: -batch and -concurrency must be positive, -rate not negative\n")
 		return 2
 	}
-	if o.mode != "soak" { // the soak's serve runs in a process of its own, and profiles itself
+	if given["replicas"] {
+		if o.replicas < 1 || o.database == "" || (o.mode != "throughput" && o.mode != "single") {
+			fmt.Fprintf(stderr, "hookbench: -replicas wants a positive count, -database and -mode throughput or single\n")
+			return 2
+		}
+	}
+	if o.mode != "soak" && !given["replicas"] { // these serves run in processes of their own, and profile themselves
 		stop, err := startProfiles(o.profile, o.memprof)
 		if err != nil {
 			fmt.Fprintf(stderr, "hookbench: %v\n", err)
@@ -124,6 +136,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	steps := map[string]func(context.Context, options, io.Writer) error{
 		"ingest": benchIngest, "latency": benchLatency, "throughput": benchThroughput, "noisy": benchNoisy,
 		"single": benchSingle, "idle": benchIdle, "soak": benchSoak,
+	}
+	if given["replicas"] {
+		steps[o.mode] = benchReplicas
 	}
 	order := []string{"ingest", "latency", "throughput", "single"}
 	if o.mode != "all" { // noisy, idle and soak run only when asked

@@ -43,9 +43,11 @@ func runRole() (int, bool) {
 // serveSpec is what a serve process is started with: the options startService
 // reads, and where to write serve's own profiles.
 type serveSpec struct {
-	Database   string
-	Retention  time.Duration
-	Noisy      int
+	Database  string
+	Retention time.Duration
+	Noisy     int
+	// Replica: Database is a replica's (-replicas), used as it is.
+	Replica    bool   `json:",omitempty"`
 	CPUProfile string `json:",omitempty"`
 	MemProfile string `json:",omitempty"`
 }
@@ -78,7 +80,11 @@ func runServe(in io.Reader, out io.Writer) error {
 		return err
 	}
 	defer stopProfiles()
-	svc, err := startService(context.Background(), options{database: spec.Database, retention: spec.Retention, noisy: spec.Noisy})
+	o := options{database: spec.Database, retention: spec.Retention, noisy: spec.Noisy}
+	if spec.Replica {
+		o.database, o.replicaOf = "", spec.Database
+	}
+	svc, err := startService(context.Background(), o)
 	if err != nil {
 		return err
 	}
@@ -107,6 +113,7 @@ func exitCode(err error) int {
 // receiverStats is what the receiver answers each question with.
 type receiverStats struct {
 	Count       int64
+	Distinct    int64 // distinct (path, webhook-id): Count less the duplicates
 	First, Last int64 // unix ns of the first and last delivery received
 	CPU         int64 // ns of CPU time the receiver process used
 	Latency     string
@@ -122,6 +129,7 @@ func runReceiver(in io.Reader, out io.Writer) error {
 	var mu sync.Mutex
 	var st receiverStats
 	var lat latencies
+	seen := map[string]struct{}{} // path and webhook-id of every delivery received
 	marker := []byte(`"feedId":"t`)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -134,12 +142,17 @@ func runReceiver(in io.Reader, out io.Writer) error {
 				}
 			}
 		}
+		key := r.URL.Path + " " + r.Header.Get("Webhook-Id")
 		mu.Lock()
 		if st.Count == 0 {
 			st.First = now
 		}
 		st.Last = now
 		st.Count++
+		if _, dup := seen[key]; !dup {
+			seen[key] = struct{}{}
+			st.Distinct++
+		}
 		mu.Unlock()
 	})}
 	go func() { _ = srv.Serve(ln) }()
@@ -165,8 +178,11 @@ func runReceiver(in io.Reader, out io.Writer) error {
 // loadSpec is what the load process is asked to send.
 type loadSpec struct {
 	Base, Token, Account string
-	Events, Batch, Conc  int
-	Rate                 int // signals/s; 0: as fast as answered
+	// Bases, when given, are the replicas (-replicas): feeder i posts to
+	// Bases[i mod len(Bases)], Base unused.
+	Bases               []string `json:",omitempty"`
+	Events, Batch, Conc int
+	Rate                int // signals/s; 0: as fast as answered
 }
 
 // loadResult is what it reports once every request is answered.
@@ -190,7 +206,10 @@ func runLoad(in io.Reader, out io.Writer) error {
 }
 
 func sendLoad(spec loadSpec) loadResult {
-	svc := &service{base: spec.Base}
+	bases := spec.Bases
+	if len(bases) == 0 {
+		bases = []string{spec.Base}
+	}
 	batch := max(spec.Batch, 1)
 	if spec.Rate > 0 {
 		batch = 1
@@ -200,7 +219,8 @@ func sendLoad(spec loadSpec) loadResult {
 	var sent, requests atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
-	for range max(spec.Conc, 1) {
+	for i := range max(spec.Conc, 1) {
+		svc := &service{base: bases[i%len(bases)]}
 		wg.Go(func() {
 			var b []byte
 			for k := range jobs {
