@@ -270,15 +270,18 @@ func sendLoad(spec loadSpec) loadResult {
 	return r
 }
 
-// appendSignal appends signal j of the load. As fast as answered: 1,000 streams
+// appendSignal appends signal j of the load. As fast as answered: P streams
 // start and end a feed by turns, so every signal makes one `feeds` event and no
-// stream's state grows. Paced: every signal starts a new feed whose id is the
-// send time, which the receiver reads back.
+// stream's state grows. P is 1,000, or more where that many signals are in
+// flight at once (batches × concurrency): a stream's end must not overtake its
+// start in another request. Paced: every signal starts a new feed whose id is
+// the send time, which the receiver reads back.
 func appendSignal(b []byte, spec loadSpec, j int) []byte {
 	kind, feed := "feed.started", "f"
+	p := max(1000, 2*spec.Batch*spec.Conc)
 	if spec.Rate > 0 {
 		feed = "t" + strconv.FormatInt(time.Now().UnixNano(), 10)
-	} else if j/1000%2 == 1 {
+	} else if j/p%2 == 1 {
 		kind = "feed.ended"
 	}
 	b = append(b, `{"kind":"`...)
@@ -286,7 +289,7 @@ func appendSignal(b []byte, spec loadSpec, j int) []byte {
 	b = append(b, `","accountId":"`...)
 	b = append(b, spec.Account...)
 	b = append(b, `","name":"s`...)
-	b = strconv.AppendInt(b, int64(j%1000), 10)
+	b = strconv.AppendInt(b, int64(j%p), 10)
 	b = append(b, `","feedId":"`...)
 	b = append(b, feed...)
 	return append(b, `"}`...)
