@@ -15,7 +15,9 @@
 //
 // Load and service share the machine, as they would on a small deployment; the
 // figures in docs/PERFORMANCE.md were made this way. The service runs in this
-// process except in -mode soak, whose figures (RSS, CPU) are serve's alone.
+// process except in -mode soak, whose figures (RSS, CPU) are serve's alone, and
+// with -replicas, whose serves (one or more on one PostgreSQL database) each run
+// in a process of their own.
 package main
 
 import (

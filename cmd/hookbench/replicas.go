@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -107,6 +111,8 @@ func replicasOnce(ctx context.Context, o options, out io.Writer, endpoints, batc
 		return fmt.Errorf("receiver: %w", err)
 	}
 	pgCPU0, pgErr := pgServerCPU(ctx, pg)
+	xacts0, groups0 := pgCommits(ctx, pg), commitGroups(svcs)
+	waits := sampleWaits(ctx, db)
 
 	events := o.events
 	if o.mode == "throughput" {
@@ -163,6 +169,8 @@ func replicasOnce(ctx context.Context, o options, out io.Writer, endpoints, batc
 		serveAll += serveCPU[i]
 	}
 	pgCPU1, pgErr1 := pgServerCPU(ctx, pg)
+	waitsSeen := waits()
+	xacts, groups := pgCommits(ctx, pg)-xacts0, commitGroups(svcs)-groups0
 	states := map[string]int64{}
 	rows, err := pg.Query(ctx, "SELECT state, count(*) FROM deliveries GROUP BY state")
 	if err == nil {
@@ -199,6 +207,9 @@ func replicasOnce(ctx context.Context, o options, out io.Writer, endpoints, batc
 	}
 	fmt.Fprintf(out, "  cpu µs a delivery: serve %s (all replicas %s); PostgreSQL server %s; receiver %s; load %s\n",
 		strings.Join(parts, " + "), per(serveAll), pgPer, per(time.Duration(rs.CPU-rs0.CPU)), per(time.Duration(lr.CPU)))
+	fmt.Fprintf(out, "  group commits %.0f (%.1f signals a group); transactions committed in the database %d (%.2f a delivery)\n",
+		groups, float64(lr.Sent)/max(groups, 1), xacts, float64(xacts)/float64(n))
+	fmt.Fprintf(out, "  the database's active backends, sampled every 20 ms: %s\n", waitsSeen)
 	return nil
 }
 
@@ -262,4 +273,105 @@ func procTicks(pid int, withChildren bool) (ppid int, ticks int64, err error) {
 		ticks += v
 	}
 	return ppid, ticks, nil
+}
+
+// commitGroups is how many group-commit transactions the replicas have run
+// (the count of their hookcast_commit_duration_seconds histograms).
+func commitGroups(svcs []*service) float64 {
+	var n float64
+	for _, s := range svcs {
+		v, err := scrapeMetric(s.base, "hookcast_commit_duration_seconds_count ")
+		if err != nil {
+			return 0
+		}
+		n += v
+	}
+	return n
+}
+
+// scrapeMetric reads the value of the first line of base's /metrics that
+// starts with prefix.
+func scrapeMetric(base, prefix string) (float64, error) {
+	resp, err := client.Get(base + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), prefix); ok {
+			return strconv.ParseFloat(strings.TrimSpace(rest), 64)
+		}
+	}
+	return 0, fmt.Errorf("%s/metrics: no %q", base, prefix)
+}
+
+// pgCommits is how many transactions the database has committed (statistics
+// the server publishes within a second or so).
+func pgCommits(ctx context.Context, c *pgx.Conn) int64 {
+	var n int64
+	_ = c.QueryRow(ctx, "SELECT pg_stat_force_next_flush()").Scan(new(any))
+	_ = c.QueryRow(ctx, "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()").Scan(&n)
+	return n
+}
+
+// sampleWaits samples what the database's active backends (the replicas') are
+// doing every 20 ms, on a connection of its own, until the returned func is
+// called, which returns the share of each wait event (CPU: none) in the
+// samples, most seen first: whether replicas wait for each other's row locks
+// (Lock:transactionid, Lock:tuple), for the streams' advisory locks
+// (Lock:advisory), or for WAL (LWLock:WALWrite, IO:WALSync).
+func sampleWaits(ctx context.Context, db string) func() string {
+	ctx, cancel := context.WithCancel(ctx)
+	counts := map[string]int{}
+	total := 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := pgx.Connect(ctx, db)
+		if err != nil {
+			return
+		}
+		defer c.Close(context.Background())
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			// A lock wait names its statement's start, to tell whose lock it is.
+			rows, err := c.Query(ctx, `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') ||
+					CASE WHEN wait_event_type = 'Lock' THEN ' (' || left(regexp_replace(query, '\s+', ' ', 'g'), 40) || '…)' ELSE '' END
+				FROM pg_stat_activity
+				WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`)
+			if err != nil {
+				return
+			}
+			for rows.Next() {
+				var w string
+				if rows.Scan(&w) == nil {
+					counts[w]++
+					total++
+				}
+			}
+			rows.Close()
+		}
+	}()
+	return func() string {
+		cancel()
+		<-done
+		if total == 0 {
+			return "none active"
+		}
+		keys := slices.Collect(maps.Keys(counts))
+		slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(a, b)) })
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %.0f%%", k, 100*float64(counts[k])/float64(total)))
+		}
+		return fmt.Sprintf("%d backend samples: %s", total, strings.Join(parts, ", "))
+	}
 }
