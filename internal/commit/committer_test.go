@@ -255,3 +255,28 @@ func TestSubmitCountsEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupInterval: a request that comes within GroupInterval of the last
+// group's start waits, and those that come meanwhile join its group (here
+// until MaxGroup: the interval is too long to end first); the first request
+// after a quiet spell is committed at once.
+func TestGroupInterval(t *testing.T) {
+	groups := make(chan int, 4)
+	b := setupWith(t, Options{GroupInterval: time.Hour, MaxGroup: 3,
+		Observe: func(signals, _, _ int, _ time.Duration) { groups <- signals }})
+	if _, err := b.p.Submit(context.Background(), []engine.Signal{feedStarted("first", "f0")}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Go(func() {
+			if _, err := b.p.Submit(context.Background(), []engine.Signal{feedStarted(fmt.Sprint("cam", i), "f1")}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if a, b := <-groups, <-groups; a != 1 || b != 3 {
+		t.Fatalf("groups of %d and %d signals, want 1 (at once) and 3 (waiting for each other)", a, b)
+	}
+}
