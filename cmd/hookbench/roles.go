@@ -32,10 +32,12 @@ func runRole() (int, bool) {
 		return exitCode(runLoad(os.Stdin, os.Stdout)), true
 	case "serve":
 		return exitCode(runServe(os.Stdin, os.Stdout)), true
+	case "scraper":
+		return exitCode(runScraper(os.Stdin, os.Stdout)), true
 	case "":
 		return 0, false
 	default:
-		fmt.Fprintf(os.Stderr, "hookbench: %s=%q: want receiver, load or serve\n", roleEnv, os.Getenv(roleEnv))
+		fmt.Fprintf(os.Stderr, "hookbench: %s=%q: want receiver, load, serve or scraper\n", roleEnv, os.Getenv(roleEnv))
 		return 2, true
 	}
 }

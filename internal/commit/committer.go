@@ -124,6 +124,11 @@ type request struct {
 	// chunk, when set, makes this request one chunk of a test event's fan-out
 	// (SubmitTest): it goes through the bulk lane.
 	chunk *testChunk
+	// turn, when set, makes this request a turn of other work on the writer
+	// (WhenIdle), in the bulk lane too; taken is set by whichever of the
+	// commit loop and the waiting caller claims it first.
+	turn  func()
+	taken atomic.Bool
 }
 
 // testChunk is what one transaction writes of a test event's deliveries: those
@@ -236,6 +241,48 @@ func (p *Committer) SubmitTest(ctx context.Context, evs []store.Event) error {
 	return nil
 }
 
+// WhenIdle runs fn on a commit goroutine once no signal waits to be committed,
+// as a test event's chunks are (bulk lane), or itself once maxWait has passed
+// without such a moment, so a service that never idles still gets it done.
+// The pruner's transactions go through here: a signal then waits for at most
+// the one already running, not for the pruner's turn at the writer besides.
+func (p *Committer) WhenIdle(ctx context.Context, maxWait time.Duration, fn func()) error {
+	r := &request{turn: fn, done: make(chan error, 1)}
+	t := time.NewTimer(maxWait)
+	defer t.Stop()
+	select {
+	case p.bulk <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		fn()
+		return nil
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		if r.taken.CompareAndSwap(false, true) {
+			return ctx.Err()
+		}
+		return <-r.done // running: fn may use ctx, but it is the caller's work
+	case <-t.C:
+		if r.taken.CompareAndSwap(false, true) {
+			fn()
+			return nil
+		}
+		return <-r.done
+	}
+}
+
+// takeTurn runs a WhenIdle request unless its caller has given up on it.
+func takeTurn(r *request) {
+	if r.taken.CompareAndSwap(false, true) {
+		r.turn()
+		r.done <- nil
+	}
+}
+
 func (p *Committer) submit(ctx context.Context, r *request) error {
 	r.ctx = ctx
 	r.done = make(chan error, 1)
@@ -276,6 +323,12 @@ func (p *Committer) Run(ctx context.Context) error {
 		case r := <-p.reqs:
 			p.finish(r, ErrStopped)
 		case r := <-p.bulk:
+			if r.turn != nil {
+				if r.taken.CompareAndSwap(false, true) {
+					r.done <- ErrStopped
+				}
+				continue
+			}
 			p.finish(r, ErrStopped)
 		default:
 			return nil
@@ -284,10 +337,10 @@ func (p *Committer) Run(ctx context.Context) error {
 }
 
 // commitLoop commits groups of waiting requests. The bulk lane (a test
-// event's chunks) is served only when no request waits in the other, one chunk
-// a transaction: a signal waits for at most one chunk, never for a whole test.
-// A group takes what is queued and, when the previous group started less than
-// GroupInterval ago, what comes until then.
+// event's chunks, the pruner's turns) is served only when no request waits in
+// the other, one chunk or turn a transaction: a signal waits for at most one,
+// never for a whole test or prune pass. A group takes what is queued and, when
+// the previous group started less than GroupInterval ago, what comes until then.
 func (p *Committer) commitLoop(ctx context.Context) {
 	var last time.Time // when the previous group started
 	wait := time.NewTimer(time.Hour)
@@ -305,6 +358,10 @@ func (p *Committer) commitLoop(ctx context.Context) {
 			case first = <-p.reqs:
 			case first = <-p.bulk:
 			}
+		}
+		if first.turn != nil {
+			takeTurn(first)
+			continue
 		}
 		if first.chunk != nil {
 			p.commitGroup([]*request{first})

@@ -48,7 +48,13 @@ type Options struct {
 	// Pause is the rest between two batches of a pass, so the writer is free
 	// for the signal path in between (default 2ms).
 	Pause time.Duration
-	Now   func() time.Time // default time.Now
+	// Turn runs one batch's transaction (fn) when the writer may take it; the
+	// server passes the committer's WhenIdle, so a batch starts only when no
+	// signal waits to be committed (or after TurnWait without such a moment).
+	// Default: at once.
+	Turn     func(ctx context.Context, maxWait time.Duration, fn func()) error
+	TurnWait time.Duration // default 100ms
+	Now      func() time.Time // default time.Now
 	// Observe, when set, is told what each pass removed (for metrics).
 	Observe func(store.PruneResult, time.Duration)
 	Logger  *slog.Logger
@@ -85,6 +91,12 @@ func New(st Store, opts Options) *Pruner {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Turn == nil {
+		opts.Turn = func(_ context.Context, _ time.Duration, fn func()) error { fn(); return nil }
+	}
+	if opts.TurnWait <= 0 {
+		opts.TurnWait = 100 * time.Millisecond
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -143,7 +155,11 @@ func (p *Pruner) Pass(ctx context.Context) (store.PruneResult, error) {
 				return sum, err
 			}
 		}
-		r, err := p.st.Prune(ctx, b)
+		var r store.PruneResult
+		var err error
+		if terr := p.opts.Turn(ctx, p.opts.TurnWait, func() { r, err = p.st.Prune(ctx, b) }); terr != nil {
+			return sum, fmt.Errorf("prune: wait for the writer: %w", terr)
+		}
 		if err != nil {
 			return sum, fmt.Errorf("prune: %w", err)
 		}

@@ -199,3 +199,59 @@ func TestBatchGrows(t *testing.T) {
 		t.Fatalf("limits asked %v, want growth 1, 2, 4, 8 and no more than 8", cs.limits)
 	}
 }
+
+// turnStore is a real store whose Prune says whether it ran inside a turn.
+type turnStore struct {
+	retention.Store
+	inTurn        bool
+	calls, inside int
+}
+
+func (s *turnStore) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResult, error) {
+	s.calls++
+	if s.inTurn {
+		s.inside++
+	}
+	return s.Store.Prune(ctx, p)
+}
+
+// TestEachBatchWaitsForItsTurn: every batch's transaction runs inside Turn
+// (the committer's WhenIdle in serve: only when no signal waits), with the
+// wait bound given.
+func TestEachBatchWaitsForItsTurn(t *testing.T) {
+	ctx := t.Context()
+	st, w := feedStore(t)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 7 {
+		ev := store.Event{ID: fmt.Sprintf("e%02d", i), AccountID: "A", Type: "feeds", Event: "started",
+			ContentType: "application/json", Body: []byte("{}"), CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+		if err := st.InTx(ctx, func(tx store.Tx) error {
+			_, err := tx.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: []store.Delivery{{WebhookID: w.ID, State: store.DeliverySucceeded}}}})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts := &turnStore{Store: st}
+	turns := 0
+	p := retention.New(ts, retention.Options{Retention: time.Hour, Batch: 2, MaxBatch: 2, TurnWait: 7 * time.Millisecond,
+		Now: func() time.Time { return t0.Add(2 * time.Hour) },
+		Turn: func(_ context.Context, maxWait time.Duration, fn func()) error {
+			if maxWait != 7*time.Millisecond {
+				t.Errorf("turn asked with maxWait %v, want TurnWait", maxWait)
+			}
+			turns++
+			ts.inTurn = true
+			fn()
+			ts.inTurn = false
+			return nil
+		}})
+	got, err := p.Pass(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Deliveries != 6 || ts.calls < 3 || ts.inside != ts.calls || turns != ts.calls {
+		t.Fatalf("removed %d deliveries in %d batches, %d of them inside one of %d turns; want 6, every batch in a turn of its own",
+			got.Deliveries, ts.calls, ts.inside, turns)
+	}
+}

@@ -6,12 +6,12 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
+	
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -30,12 +30,18 @@ type metrics struct {
 	pruned      *prometheus.CounterVec
 	prunePass   prometheus.Histogram
 	queue       *queueCollector
+	// gather reads every series (the registry; a test counts its calls), and
+	// page is what the last rendering made of them (page.go): a scrape only
+	// copies it.
+	gather prometheus.Gatherer
+	page   atomic.Pointer[page]
 }
 
-// newMetrics reads the delivery queue once, so the first scrape has it too;
-// refreshQueue, a worker, keeps it current from then on.
+// newMetrics reads the delivery queue and renders the page once, so the first
+// scrape has them too; run, a worker, keeps both current from then on.
 func newMetrics(ctx context.Context, st queueCounter) (*metrics, error) {
 	m := &metrics{reg: prometheus.NewRegistry(), queue: &queueCollector{st: st, every: time.Second, now: time.Now}}
+	m.gather = m.reg
 	if _, err := m.queue.refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -54,14 +60,10 @@ func newMetrics(ctx context.Context, st queueCounter) (*metrics, error) {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), m.queue} {
 		f(c)
 	}
+	if err := m.render(); err != nil {
+		return nil, err
+	}
 	return m, nil
-}
-
-// refreshQueue keeps the delivery queue's gauges current until ctx ends.
-func (m *metrics) refreshQueue(ctx context.Context) error { return m.queue.run(ctx) }
-
-func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
 func (m *metrics) commitObserved(signals, events, deliveries int, took time.Duration) {
@@ -120,19 +122,21 @@ type queueCounter interface {
 	CountDeliveries(ctx context.Context) (map[store.DeliveryState]int64, time.Time, error)
 }
 
-// queueCollector serves the delivery queue's gauges from memory: run reads
-// them from the store once a second and a scrape copies the last reading, so
-// /metrics never waits on the database, however busy it is (under saturation
-// a scrape that read the store took 10–180 ms, most of it finding the oldest
-// pending delivery among thousands while the readers were busy). The gauges
-// are therefore up to a second old, more only when a reading itself is slow:
-// run then waits 20 times as long as the reading took, so it never spends more
-// than a twentieth of its time on the store. The oldest pending delivery's age
-// is worked out at the scrape, from the time it was created.
+// queueCollector serves the delivery queue's gauges from memory: the metrics
+// worker (run, page.go) reads them from the store about once a second and a
+// rendering copies the last reading, so /metrics never waits on the database,
+// however busy it is (under saturation a scrape that read the store took
+// 10–180 ms, most of it finding the oldest pending delivery among thousands
+// while the readers were busy). A reading that is itself slow is followed by a
+// wait 20 times as long as it took, so the worker never spends more than a
+// twentieth of its time on the store. The oldest pending delivery's age is
+// worked out at the rendering, from the time it was created.
 type queueCollector struct {
 	st    queueCounter
-	every time.Duration
+	every time.Duration // at most this often; more seldom after a slow reading (due)
 	now   func() time.Time
+
+	next time.Time // when the worker reads the store again
 
 	mu     sync.Mutex
 	counts map[store.DeliveryState]int64
@@ -159,21 +163,18 @@ func (q *queueCollector) refresh(ctx context.Context) (time.Duration, error) {
 	return time.Since(t0), nil
 }
 
-// run refreshes every q.every (or 20 times as long as the last reading took)
-// until ctx ends. A failed reading leaves the last one in place: the gauges
-// stay as they were until the store answers again.
-func (q *queueCollector) run(ctx context.Context) error {
-	t := time.NewTimer(q.every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		took, _ := q.refresh(ctx)
-		t.Reset(max(q.every, 20*took))
+// due reads the store when the time has come (every, or 20 times the last
+// reading's time after a slow one). A failed reading leaves the last one in
+// place: the gauges stay as they were until the store answers again.
+func (q *queueCollector) due(ctx context.Context) {
+	now := time.Now()
+	// A tenth of slack: the worker's ticks come every q.every, each a little
+	// before a full q.every after the previous reading started.
+	if now.Add(q.every / 10).Before(q.next) {
+		return
 	}
+	took, _ := q.refresh(ctx)
+	q.next = now.Add(max(q.every, 20*took))
 }
 
 func (q *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueDesc; ch <- oldestDesc }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"compress/gzip"
 	"context"
 	"io"
 	"net/http"
@@ -9,6 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/hookcast/hookcast/internal/store"
 )
@@ -21,9 +25,11 @@ type stubQueue struct {
 	oldest  atomic.Int64 // unix ns of the oldest pending delivery; 0: none
 	block   chan struct{}
 	entered chan struct{} // a send each time a blocked reading starts
+	reads   atomic.Int64
 }
 
 func (q *stubQueue) CountDeliveries(ctx context.Context) (map[store.DeliveryState]int64, time.Time, error) {
+	q.reads.Add(1)
 	if q.block != nil {
 		q.entered <- struct{}{}
 		select {
@@ -64,7 +70,7 @@ func TestScrapeDoesNotWaitOnTheStore(t *testing.T) {
 	defer close(q.block)
 	m.queue.every = time.Millisecond
 	done := make(chan struct{})
-	go func() { _ = m.refreshQueue(ctx); close(done) }()
+	go func() { _ = m.run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
 	select {
 	case <-q.entered:
@@ -88,8 +94,8 @@ func TestScrapeDoesNotWaitOnTheStore(t *testing.T) {
 }
 
 // TestQueueGaugesFollowTheStore: what the store holds reaches the gauges by
-// the refresher, and the oldest pending delivery's age is counted at the
-// scrape.
+// the worker, and the oldest pending delivery's age is counted at each
+// rendering.
 func TestQueueGaugesFollowTheStore(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -99,7 +105,8 @@ func TestQueueGaugesFollowTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.queue.now = func() time.Time { return now }
+	var clock atomic.Int64 // seconds after now the renderings count from
+	m.queue.now = func() time.Time { return now.Add(time.Duration(clock.Load()) * time.Second) }
 	h := m.handler()
 	for _, want := range []string{`hookcast_deliveries{state="pending"} 0`, `hookcast_oldest_pending_delivery_age_seconds 0`} {
 		if body := scrape(t, h); !strings.Contains(body, want+"\n") {
@@ -108,7 +115,7 @@ func TestQueueGaugesFollowTheStore(t *testing.T) {
 	}
 	m.queue.every = time.Millisecond
 	done := make(chan struct{})
-	go func() { _ = m.refreshQueue(ctx); close(done) }()
+	go func() { _ = m.run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
 
 	q.pending.Store(5)
@@ -125,9 +132,15 @@ func TestQueueGaugesFollowTheStore(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond) // polling with a deadline
 	}
-	now = now.Add(10 * time.Second) // the scrape counts the age; the reading need not change
-	if body := scrape(t, h); !strings.Contains(body, "hookcast_oldest_pending_delivery_age_seconds 100\n") {
-		t.Fatalf("10 s later, want age 100:\n%s", body)
+	clock.Store(10) // the rendering counts the age; the reading need not change
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if body = scrape(t, h); strings.Contains(body, "hookcast_oldest_pending_delivery_age_seconds 100\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("10 s later, want age 100:\n%s", body)
+		}
+		time.Sleep(time.Millisecond) // polling with a deadline
 	}
 }
 
@@ -166,5 +179,79 @@ func TestMetricsFollowDeliveries(t *testing.T) {
 			t.Fatalf("no %q within 10 s:\n%s", want, body)
 		}
 		time.Sleep(20 * time.Millisecond) // polling with a deadline
+	}
+}
+
+// countingGatherer counts how often the series are gathered.
+type countingGatherer struct {
+	prometheus.Gatherer
+	n atomic.Int64
+}
+
+func (g *countingGatherer) Gather() ([]*dto.MetricFamily, error) {
+	g.n.Add(1)
+	return g.Gatherer.Gather()
+}
+
+// TestScrapeWritesTheRenderedPage: a scrape neither reads the store nor
+// gathers the series; it writes the worker's last rendering, gzipped for a
+// client that asks as Prometheus does, and the next rendering shows what
+// changed since.
+func TestScrapeWritesTheRenderedPage(t *testing.T) {
+	q := &stubQueue{}
+	q.pending.Store(7)
+	m, err := newMetrics(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &countingGatherer{Gatherer: m.reg}
+	m.gather = g
+	reads := q.reads.Load()
+	m.signals.Add(3)
+	h := m.handler()
+	const promAccept = "application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
+	for range 20 {
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		req.Header.Set("Accept", promAccept)
+		req.Header.Set("Accept-Encoding", "gzip")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 || rec.Header().Get("Content-Encoding") != "gzip" || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain; version=0.0.4") {
+			t.Fatalf("scrape: %d %v", rec.Code, rec.Header())
+		}
+		zr, err := gzip.NewReader(rec.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(body), `hookcast_deliveries{state="pending"} 7`+"\n") || !strings.Contains(string(body), "hookcast_signals_total 0\n") {
+			t.Fatalf("want the page rendered at start (7 pending, no signals yet):\n%s", body)
+		}
+	}
+	if n := g.n.Load(); n != 0 {
+		t.Fatalf("scrapes gathered the series %d times", n)
+	}
+	if n := q.reads.Load() - reads; n != 0 {
+		t.Fatalf("scrapes read the store %d times", n)
+	}
+	if err := m.render(); err != nil {
+		t.Fatal(err)
+	}
+	if body := scrape(t, h); g.n.Load() != 1 || !strings.Contains(body, "hookcast_signals_total 3\n") {
+		t.Fatalf("after one rendering (%d gathers), want 3 signals:\n%s", g.n.Load(), body)
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for h, want := range map[string]bool{
+		"": false, "gzip": true, "GZIP": true, "identity": false, "br, gzip;q=0.5": true,
+		"gzip;q=0": false, "gzip; q=0.0": false, "*": true, "*;q=0": false, "*, gzip;q=0": false, "deflate, br": false,
+	} {
+		if got := acceptsGzip(h); got != want {
+			t.Errorf("Accept-Encoding %q: gzip %v, want %v", h, got, want)
+		}
 	}
 }

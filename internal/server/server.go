@@ -74,7 +74,7 @@ func New(ctx context.Context, cfg Config, version string, logw io.Writer) (*Serv
 	if s.metrics, err = newMetrics(ctx, s.st); err != nil {
 		return nil, err
 	}
-	s.workers = append(s.workers, s.metrics.refreshQueue)
+	s.workers = append(s.workers, s.metrics.run)
 	ops, err := s.buildDelivery()
 	if err != nil {
 		return nil, err
@@ -182,6 +182,7 @@ func (s *Server) buildDelivery() (*operational.Notifier, error) {
 		ImageRetention: cfg.ThumbnailRetention,
 		KeyWindow:      cfg.IdempotencyWindow,
 		Observe:        s.metrics.pruneObserved,
+		Turn:           s.pipe.WhenIdle,
 		Logger:         log.With("part", "retention"),
 	})
 	s.workers = append(s.workers, pruner.Run)
