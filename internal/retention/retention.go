@@ -53,7 +53,7 @@ type Options struct {
 	// signal waits to be committed (or after TurnWait without such a moment).
 	// Default: at once.
 	Turn     func(ctx context.Context, maxWait time.Duration, fn func()) error
-	TurnWait time.Duration // default 100ms
+	TurnWait time.Duration    // default 100ms
 	Now      func() time.Time // default time.Now
 	// Observe, when set, is told what each pass removed (for metrics).
 	Observe func(store.PruneResult, time.Duration)
