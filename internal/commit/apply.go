@@ -73,6 +73,9 @@ func (p *Committer) applyGroup(ctx context.Context, tx store.Tx, group []*reques
 			}
 			ss.rows[engine.StreamKey{AccountID: k.AccountID, Name: k.Name}] = st
 		}
+		if err := loadViewers(ctx, tx, group, skip, res, ss.rows); err != nil {
+			return err
+		}
 	}
 	w := writer{p: p, tx: tx, res: res, hooks: map[hookKey][]store.Webhook{}}
 	for _, r := range group {
@@ -118,6 +121,43 @@ func (p *Committer) applyGroup(ctx context.Context, tx store.Tx, group []*reques
 	return p.finishOutcomes(ctx, tx, group, res)
 }
 
+// loadViewers tells each state about the viewers the group's signals name that it
+// does not know: a state keeps only the count of its viewers, their ids are the
+// store's rows (store.Tx.Viewers), so only those named are read, in one call.
+func loadViewers(ctx context.Context, tx store.Tx, group []*request, skip map[*request][]bool,
+	res *result, states map[engine.StreamKey]*engine.State) error {
+	var keys []store.ViewerKey
+	asked := map[store.ViewerKey]bool{}
+	for _, r := range group {
+		if res.replayed[r] {
+			continue
+		}
+		for i := range r.sigs {
+			id := r.sigs[i].Member()
+			if id == "" || skip[r] != nil && skip[r][i] {
+				continue
+			}
+			k := r.sigs[i].Stream()
+			vk := store.ViewerKey{AccountID: k.AccountID, Name: k.Name, ViewerID: id}
+			if !asked[vk] && !states[k].ViewerKnown(id) {
+				asked[vk] = true
+				keys = append(keys, vk)
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	held, err := tx.Viewers(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("load viewers: %w", err)
+	}
+	for _, k := range keys {
+		states[engine.StreamKey{AccountID: k.AccountID, Name: k.Name}].KnowViewer(k.ViewerID, held[k])
+	}
+	return nil
+}
+
 // signalTime is when a signal happened: the media server's `at` when given and not
 // in the future, else the time it was received.
 func signalTime(at int64, receipt time.Time) int64 {
@@ -139,16 +179,19 @@ func decodeState(k store.StreamKey, row store.StreamRow) (*engine.State, error) 
 	return st, nil
 }
 
-// saveStates writes back every state the transaction held: idle ones are deleted so
-// a stream nobody watches or publishes costs nothing. A stream at rest is idle only
+// saveStates writes back every state the transaction held, and the changes of
+// their viewers (kept apart, one row each): idle ones are deleted so
+// a stream nobody watches or publishes costs nothing (an idle state has no viewer left). A stream at rest is idle only
 // once its clock is forgotten (engine.Config.ForgetAfter): until then its row stays,
 // due when it is, so a signal received before it came to rest and committed after
 // (queued here, or on another replica while that one fired the timer) is moved
 // forward by the engine instead of applied at its older time to a fresh state.
 func saveStates(ctx context.Context, tx store.Tx, states map[engine.StreamKey]*engine.State, res *result) error {
 	rows := make([]store.StreamRow, 0, len(states))
+	var viewers store.ViewerChanges
 	for k, st := range states {
 		row := store.StreamRow{Key: store.StreamKey{AccountID: k.AccountID, Name: k.Name}}
+		addViewerChanges(&viewers, row.Key, st.ViewerChanges())
 		if !st.Idle() {
 			b, err := st.MarshalBinary()
 			if err != nil {
@@ -165,5 +208,23 @@ func saveStates(ctx context.Context, tx store.Tx, states map[engine.StreamKey]*e
 	if err := tx.SaveStreams(ctx, rows); err != nil {
 		return fmt.Errorf("save %d streams: %w", len(rows), err)
 	}
+	if !viewers.Empty() {
+		if err := tx.SaveViewers(ctx, viewers); err != nil {
+			return fmt.Errorf("save viewers of %d streams: %w", len(rows), err)
+		}
+	}
 	return nil
+}
+
+// addViewerChanges adds a stream's viewer changes to those of the transaction.
+func addViewerChanges(all *store.ViewerChanges, k store.StreamKey, c engine.ViewerChanges) {
+	if c.Cleared {
+		all.Clear = append(all.Clear, k)
+	}
+	for _, id := range c.Removed {
+		all.Remove = append(all.Remove, store.ViewerKey{AccountID: k.AccountID, Name: k.Name, ViewerID: id})
+	}
+	for _, id := range c.Added {
+		all.Add = append(all.Add, store.ViewerKey{AccountID: k.AccountID, Name: k.Name, ViewerID: id})
+	}
 }

@@ -62,7 +62,7 @@ func setupWith(t *testing.T, opts Options) *bundle {
 }
 
 // setupOn is setupWith on a given store, with account A created.
-func setupOn(t *testing.T, sl store.Store, opts Options) *bundle {
+func setupOn(t testing.TB, sl store.Store, opts Options) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	if err := sl.CreateAccount(ctx, store.Account{ID: "A", CreatedAt: time.Now()}); err != nil {
@@ -92,7 +92,7 @@ func setupOn(t *testing.T, sl store.Store, opts Options) *bundle {
 	return b
 }
 
-func (b *bundle) webhook(t *testing.T, edit func(*store.Webhook)) store.Webhook {
+func (b *bundle) webhook(t testing.TB, edit func(*store.Webhook)) store.Webhook {
 	t.Helper()
 	w := store.Webhook{AccountID: "A", URL: "https://example.com/h", Secret: "c2VjcmV0", IsFeedHooks: true, RetryPolicy: "none"}
 	if edit != nil {

@@ -15,9 +15,13 @@ import (
 
 func TestMain(m *testing.M) { testpg.Main(m) }
 
-// bothStores runs fn on a fresh SQLite store and a fresh PostgreSQL one.
-func bothStores(t *testing.T, fn func(t *testing.T, st store.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
+// bothStores runs fn on a fresh SQLite store and a fresh PostgreSQL one, as
+// subtests or sub-benchmarks.
+func bothStores[T interface {
+	testing.TB
+	Run(string, func(T)) bool
+}](t T, fn func(t T, st store.Store)) {
+	t.Run("sqlite", func(t T) {
 		st, err := sqlite.Open(context.Background(), t.TempDir())
 		if err != nil {
 			t.Fatal(err)
@@ -25,7 +29,7 @@ func bothStores(t *testing.T, fn func(t *testing.T, st store.Store)) {
 		t.Cleanup(func() { st.Close() })
 		fn(t, st)
 	})
-	t.Run("postgres", func(t *testing.T) {
+	t.Run("postgres", func(t T) {
 		url := testpg.NewDatabase(t)
 		st, err := postgres.Open(context.Background(), url)
 		if err != nil {

@@ -7,33 +7,44 @@ import (
 	"math"
 )
 
-// The persisted form of a State, version 1:
+// The persisted form of a State, version 2:
 //
-//	byte     version (1)
+//	byte     version (2; 1 when no viewer is connected, see below)
 //	uvarint  flags: 1 armed, 2 firstDone
 //	varint   lastNow, windowEnd, then quietDue while armed, else forgetAt
 //	string   accountId, name            (string = uvarint length + bytes)
 //	uvarint  feed count, then per feed:
 //	         string id; varint started, due; byte 1 if priority then 8 bytes
 //	         float64 bits (little endian); string sourceId, simulcastId
-//	uvarint  viewer count, then one string per viewer
+//	uvarint  viewer count
 //
-// Timers are not stored apart: they follow from these fields, so a restored state
-// fires exactly what the saved one would have. Viewers come in map order: two
-// encodings of one state may differ in bytes, never in behaviour.
+// The connected viewer ids are not in it: a store keeps them apart, one row each
+// (ViewerChanges, KnowViewer), so a join or leave rewrites a few bytes, not an
+// audience. Timers are not stored apart: they follow from these fields, so a
+// restored state fires exactly what the saved one would have.
+//
+// Version 1 was the same with one string per viewer after the count. It is still
+// read: its viewers are then all held and reported Added by ViewerChanges, so the
+// first save moves them to the store's rows. A state with no viewer connected is
+// written as version 1, whose bytes are then the same but for the version:
+// earlier builds read it (a rollback, replicas of both in a rolling upgrade); a
+// state with viewers they refuse, as its ids are no longer in it.
 //
 // quietDue means something only while the stream is armed, and forgetAt only
 // while it is at rest, never armed: they share one slot, and a state keeping its
 // clock is written in the version 1 that came before forgetAt. Earlier builds read
 // it as an idle state (they ignore a quietDue when not armed) and drop it, so
-// running them again after this one (a rollback, replicas of both in a rolling
-// upgrade) neither fails on such a state nor does worse than they always did;
-// states they wrote read here as they always did, since they never leave a
-// quietDue unarmed.
+// running them again after this one neither fails on such a state nor does worse
+// than they always did; states they wrote read here as they always did, since
+// they never leave a quietDue unarmed.
 const (
-	codecVersion  = 1
-	flagArmed     = 1
-	flagFirstDone = 2
+	codecVersion     = 2
+	codecWithViewers = 1 // version 1: the viewer ids follow their count
+	flagArmed        = 1
+	flagFirstDone    = 2
+	// maxViewers bounds a decoded viewer count, so corrupt data cannot claim an
+	// audience no store could hold.
+	maxViewers = 1 << 40
 )
 
 // ErrBadState is wrapped by UnmarshalBinary for data that is not a valid state.
@@ -45,9 +56,12 @@ func (st *State) MarshalBinary() ([]byte, error) {
 	for _, f := range st.feeds {
 		n += 40 + len(f.id) + len(f.sourceID) + len(f.simulcastID)
 	}
-	st.viewers.each(func(v string) { n += 2 + len(v) })
 	b := make([]byte, 0, n)
-	b = append(b, codecVersion)
+	if st.viewers.len() == 0 {
+		b = append(b, codecWithViewers) // the same bytes: earlier builds read it
+	} else {
+		b = append(b, codecVersion)
+	}
 	var flags uint64
 	if st.armed {
 		flags |= flagArmed
@@ -80,7 +94,6 @@ func (st *State) MarshalBinary() ([]byte, error) {
 		b = appendString(b, f.simulcastID)
 	}
 	b = binary.AppendUvarint(b, uint64(st.viewers.len()))
-	st.viewers.each(func(v string) { b = appendString(b, v) })
 	return b, nil
 }
 
@@ -90,14 +103,16 @@ func appendString(b []byte, s string) []byte {
 }
 
 // UnmarshalBinary replaces the state with a decoded one. Anything that is not a state
-// MarshalBinary could have written is refused with an error wrapping ErrBadState,
-// and st is left as it was. A state already bound to a stream refuses another
-// stream's data.
+// MarshalBinary (of this build or of one that wrote version 1) could have written
+// is refused with an error wrapping ErrBadState, and st is left as it was. A
+// state already bound to a stream refuses another stream's data. With viewers
+// connected, a version 2 state knows only their count: see ViewerKnown.
 func (st *State) UnmarshalBinary(data []byte) error {
 	d := decoder{b: data}
 	var n State
-	if v := d.byte(); v != codecVersion {
-		return fmt.Errorf("%w: unknown version %d", ErrBadState, v)
+	version := d.byte()
+	if version != codecVersion && version != codecWithViewers {
+		return fmt.Errorf("%w: unknown version %d", ErrBadState, version)
 	}
 	flags := d.uvarint()
 	n.armed, n.firstDone = flags&flagArmed != 0, flags&flagFirstDone != 0
@@ -120,12 +135,16 @@ func (st *State) UnmarshalBinary(data []byte) error {
 			n.feeds = append(n.feeds, f)
 		}
 	}
-	if nv := d.count(); nv > 0 {
-		for range nv {
+	if version == codecWithViewers {
+		for range d.count() {
 			if !n.viewers.add(d.string()) && d.err == nil {
 				d.fail("duplicate viewer")
 			}
 		}
+	} else if nv := d.uvarint(); nv > maxViewers {
+		d.fail("viewer count out of range")
+	} else {
+		n.viewers.n = int(nv) // none held: the store keeps them
 	}
 	if d.err == nil && len(d.b) > 0 {
 		d.fail("trailing bytes")
@@ -178,7 +197,7 @@ func (st *State) check(flags uint64) error {
 		seen[f.id] = struct{}{}
 	}
 	bad := false
-	st.viewers.each(func(v string) { bad = bad || !validID(v) })
+	st.viewers.each(func(v string, _ uint8) { bad = bad || !validID(v) })
 	if bad {
 		return errors.New("bad viewer id")
 	}

@@ -137,12 +137,13 @@ func runLazy(t *testing.T, sc *scenario) []string {
 func runScenario(t *testing.T, sc *scenario, reload bool) []string {
 	t.Helper()
 	m := engine.NewMemory(sc.newEngine())
+	rows := engine.ViewerRows{}
 	var evs []engine.Event
 	for i, raw := range sc.Input {
 		sig := inputSignal(t, raw, i)
 		evs = m.AppendApply(evs, &sig, sig.At)
 		if reload {
-			reloadAll(t, m)
+			reloadAll(t, m, rows)
 		}
 	}
 	evs = m.AppendAdvance(evs, conformanceStart+sc.Until)
@@ -156,20 +157,26 @@ func runScenario(t *testing.T, sc *scenario, reload bool) []string {
 	return out
 }
 
-// reloadAll replaces every state of m by its decoded encoding.
-func reloadAll(t *testing.T, m *engine.Memory) {
+// reloadAll replaces every state of m by its decoded encoding, its viewers kept
+// apart in rows and told back to it. The rows of a stream m dropped (idle, so
+// with no viewer) go, as a store deletes them with the stream.
+func reloadAll(t *testing.T, m *engine.Memory, rows engine.ViewerRows) {
 	t.Helper()
-	m.Each(func(st *engine.State) {
-		b, err := st.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
+	for k := range rows {
+		if m.State(k) == nil {
+			delete(rows, k)
 		}
+	}
+	m.Each(func(st *engine.State) {
+		b := rows.Save(t, st)
 		fresh := engine.NewState(st.Key())
 		if err := fresh.UnmarshalBinary(b); err != nil {
 			t.Fatalf("reload %s: %v", st.Key(), err)
 		}
-		if fresh.NextDue() != st.NextDue() {
-			t.Fatalf("reload %s: next due %d, was %d", st.Key(), fresh.NextDue(), st.NextDue())
+		rows.TellAll(fresh)
+		if fresh.NextDue() != st.NextDue() || fresh.Viewers() != st.Viewers() {
+			t.Fatalf("reload %s: next due %d, was %d; %d viewers, were %d", st.Key(), fresh.NextDue(), st.NextDue(),
+				fresh.Viewers(), st.Viewers())
 		}
 		*st = *fresh
 	})

@@ -95,3 +95,57 @@ func runRules(t *testing.T, rules []rule) {
 		})
 	}
 }
+
+// ViewerRows keeps the connected viewers of states apart from their encoding, as a
+// store does (one row per viewer): Save applies a state's ViewerChanges, Tell
+// looks up the viewer a signal names, as the committer does before applying it.
+type ViewerRows map[StreamKey]map[string]bool
+
+// Save records st's viewer changes and returns its encoding.
+func (r ViewerRows) Save(t testing.TB, st *State) []byte {
+	t.Helper()
+	c := st.ViewerChanges()
+	rows := r[st.Key()]
+	if c.Cleared {
+		rows = nil
+	}
+	for _, id := range c.Removed {
+		if !rows[id] {
+			t.Fatalf("%s: removed viewer %s the store does not hold", st.Key(), id)
+		}
+		delete(rows, id)
+	}
+	for _, id := range c.Added {
+		if rows[id] {
+			t.Fatalf("%s: added viewer %s the store holds", st.Key(), id)
+		}
+		if rows == nil {
+			rows = map[string]bool{}
+		}
+		rows[id] = true
+	}
+	r[st.Key()] = rows
+	if len(rows) != st.Viewers() {
+		t.Fatalf("%s: the store holds %d viewers, the state counts %d", st.Key(), len(rows), st.Viewers())
+	}
+	b, err := st.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Tell tells st about the viewer sig names, if it does not know it.
+func (r ViewerRows) Tell(st *State, sig *Signal) {
+	if id := sig.Member(); id != "" && !st.ViewerKnown(id) {
+		st.KnowViewer(id, r[st.Key()][id])
+	}
+}
+
+// TellAll tells st about every viewer the store holds for it, which makes a
+// decoded state complete.
+func (r ViewerRows) TellAll(st *State) {
+	for id := range r[st.Key()] {
+		st.KnowViewer(id, true)
+	}
+}

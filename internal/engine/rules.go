@@ -59,7 +59,7 @@ func (e *Engine) endFeed(dst []Event, st *State, i int, t int64, viewersClosed b
 	dst = append(dst, st.feedEvent(&f, t, false))
 	if !st.live() && st.viewers.len() > 0 {
 		if viewersClosed {
-			st.viewers = viewerSet{}
+			st.viewers.clear()
 			st.quietDue = t + e.delay
 			return dst
 		}

@@ -109,3 +109,14 @@ func (s *Signal) Stream() StreamKey {
 	}
 	return StreamKey{s.AccountID, s.Name}
 }
+
+// Member is the viewer whose membership of the stream Apply reads (viewer.connected
+// and viewer.disconnected), "" for the other kinds: the id a holder of a partially
+// loaded State tells it about first (State.ViewerKnown).
+func (s *Signal) Member() string {
+	switch s.Kind {
+	case ViewerConnected, ViewerDisconnected:
+		return s.ViewerID
+	}
+	return ""
+}

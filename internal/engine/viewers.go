@@ -8,15 +8,37 @@ import "hash/maphash"
 // which is most of the traffic.
 const smallViewers = 8
 
+// Flags of a viewer id the set holds.
+const (
+	vMember = 1 << iota // connected now
+	vStored             // the store holds it as connected (as told by KnowViewer)
+)
+
 // viewerSet is the set of connected viewer ids of a stream: inline while small, a map
 // once larger. The zero value is an empty set.
+//
+// A store keeps the members apart from the encoded state (codec.go, version 2), so a
+// decoded set knows only how many there are: it is partial. Before a signal names a
+// viewer, the holder looks that id up in its store and tells the set (know); the
+// set then records what the engine changes (member vs vStored) and hands the
+// difference back (changes). So a join or leave costs the same with 10 or
+// 100,000 viewers: nothing but the named id and the count is read or written.
+// A set built by signals alone (NewState) holds every member and is complete.
 type viewerSet struct {
-	n int // number of viewers
+	n    int // connected viewers, held here or not
+	held int // of them, those held here with vMember: the set is complete when held == n
+	k    int // entries held inline (m == nil)
 	// The inline form: hashes apart from the ids, so a lookup scans one cache line
-	// of hashes and compares the bytes of an id only on a likely match.
+	// of hashes and compares the bytes of an id only on a likely match. An entry
+	// with no flag is an id known not to be connected (kept while the set is
+	// partial), or one of vStored alone, removed since the load.
 	hs  [smallViewers]uint64
 	ids [smallViewers]string
-	m   map[string]struct{} // non-nil once the set outgrew the inline form, which is then unused
+	fl  [smallViewers]uint8
+	m   map[string]uint8 // non-nil once the entries outgrew the inline form, which is then unused
+	// cleared: every member was removed at once (feed.ended with viewersClosed),
+	// so the store drops all it holds before the changes recorded after.
+	cleared bool
 }
 
 // viewerSeed is only for in-memory lookups; nothing hashed with it is persisted.
@@ -24,8 +46,10 @@ var viewerSeed = maphash.MakeSeed()
 
 func (vs *viewerSet) len() int { return vs.n }
 
+func (vs *viewerSet) complete() bool { return vs.held == vs.n }
+
 func (vs *viewerSet) find(h uint64, id string) int {
-	for i := range vs.n {
+	for i := range vs.k {
 		if vs.hs[i] == h && vs.ids[i] == id {
 			return i
 		}
@@ -33,68 +57,157 @@ func (vs *viewerSet) find(h uint64, id string) int {
 	return -1
 }
 
-// add inserts id and reports whether it was absent.
-func (vs *viewerSet) add(id string) bool {
+// lookup returns the flags of id and whether the set holds it.
+func (vs *viewerSet) lookup(id string) (uint8, bool) {
 	if vs.m != nil {
-		if _, ok := vs.m[id]; ok {
-			return false
-		}
-		vs.m[id] = struct{}{}
-		vs.n++
-		return true
+		f, ok := vs.m[id]
+		return f, ok
 	}
-	h := maphash.String(viewerSeed, id)
-	if vs.find(h, id) >= 0 {
-		return false
+	if i := vs.find(maphash.String(viewerSeed, id), id); i >= 0 {
+		return vs.fl[i], true
 	}
-	if vs.n < smallViewers {
-		vs.hs[vs.n], vs.ids[vs.n] = h, id
-		vs.n++
-		return true
-	}
-	vs.m = make(map[string]struct{}, 2*smallViewers)
-	for i := range vs.ids {
-		vs.m[vs.ids[i]] = struct{}{}
-	}
-	vs.hs, vs.ids = [smallViewers]uint64{}, [smallViewers]string{}
-	vs.m[id] = struct{}{}
-	vs.n++
-	return true
+	return 0, false
 }
 
-// remove deletes id and reports whether it was present. An emptied map is released:
-// Go maps never shrink, and a stream that once had a crowd should not keep its room.
-func (vs *viewerSet) remove(id string) bool {
+// put sets the flags of id, adding the entry if needed, or drops it when f is 0
+// and the set is complete (then an id not held is not connected anyway).
+func (vs *viewerSet) put(id string, f uint8) {
+	drop := f == 0 && vs.complete()
 	if vs.m != nil {
-		if _, ok := vs.m[id]; !ok {
-			return false
-		}
-		delete(vs.m, id)
-		vs.n--
-		if vs.n == 0 {
-			vs.m = nil
-		}
-		return true
-	}
-	i := vs.find(maphash.String(viewerSeed, id), id)
-	if i < 0 {
-		return false
-	}
-	vs.n--
-	vs.hs[i], vs.ids[i] = vs.hs[vs.n], vs.ids[vs.n]
-	vs.hs[vs.n], vs.ids[vs.n] = 0, ""
-	return true
-}
-
-// each calls fn for every viewer id, in no particular order.
-func (vs *viewerSet) each(fn func(id string)) {
-	if vs.m != nil {
-		for id := range vs.m {
-			fn(id)
+		if drop {
+			delete(vs.m, id)
+			if len(vs.m) == 0 {
+				vs.m = nil // Go maps never shrink: a stream that once had a crowd should not keep its room
+			}
+		} else {
+			vs.m[id] = f
 		}
 		return
 	}
-	for i := range vs.n {
-		fn(vs.ids[i])
+	h := maphash.String(viewerSeed, id)
+	i := vs.find(h, id)
+	switch {
+	case i >= 0 && drop:
+		vs.k--
+		vs.hs[i], vs.ids[i], vs.fl[i] = vs.hs[vs.k], vs.ids[vs.k], vs.fl[vs.k]
+		vs.hs[vs.k], vs.ids[vs.k], vs.fl[vs.k] = 0, "", 0
+	case i >= 0:
+		vs.fl[i] = f
+	case drop:
+	case vs.k < smallViewers:
+		vs.hs[vs.k], vs.ids[vs.k], vs.fl[vs.k] = h, id, f
+		vs.k++
+	default:
+		vs.m = make(map[string]uint8, 2*smallViewers)
+		for i := range vs.k {
+			vs.m[vs.ids[i]] = vs.fl[i]
+		}
+		vs.hs, vs.ids, vs.fl, vs.k = [smallViewers]uint64{}, [smallViewers]string{}, [smallViewers]uint8{}, 0
+		vs.m[id] = f
 	}
 }
+
+// entry returns the flags of id, which must be known: a partial set asked about
+// an id its holder did not look up is a bug of the holder, not something to guess.
+func (vs *viewerSet) entry(id string) uint8 {
+	f, ok := vs.lookup(id)
+	if !ok && !vs.complete() {
+		panic("engine: viewer " + id + " of a partially loaded stream state was not looked up (State.KnowViewer)")
+	}
+	return f
+}
+
+// add inserts id and reports whether it was absent.
+func (vs *viewerSet) add(id string) bool {
+	f := vs.entry(id)
+	if f&vMember != 0 {
+		return false
+	}
+	vs.n++
+	vs.held++
+	vs.put(id, f|vMember)
+	return true
+}
+
+// remove deletes id and reports whether it was present.
+func (vs *viewerSet) remove(id string) bool {
+	f := vs.entry(id)
+	if f&vMember == 0 {
+		return false
+	}
+	vs.n--
+	vs.held--
+	vs.put(id, f&^vMember)
+	return true
+}
+
+// clear removes every member, held or not.
+func (vs *viewerSet) clear() { *vs = viewerSet{cleared: true} }
+
+// know records whether the store holds id as connected, unless the set already
+// knows (it holds id, or it is complete).
+func (vs *viewerSet) know(id string, stored bool) {
+	if _, ok := vs.lookup(id); ok || vs.complete() {
+		return
+	}
+	if stored {
+		vs.held++
+		vs.put(id, vMember|vStored)
+	} else {
+		vs.put(id, 0)
+	}
+}
+
+// each calls fn for every entry held, in no particular order.
+func (vs *viewerSet) each(fn func(id string, f uint8)) {
+	if vs.m != nil {
+		for id, f := range vs.m {
+			fn(id, f)
+		}
+		return
+	}
+	for i := range vs.k {
+		fn(vs.ids[i], vs.fl[i])
+	}
+}
+
+// ViewerChanges is what a store does to the members it keeps apart so that they
+// are the state's again: first, if Cleared, remove them all; then remove Removed
+// and add Added. Neither list holds an id twice or an id of the other.
+type ViewerChanges struct {
+	Cleared        bool
+	Added, Removed []string
+}
+
+// ViewerChanges returns how the connected viewers differ from those the store
+// holds: since the state was decoded, as told by KnowViewer. A state decoded from
+// an encoding that still held its viewer ids (version 1) has them all Added, so
+// the first save moves them out of the encoding. The state is saved once per
+// load: a holder that keeps it after saving decodes it again.
+func (st *State) ViewerChanges() ViewerChanges {
+	c := ViewerChanges{Cleared: st.viewers.cleared}
+	st.viewers.each(func(id string, f uint8) {
+		switch f {
+		case vMember:
+			c.Added = append(c.Added, id)
+		case vStored:
+			c.Removed = append(c.Removed, id)
+		}
+	})
+	return c
+}
+
+// ViewerKnown reports whether the state knows if viewer id is connected. It
+// always does, except after decoding an encoding that keeps its viewers apart
+// (MarshalBinary) while some are connected: then a signal that names a viewer
+// (Signal.Member) may be applied only once its holder told the state about that
+// viewer (KnowViewer).
+func (st *State) ViewerKnown(id string) bool {
+	_, ok := st.viewers.lookup(id)
+	return ok || st.viewers.complete()
+}
+
+// KnowViewer tells the state whether its store holds viewer id as connected. An
+// id the state already knows is left as it is (the state's own changes are newer
+// than the store).
+func (st *State) KnowViewer(id string, connected bool) { st.viewers.know(id, connected) }

@@ -225,6 +225,16 @@ type Tx interface {
 	// SaveStreams writes the streams' states in few statements (the group
 	// commit saves every stream it touched at once); a nil State deletes the row.
 	SaveStreams(ctx context.Context, rows []StreamRow) error
+	// Viewers returns which of keys are held as connected viewers of their
+	// streams (a key absent from the map is not). The engine's state keeps only
+	// the count of its viewers; their ids are rows of their own, read by the id
+	// a signal names, so a join or leave costs the same whatever the audience.
+	// The streams must be locked (LockStreams) in tx.
+	Viewers(ctx context.Context, keys []ViewerKey) (map[ViewerKey]bool, error)
+	// SaveViewers applies the changes of locked streams' viewers, in few
+	// statements: the viewers of the streams in Clear are all removed first,
+	// then Remove are removed and Add added (a viewer held already stays).
+	SaveViewers(ctx context.Context, c ViewerChanges) error
 	// WebhooksFor returns the account's webhooks that have typ enabled (including
 	// disabled ones: the caller records those deliveries as skipped), by id. typ is
 	// an Event.Type; an unknown one is an error.
@@ -354,6 +364,25 @@ type StreamKey struct {
 	AccountID string
 	Name      string
 }
+
+// ViewerKey names a connected viewer of a stream.
+type ViewerKey struct {
+	AccountID string
+	Name      string
+	ViewerID  string
+}
+
+// Stream is the stream of the viewer.
+func (k ViewerKey) Stream() StreamKey { return StreamKey{AccountID: k.AccountID, Name: k.Name} }
+
+// ViewerChanges is what a transaction changes of the viewers held (Tx.SaveViewers).
+type ViewerChanges struct {
+	Clear       []StreamKey
+	Remove, Add []ViewerKey
+}
+
+// Empty reports that c changes nothing.
+func (c ViewerChanges) Empty() bool { return len(c.Clear)+len(c.Remove)+len(c.Add) == 0 }
 
 // StreamRow is the persisted state of one stream.
 type StreamRow struct {

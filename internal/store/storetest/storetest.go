@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"Streams", testStreams},
 		{"SaveStreamsMany", testSaveStreamsMany},
 		{"DueStreams", testDueStreams},
+		{"Viewers", testViewers},
 		{"WebhooksFor", testWebhooksFor},
 		{"WebhooksForSeesChanges", testWebhooksForSeesChanges},
 		{"InTxCounter", testInTxCounter},

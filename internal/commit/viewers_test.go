@@ -1,0 +1,189 @@
+package commit
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hookcast/hookcast/internal/engine"
+	"github.com/hookcast/hookcast/internal/store"
+)
+
+func viewerSig(kind engine.Kind, id string) engine.Signal {
+	return engine.Signal{Kind: kind, AccountID: "A", Name: "cam", ViewerID: id}
+}
+
+// heldViewers returns which of ids the store holds as viewers of A/cam.
+func heldViewers(t *testing.T, st store.Store, ids ...string) map[string]bool {
+	t.Helper()
+	keys := make([]store.ViewerKey, len(ids))
+	for i, id := range ids {
+		keys[i] = store.ViewerKey{AccountID: "A", Name: "cam", ViewerID: id}
+	}
+	out := map[string]bool{}
+	err := st.InTx(context.Background(), func(tx store.Tx) error {
+		if _, err := tx.LockStreams(context.Background(), []store.StreamKey{{AccountID: "A", Name: "cam"}}); err != nil {
+			return err
+		}
+		held, err := tx.Viewers(context.Background(), keys)
+		for k := range held {
+			out[k.ViewerID] = true
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestViewersApart: a stream's viewers are rows of their own, read only as
+// signals name them, and every request makes the events an engine holding the
+// whole set in memory makes (duplicate joins, leaves of unknown viewers, the
+// media server closing every viewer with the feed, a crowd past one group).
+func TestViewersApart(t *testing.T) {
+	bothStores(t, func(t *testing.T, st store.Store) {
+		at := time.UnixMilli(1_700_000_000_000)
+		b := setupOn(t, st, Options{Now: func() time.Time { return at }})
+		b.webhook(t, func(w *store.Webhook) { w.IsViewerConnectionHooks = true })
+		e := engine.New(engine.DefaultConfig())
+		mem := engine.NewState(engine.StreamKey{AccountID: "A", Name: "cam"})
+
+		crowd := func(kind engine.Kind, from, to int) []engine.Signal {
+			var sigs []engine.Signal
+			for i := from; i < to; i++ {
+				sigs = append(sigs, viewerSig(kind, fmt.Sprintf("v%d", i)))
+			}
+			return sigs
+		}
+		closed := engine.Signal{Kind: engine.FeedEnded, AccountID: "A", Name: "cam", FeedID: "f1", ViewersClosed: true}
+		steps := [][]engine.Signal{
+			{feedStarted("cam", "f1")},
+			crowd(engine.ViewerConnected, 0, 30),
+			crowd(engine.ViewerConnected, 20, 50), // 20..29 again: nothing
+			{viewerSig(engine.ViewerDisconnected, "nobody"), viewerSig(engine.ViewerConnected, "v3")},
+			crowd(engine.ViewerDisconnected, 0, 49), // one is left
+			{viewerSig(engine.ViewerDisconnected, "v49"), viewerSig(engine.ViewerConnected, "v49")},
+			{viewerSig(engine.ViewerConnected, "v7"), viewerSig(engine.ViewerDisconnected, "v49")},
+			{closed},
+			{viewerSig(engine.ViewerConnected, "v8"), viewerSig(engine.ViewerDisconnected, "v7")},
+			{feedStarted("cam", "f1")}, // v8 waited: its first viewer connection
+		}
+		for i, sigs := range steps {
+			at = at.Add(time.Second)
+			want := 0
+			for _, s := range sigs {
+				want += len(e.Apply(mem, s, at.UnixMilli()))
+			}
+			got, err := b.p.Submit(context.Background(), sigs)
+			if err != nil || got != want {
+				t.Fatalf("step %d: %d events (%v), want %d", i, got, err, want)
+			}
+			views, err := b.p.Streams(context.Background(), "A")
+			if err != nil || len(views) != 1 || views[0].Viewers != mem.Viewers() {
+				t.Fatalf("step %d: streams %+v (%v), want %d viewers", i, views, err, mem.Viewers())
+			}
+			switch i {
+			case 3:
+				if held := heldViewers(t, st, "v0", "v29", "v30", "v49", "nobody"); len(held) != 4 || held["nobody"] {
+					t.Fatalf("step %d: held %v", i, held)
+				}
+			case 7:
+				if held := heldViewers(t, st, "v7"); len(held) != 0 {
+					t.Fatalf("after the viewers were closed, held %v", held)
+				}
+			case 9:
+				if held := heldViewers(t, st, "v7", "v8"); len(held) != 1 || !held["v8"] {
+					t.Fatalf("at the end, held %v", held)
+				}
+			}
+		}
+	})
+}
+
+// TestVersion1ViewersMoveToRows: a state an earlier build saved with its viewer
+// ids inside (engine codec version 1) is applied as before, and its first save
+// moves the ids to rows.
+func TestVersion1ViewersMoveToRows(t *testing.T) {
+	bothStores(t, func(t *testing.T, st store.Store) {
+		at := time.UnixMilli(1_700_000_000_000)
+		// Two viewers waiting for a stream that is not live: armed, an attempt
+		// window open, laid out as version 1 wrote it.
+		old := []byte{1, 1}
+		old = binary.AppendVarint(old, at.UnixMilli())
+		old = binary.AppendVarint(old, at.UnixMilli()+10_000)
+		old = binary.AppendVarint(old, 0)
+		old = append(old, 1, 'A', 3, 'c', 'a', 'm', 0, 2, 2, 'v', '1', 2, 'v', '2')
+		key := store.StreamKey{AccountID: "A", Name: "cam"}
+		if err := st.InTx(context.Background(), func(tx store.Tx) error {
+			return tx.SaveStreams(context.Background(), []store.StreamRow{{Key: key, State: old, DueAt: at.UnixMilli() + 10_000}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		b := setupOn(t, st, Options{Now: func() time.Time { return at.Add(time.Second) }})
+		if _, err := b.p.Submit(context.Background(), []engine.Signal{viewerSig(engine.ViewerConnected, "v1"),
+			viewerSig(engine.ViewerDisconnected, "v2")}); err != nil {
+			t.Fatal(err)
+		}
+		if held := heldViewers(t, st, "v1", "v2"); len(held) != 1 || !held["v1"] {
+			t.Fatalf("held after the first save: %v", held)
+		}
+		views, err := b.p.Streams(context.Background(), "A")
+		if err != nil || len(views) != 1 || views[0].Viewers != 1 || !views[0].Armed {
+			t.Fatalf("streams %+v (%v)", views, err)
+		}
+		if _, err := b.p.Submit(context.Background(), []engine.Signal{viewerSig(engine.ViewerDisconnected, "v1")}); err != nil {
+			t.Fatal(err)
+		}
+		if held := heldViewers(t, st, "v1", "v2"); len(held) != 0 {
+			t.Fatalf("held after all left: %v", held)
+		}
+	})
+}
+
+// BenchmarkAudience is one viewer joining and leaving (two requests, two
+// transactions) a live stream that 10 or 100,000 other viewers watch, through
+// the committer and the store: the cost must not grow with the audience.
+//
+//	go test -run '^$' -bench Audience -benchtime 2000x ./internal/commit/
+func BenchmarkAudience(b *testing.B) {
+	for _, n := range []int{10, 100_000} {
+		b.Run(fmt.Sprintf("viewers=%d", n), func(b *testing.B) {
+			bothStores(b, func(b *testing.B, st store.Store) {
+				bu := setupOn(b, st, Options{})
+				name := fmt.Sprintf("cam%d", n)
+				sig := func(kind engine.Kind, id string) engine.Signal {
+					return engine.Signal{Kind: kind, AccountID: "A", Name: name, ViewerID: id}
+				}
+				ctx := context.Background()
+				if _, err := bu.p.Submit(ctx, []engine.Signal{{Kind: engine.FeedStarted, AccountID: "A", Name: name, FeedID: "f1"}}); err != nil {
+					b.Fatal(err)
+				}
+				for i := 0; i < n; i += 1000 {
+					var crowd []engine.Signal
+					for j := i; j < min(i+1000, n); j++ {
+						crowd = append(crowd, sig(engine.ViewerConnected, fmt.Sprintf("viewer-%d", j)))
+					}
+					if _, err := bu.p.Submit(ctx, crowd); err != nil {
+						b.Fatal(err)
+					}
+				}
+				join, leave := []engine.Signal{sig(engine.ViewerConnected, "x")}, []engine.Signal{sig(engine.ViewerDisconnected, "x")}
+				for b.Loop() {
+					if _, err := bu.p.Submit(ctx, join); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := bu.p.Submit(ctx, leave); err != nil {
+						b.Fatal(err)
+					}
+				}
+				views, err := bu.p.Streams(ctx, "A")
+				if err != nil || len(views) != 1 || views[0].Viewers != n {
+					b.Fatalf("streams %+v (%v), want %d viewers on %s", views, err, n, name)
+				}
+			})
+		})
+	}
+}
