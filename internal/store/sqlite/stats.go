@@ -26,7 +26,7 @@ func (s *Store) Stats(ctx context.Context, q store.StatsQuery) ([]store.StatsRow
 	return out, wrap("stats", err)
 }
 
-// Backlog implements store.Store (index deliveries_claim: pending rows only).
+// Backlog implements store.Store (index deliveries_claim, which holds pending rows only: migration 0019).
 func (s *Store) Backlog(ctx context.Context, accountID string) ([]store.Backlog, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT webhook_id, count(*), min(created_at) FROM deliveries
 		WHERE state = 'pending' AND account_id = ? GROUP BY webhook_id ORDER BY webhook_id`, accountID)
