@@ -151,7 +151,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		order = []string{o.mode}
 	}
 	gogc := server.TuneGC() // as serve runs
-	fmt.Fprintf(stdout, "hookbench: %s, GOMAXPROCS=%d, GOGC=%s, store=%s\n", time.Now().UTC().Format(time.RFC3339),
+	fmt.Fprintf(stdout, "hookbench: %s, GOMAXPROCS=%d, %s, store=%s\n", time.Now().UTC().Format(time.RFC3339),
 		runtime.GOMAXPROCS(0), gogc, storeName(o))
 	for _, m := range order {
 		if err := steps[m](ctx, o, stdout); err != nil {

@@ -126,13 +126,17 @@ func dsn(path string, write bool) string {
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	// The writer's page cache is 32 MiB (default 2 MiB): the group commit reads
-	// and rewrites thousands of stream rows per transaction. Readers (API,
+	// The writer's page cache is 16 MiB (default 2 MiB): the group commit reads
+	// and rewrites thousands of stream rows per transaction. It takes twice
+	// that resident (the driver's allocator gives each 4 KiB page an 8 KiB
+	// slot), so at 32 MiB it was 68 MB of serve's 208 MB RSS in the retention
+	// soak; the pages it misses are in the OS's cache, and the soak's
+	// throughput did not change measurably (docs/PERFORMANCE.md). Readers (API,
 	// dashboard, metrics) get 4 MiB each: pages they read stay cached until the
 	// connection closes, and six connections of 64 MiB let an idle serve grow
 	// from 20 to 68 MB after a few listings.
 	if write {
-		q.Add("_pragma", "cache_size(-32768)")
+		q.Add("_pragma", "cache_size(-16384)")
 	} else {
 		q.Add("_pragma", "cache_size(-4096)")
 	}
