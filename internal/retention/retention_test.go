@@ -255,3 +255,50 @@ func TestEachBatchWaitsForItsTurn(t *testing.T) {
 			got.Deliveries, ts.calls, ts.inside, turns)
 	}
 }
+
+// slowStore is a real store whose batches report holding the writer for held.
+type slowStore struct {
+	retention.Store
+	held  time.Duration
+	calls int
+}
+
+func (s *slowStore) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResult, error) {
+	s.calls++
+	r, err := s.Store.Prune(ctx, p)
+	r.Held = s.held
+	return r, err
+}
+
+// TestPassRestsInProportion: after a batch that held the writer for h, the
+// pass rests RestFactor×h before the next, so it takes at most a share of the
+// writer however long its batches run. (A lower bound: timers never fire
+// early.)
+func TestPassRestsInProportion(t *testing.T) {
+	ctx := t.Context()
+	st, w := feedStore(t)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 7 {
+		ev := store.Event{ID: fmt.Sprintf("e%02d", i), AccountID: "A", Type: "feeds", Event: "started",
+			ContentType: "application/json", Body: []byte("{}"), CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+		if err := st.InTx(ctx, func(tx store.Tx) error {
+			_, err := tx.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: []store.Delivery{{WebhookID: w.ID, State: store.DeliverySucceeded}}}})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ss := &slowStore{Store: st, held: 10 * time.Millisecond}
+	p := retention.New(ss, retention.Options{Retention: time.Hour, Batch: 2, MaxBatch: 2, RestFactor: 3, HoldTarget: time.Hour,
+		Now: func() time.Time { return t0.Add(2 * time.Hour) }})
+	start := time.Now()
+	got, err := p.Pass(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	if want := time.Duration(ss.calls-1) * 3 * ss.held; got.Deliveries != 6 || ss.calls < 3 || took < want {
+		t.Fatalf("removed %d deliveries in %d batches in %v; want 6, rests of 3×10ms between batches (at least %v)",
+			got.Deliveries, ss.calls, took, want)
+	}
+}
