@@ -47,18 +47,13 @@ type Options struct {
 	// up; a pruner that took its turns behind every commit fell behind the
 	// inserts in the soak with 500-row batches.
 	HoldTarget time.Duration
-	// Pause is the least rest between two batches of a pass, so the writer is
-	// free for the signal path in between (default 2ms). After a batch that
-	// held the writer for h, the rest is RestFactor×h when that is longer
-	// (default 2: the pruner takes at most a third of the writer's time). A
-	// pass then spreads its work over the interval instead of deleting a
-	// whole interval's rows in one burst: in the soak a burst held the writer
-	// for a second or more every pass, and the ingest requests behind it made
-	// the interval's p99. Pruning took 24 µs of serve's 161 µs of CPU a
-	// delivery there, so a third of the writer keeps up with inserts at
-	// saturation.
-	Pause      time.Duration
-	RestFactor float64
+	// Pause is the rest between two batches of a pass, so the writer is free
+	// for the signal path in between (default 2ms). Resting in proportion to
+	// what a batch held (twice as long: a third of the writer) spread the work
+	// but let the pruner fall behind on a loaded machine, where a batch's time
+	// includes waiting for a CPU: the file grew 1.66× in a 600,000-delivery
+	// soak (docs/PERFORMANCE.md).
+	Pause time.Duration
 	// Turn runs one batch's transaction (fn) when the writer may take it; the
 	// server passes the committer's WhenIdle, so a batch starts only when no
 	// signal waits to be committed (or after TurnWait without such a moment).
@@ -99,9 +94,6 @@ func New(st Store, opts Options) *Pruner {
 	}
 	if opts.Pause <= 0 {
 		opts.Pause = 2 * time.Millisecond
-	}
-	if opts.RestFactor <= 0 {
-		opts.RestFactor = 2
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -163,11 +155,9 @@ func (p *Pruner) Pass(ctx context.Context) (store.PruneResult, error) {
 		b.StatsBefore = now.Add(-max(p.opts.Retention, StatsKeep))
 	}
 	var sum store.PruneResult
-	var held time.Duration // by the last batch
 	for first := true; ; first = false {
 		if !first {
-			rest := max(p.opts.Pause, time.Duration(p.opts.RestFactor*float64(held)))
-			if err := sleep(ctx, rest); err != nil {
+			if err := sleep(ctx, p.opts.Pause); err != nil {
 				return sum, err
 			}
 		}
@@ -180,7 +170,6 @@ func (p *Pruner) Pass(ctx context.Context) (store.PruneResult, error) {
 			return sum, fmt.Errorf("prune: %w", err)
 		}
 		sum = sum.Add(r)
-		held = r.Held
 		if !r.Full {
 			break
 		}

@@ -75,6 +75,12 @@ func scanID(s sqlutil.Scanner) (int64, error) {
 	return id, err
 }
 
+// oldestPendingQuery finds the oldest pending delivery's creation time
+// through deliveries_pending_id (migration 0018): one index entry, not a walk
+// over every pending one. Named, because the planner, knowing nothing of the
+// tables' sizes, prefers deliveries_claim, which also covers (state, id).
+const oldestPendingQuery = "SELECT (SELECT created_at FROM deliveries WHERE id = (SELECT min(id) FROM deliveries INDEXED BY deliveries_pending_id WHERE state = 'pending'))"
+
 // CountDeliveries implements store.Store. Every state is in the map, zero or not.
 func (s *Store) CountDeliveries(ctx context.Context) (map[store.DeliveryState]int64, time.Time, error) {
 	counts := map[store.DeliveryState]int64{
@@ -93,6 +99,6 @@ func (s *Store) CountDeliveries(ctx context.Context) (map[store.DeliveryState]in
 		return nil, time.Time{}, wrap("count deliveries", err)
 	}
 	var oldest sql.NullInt64
-	err = s.read.QueryRowContext(ctx, "SELECT (SELECT created_at FROM deliveries WHERE id = (SELECT min(id) FROM deliveries WHERE state = 'pending'))").Scan(&oldest)
+	err = s.read.QueryRowContext(ctx, oldestPendingQuery).Scan(&oldest)
 	return counts, sqlutil.Time(oldest.Int64), wrap("count deliveries", err)
 }
