@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"sync"
@@ -35,6 +36,18 @@ type metrics struct {
 	// copies it.
 	gather prometheus.Gatherer
 	page   atomic.Pointer[page]
+	// dirty is set by anything a counter or histogram observes (and every
+	// HTTP request): the worker renders the page again at its next tick only
+	// then, or after idleRender (page.go).
+	dirty atomic.Bool
+}
+
+// touch marks the page out of date. Loaded first: at saturation every request
+// calls it, and a store to a line every core reads would bounce it between them.
+func (m *metrics) touch() {
+	if !m.dirty.Load() {
+		m.dirty.Store(true)
+	}
 }
 
 // newMetrics reads the delivery queue and renders the page once, so the first
@@ -67,6 +80,7 @@ func newMetrics(ctx context.Context, st queueCounter) (*metrics, error) {
 }
 
 func (m *metrics) commitObserved(signals, events, deliveries int, took time.Duration) {
+	m.touch()
 	m.signals.Add(float64(signals))
 	m.events.Add(float64(events))
 	m.deliveries.Add(float64(deliveries))
@@ -74,6 +88,7 @@ func (m *metrics) commitObserved(signals, events, deliveries int, took time.Dura
 }
 
 func (m *metrics) pruneObserved(r store.PruneResult, took time.Duration) {
+	m.touch()
 	m.pruned.WithLabelValues("deliveries").Add(float64(r.Deliveries))
 	m.pruned.WithLabelValues("attempts").Add(float64(r.Attempts))
 	m.pruned.WithLabelValues("events").Add(float64(r.Events))
@@ -85,6 +100,7 @@ func (m *metrics) pruneObserved(r store.PruneResult, took time.Duration) {
 
 // OnAttempt implements delivery.Metrics.
 func (m *metrics) OnAttempt(outcome string, latency time.Duration) {
+	m.touch()
 	m.attempts.WithLabelValues(outcome).Inc()
 	m.attemptTime.Observe(latency.Seconds())
 }
@@ -95,6 +111,7 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, code: 200}
 		next.ServeHTTP(rec, r)
 		m.requests.WithLabelValues(strconv.Itoa(rec.code/100) + "xx").Inc()
+		m.touch()
 	})
 }
 
@@ -141,6 +158,9 @@ type queueCollector struct {
 	mu     sync.Mutex
 	counts map[store.DeliveryState]int64
 	oldest time.Time
+	// busy is set by a reading that differs from the last one or finds a
+	// pending delivery (whose age the page shows): the page is rendered again.
+	busy atomic.Bool
 }
 
 var (
@@ -158,6 +178,9 @@ func (q *queueCollector) refresh(ctx context.Context) (time.Duration, error) {
 		return 0, fmt.Errorf("metrics: read the delivery queue: %w", err)
 	}
 	q.mu.Lock()
+	if !maps.Equal(counts, q.counts) || !oldest.IsZero() {
+		q.busy.Store(true)
+	}
 	q.counts, q.oldest = counts, oldest
 	q.mu.Unlock()
 	return time.Since(t0), nil

@@ -255,3 +255,41 @@ func TestAcceptsGzip(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleWorkerDoesNotRender: while nothing is observed and the queue reads
+// the same, empty, the worker reads the queue but renders nothing; the first
+// thing observed has the page rendered again at the next tick.
+func TestIdleWorkerDoesNotRender(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	q := &stubQueue{}
+	m, err := newMetrics(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &countingGatherer{Gatherer: m.reg}
+	m.gather = g
+	m.queue.every = time.Millisecond
+	done := make(chan struct{})
+	go func() { _ = m.run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(10 * time.Second)
+	for reads := q.reads.Load(); q.reads.Load() < reads+50; {
+		if time.Now().After(deadline) {
+			t.Fatal("the worker stopped reading the queue")
+		}
+		time.Sleep(time.Millisecond) // polling with a deadline
+	}
+	// The first reading after start (a map where there was none) may count
+	// as a change: one rendering at most.
+	if n := g.n.Load(); n > 1 {
+		t.Fatalf("an idle worker rendered %d times over 50 readings", n)
+	}
+	m.commitObserved(1, 1, 1, time.Millisecond)
+	for !strings.Contains(scrape(t, m.handler()), "hookcast_signals_total 1\n") {
+		if time.Now().After(deadline) {
+			t.Fatal("a commit observed never reached the page")
+		}
+		time.Sleep(time.Millisecond) // polling with a deadline
+	}
+}
