@@ -1,6 +1,7 @@
 package commit
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -26,9 +27,29 @@ type result struct {
 	sameAs   map[*request]*request
 }
 
-// streams holds the states loaded in one transaction.
+// streams holds the states loaded in one transaction, and the rows they were
+// decoded from (absent: no row), so that only what changed is written back.
 type streams struct {
-	rows map[engine.StreamKey]*engine.State
+	rows   map[engine.StreamKey]*engine.State
+	loaded map[engine.StreamKey]store.StreamRow
+}
+
+func newStreams(n int) streams {
+	return streams{rows: make(map[engine.StreamKey]*engine.State, n), loaded: make(map[engine.StreamKey]store.StreamRow, n)}
+}
+
+// add decodes row (State nil: no row) as the state of k.
+func (ss streams) add(k store.StreamKey, row store.StreamRow) (*engine.State, error) {
+	st, err := decodeState(k, row)
+	if err != nil {
+		return nil, err
+	}
+	ek := engine.StreamKey{AccountID: k.AccountID, Name: k.Name}
+	ss.rows[ek] = st
+	if row.State != nil {
+		ss.loaded[ek] = row
+	}
+	return st, nil
 }
 
 func (p *Committer) applyGroup(ctx context.Context, tx store.Tx, group []*request, res *result) error {
@@ -60,18 +81,16 @@ func (p *Committer) applyGroup(ctx context.Context, tx store.Tx, group []*reques
 			}
 		}
 	}
-	ss := streams{rows: map[engine.StreamKey]*engine.State{}}
+	ss := newStreams(len(keys))
 	if len(keys) > 0 {
 		rows, err := tx.LockStreams(ctx, keys)
 		if err != nil {
 			return fmt.Errorf("lock streams: %w", err)
 		}
 		for _, k := range keys {
-			st, err := decodeState(k, rows[k])
-			if err != nil {
+			if _, err := ss.add(k, rows[k]); err != nil {
 				return err
 			}
-			ss.rows[engine.StreamKey{AccountID: k.AccountID, Name: k.Name}] = st
 		}
 		if err := loadViewers(ctx, tx, group, skip, res, ss.rows); err != nil {
 			return err
@@ -115,7 +134,7 @@ func (p *Committer) applyGroup(ctx context.Context, tx store.Tx, group []*reques
 	if err := w.flush(ctx); err != nil {
 		return err
 	}
-	if err := saveStates(ctx, tx, ss.rows, res); err != nil {
+	if err := saveStates(ctx, tx, ss, p.opts.Now().UnixMilli(), res); err != nil {
 		return err
 	}
 	return p.finishOutcomes(ctx, tx, group, res)
@@ -179,29 +198,48 @@ func decodeState(k store.StreamKey, row store.StreamRow) (*engine.State, error) 
 	return st, nil
 }
 
-// saveStates writes back every state the transaction held, and the changes of
-// their viewers (kept apart, one row each): idle ones are deleted so
-// a stream nobody watches or publishes costs nothing (an idle state has no viewer left). A stream at rest is idle only
-// once its clock is forgotten (engine.Config.ForgetAfter): until then its row stays,
-// due when it is, so a signal received before it came to rest and committed after
-// (queued here, or on another replica while that one fired the timer) is moved
-// forward by the engine instead of applied at its older time to a fresh state.
-func saveStates(ctx context.Context, tx store.Tx, states map[engine.StreamKey]*engine.State, res *result) error {
-	rows := make([]store.StreamRow, 0, len(states))
+// saveStates writes back the states the transaction held that changed, and the
+// changes of their viewers (kept apart, one row each): idle ones are deleted so
+// a stream nobody watches or publishes costs nothing (an idle state has no viewer
+// left). A stream at rest is idle only once its clock is forgotten
+// (engine.Config.ForgetAfter): until then its row stays, due when it is, so a
+// signal received before it came to rest and committed after (queued here, or on
+// another replica while that one fired the timer) is moved forward by the engine
+// instead of applied at its older time to a fresh state.
+//
+// A row's due time may be earlier than the state's (keepDue): then the timer
+// loop looks at the stream early, fires nothing and writes the true one. That
+// keeps the due index still while a stream's next timer comes and goes (its last
+// viewer leaves, another joins: noActiveViewers due, then not), which otherwise
+// moved an index entry with nearly every signal of a large, thinly watched set of
+// streams. now is the time of the transaction (the timer loop's horizon when
+// firing): a due time at or before it is always replaced, so the loop never
+// finds the same stream due again.
+func saveStates(ctx context.Context, tx store.Tx, ss streams, now int64, res *result) error {
+	rows := make([]store.StreamRow, 0, len(ss.rows))
 	var viewers store.ViewerChanges
-	for k, st := range states {
+	for k, st := range ss.rows {
 		row := store.StreamRow{Key: store.StreamKey{AccountID: k.AccountID, Name: k.Name}}
 		addViewerChanges(&viewers, row.Key, st.ViewerChanges())
-		if !st.Idle() {
-			b, err := st.MarshalBinary()
-			if err != nil {
-				return fmt.Errorf("encode state of %s/%s: %w", k.AccountID, k.Name, err)
+		old, existed := ss.loaded[k]
+		if st.Idle() {
+			if existed {
+				rows = append(rows, row) // deleted
 			}
-			row.State = b
-			row.DueAt = st.NextDue()
-			if row.DueAt > 0 && (res.earliestDue == 0 || row.DueAt < res.earliestDue) {
-				res.earliestDue = row.DueAt
+			continue
+		}
+		b, err := st.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("encode state of %s/%s: %w", k.AccountID, k.Name, err)
+		}
+		row.State, row.DueAt = b, keepDue(old.DueAt, st.NextDue(), now)
+		if existed && row.DueAt == old.DueAt {
+			if bytes.Equal(b, old.State) {
+				continue // nothing to write
 			}
+			row.SameDue = true
+		} else if row.DueAt > 0 && (res.earliestDue == 0 || row.DueAt < res.earliestDue) {
+			res.earliestDue = row.DueAt
 		}
 		rows = append(rows, row)
 	}
@@ -214,6 +252,16 @@ func saveStates(ctx context.Context, tx store.Tx, states map[engine.StreamKey]*e
 		}
 	}
 	return nil
+}
+
+// keepDue is the due time to store for a state due at due (0: never) whose row
+// holds stored (0: none or no row): stored while it is still ahead of now and not
+// later than due, else due. See saveStates.
+func keepDue(stored, due, now int64) int64 {
+	if stored > now && (due == 0 || stored < due) {
+		return stored
+	}
+	return due
 }
 
 // addViewerChanges adds a stream's viewer changes to those of the transaction.

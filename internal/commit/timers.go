@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hookcast/hookcast/internal/engine"
 	"github.com/hookcast/hookcast/internal/store"
 )
 
@@ -67,14 +66,13 @@ func (p *Committer) FireDue(ctx context.Context) (int, error) {
 				return fmt.Errorf("due streams: %w", err)
 			}
 			n = len(rows)
-			states := make(map[engine.StreamKey]*engine.State, len(rows))
+			ss := newStreams(len(rows))
 			w := writer{p: p, tx: tx, res: &res, hooks: map[hookKey][]store.Webhook{}}
 			for _, row := range rows {
-				st, err := decodeState(row.Key, row)
+				st, err := ss.add(row.Key, row)
 				if err != nil {
 					return err
 				}
-				states[engine.StreamKey{AccountID: row.Key.AccountID, Name: row.Key.Name}] = st
 				for _, ev := range p.eng.Fire(st, upTo.UnixMilli()) {
 					if err := w.engineEvent(ctx, ev, now); err != nil {
 						return err
@@ -84,7 +82,7 @@ func (p *Committer) FireDue(ctx context.Context) (int, error) {
 			if err := w.flush(ctx); err != nil {
 				return err
 			}
-			return saveStates(ctx, tx, states, &res)
+			return saveStates(ctx, tx, ss, upTo.UnixMilli(), &res)
 		})
 		if err != nil {
 			return total, fmt.Errorf("fire timers: %w", err)

@@ -187,3 +187,81 @@ func BenchmarkAudience(b *testing.B) {
 		})
 	}
 }
+
+// TestDueKeptWhileTimerComesAndGoes: a stream's last viewer leaving and another
+// joining makes noActiveViewers due and not due; the row keeps the earlier due
+// time meanwhile (its index entry stays), the timer loop looking early fires
+// nothing and stores the true time, and the event comes when it is due.
+func TestDueKeptWhileTimerComesAndGoes(t *testing.T) {
+	bothStores(t, func(t *testing.T, st store.Store) {
+		var clk testClock
+		t0 := int64(1_700_000_000_000)
+		clk.set(t0)
+		b := setupOn(t, st, Options{Now: clk.now})
+		b.webhook(t, func(w *store.Webhook) { w.IsViewerConnectionHooks = true })
+		ctx := context.Background()
+		stored := func() int64 {
+			t.Helper()
+			rows, err := st.ListStreams(ctx, "A")
+			if err != nil || len(rows) != 1 {
+				t.Fatalf("rows %+v, %v", rows, err)
+			}
+			return rows[0].DueAt
+		}
+		submit := func(at int64, sigs ...engine.Signal) {
+			t.Helper()
+			clk.set(at)
+			if _, err := b.p.Submit(ctx, sigs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		submit(t0, feedStarted("cam", "f1"), viewerSig(engine.ViewerConnected, "v1"))
+		submit(t0+1000, viewerSig(engine.ViewerDisconnected, "v1"))
+		first := t0 + 1000 + 60_000
+		if got := stored(); got != first {
+			t.Fatalf("due after the last viewer left: %d, want %d", got, first)
+		}
+		submit(t0+2000, viewerSig(engine.ViewerConnected, "v2"))
+		submit(t0+3000, viewerSig(engine.ViewerDisconnected, "v2"))
+		if got := stored(); got != first {
+			t.Fatalf("due after a viewer came and went: %d, want the earlier %d kept", got, first)
+		}
+		// The committer's own timer loop may take the stream first (another
+		// replica would too): FireDue until the outcome shows, within a deadline.
+		fireUntil := func(at int64, done func() bool) {
+			t.Helper()
+			clk.set(at)
+			for deadline := time.Now().Add(20 * time.Second); !done(); {
+				if time.Now().After(deadline) {
+					t.Fatalf("at %d: timers did not fire", at)
+				}
+				if _, err := b.p.FireDue(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		fireUntil(first, func() bool { return stored() != first })
+		if got, n := stored(), countEvents(t, st, "viewerConnection"); got != t0+3000+60_000 || n != 1 {
+			t.Fatalf("after the early look: due %d, %d viewer events; want %d and 1 (firstViewerConnection)", got, n, t0+63_000)
+		}
+		fireUntil(t0+63_000, func() bool { return countEvents(t, st, "viewerConnection") == 2 })
+		if got := stored(); got != 0 {
+			t.Fatalf("after noActiveViewers, due %d, want none (the feed is live, nothing is pending)", got)
+		}
+	})
+}
+
+func TestKeepDue(t *testing.T) {
+	for _, c := range []struct{ stored, due, now, want int64 }{
+		{0, 500, 100, 500},   // no row, or no due stored
+		{300, 500, 100, 300}, // stored is earlier and ahead: kept
+		{300, 0, 100, 300},   // no timer left: the early look clears it
+		{300, 200, 100, 200}, // the true one is earlier
+		{100, 500, 100, 500}, // stored is due now: replaced, never found due again
+		{50, 0, 100, 0},
+	} {
+		if got := keepDue(c.stored, c.due, c.now); got != c.want {
+			t.Errorf("keepDue(%d, %d, %d) = %d, want %d", c.stored, c.due, c.now, got, c.want)
+		}
+	}
+}

@@ -388,7 +388,10 @@ func (c ViewerChanges) Empty() bool { return len(c.Clear)+len(c.Remove)+len(c.Ad
 type StreamRow struct {
 	Key   StreamKey
 	State []byte // engine-encoded; nil means "no state" (SaveStreams deletes)
-	DueAt int64  // epoch ms of the earliest pending timer; 0 = none
+	DueAt int64  // epoch ms of the earliest pending timer, or earlier; 0 = none
+	// SameDue, given to SaveStreams, says the row exists with this DueAt already:
+	// the store may write the state alone and leave due_at and its index be.
+	SameDue bool
 }
 
 // Event is one webhook event as it will be sent: the body is final and byte-identical

@@ -62,6 +62,9 @@ func (t *pgTx) DueStreams(ctx context.Context, now int64, limit int) ([]store.St
 }
 
 // SaveStreams implements store.Tx: one upsert and one delete over arrays.
+// SameDue needs nothing here: an update that leaves an indexed column's value
+// as it was does not touch that index (PostgreSQL compares, and the update can
+// stay on its heap page).
 func (t *pgTx) SaveStreams(ctx context.Context, rows []store.StreamRow) error {
 	var da, dn, ua, un []string
 	var us [][]byte

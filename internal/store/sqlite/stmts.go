@@ -15,7 +15,7 @@ var hotStatements = func() []string {
 	qs := []string{dueStreams, webhooksVersion, accountWebhooks, lastDeliveryID}
 	for _, n := range chunkSizes {
 		qs = append(qs, moveLatestAttempts(n), releaseFinished(n), finishWebhooks(n), insertEventRows(n),
-			insertDeliveryRows(n), upsertStats(n), upsertStreamRows(n), insertViewerRows(n))
+			insertDeliveryRows(n), upsertStats(n), upsertStreamRows(n), upsertStreamStates(n), insertViewerRows(n))
 	}
 	for _, n := range keySizes {
 		qs = append(qs, lockStreamRows(n), deleteStreamRows(n), lookupViewerRows(n), deleteViewerRows(n), clearViewerRows(n))

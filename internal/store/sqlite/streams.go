@@ -47,6 +47,14 @@ func upsertStreamRows(n int) string {
 		" ON CONFLICT (account_id, name) DO UPDATE SET state = excluded.state, due_at = excluded.due_at"
 }
 
+// upsertStreamStates is upsertStreamRows for rows whose due_at is as stored
+// (StreamRow.SameDue): an UPDATE that names due_at moves its index entry even
+// when the value is the same, so these leave it out.
+func upsertStreamStates(n int) string {
+	return "INSERT INTO streams (account_id, name, state, due_at) " + valuesRows(n, 4) +
+		" ON CONFLICT (account_id, name) DO UPDATE SET state = excluded.state"
+}
+
 const (
 	dueStreams = "SELECT " + sqlutil.StreamColumns +
 		" FROM streams WHERE due_at > 0 AND due_at <= ? ORDER BY due_at LIMIT ?"
@@ -102,14 +110,19 @@ func (t *sqlTx) LockStreams(ctx context.Context, keys []store.StreamKey) (map[st
 }
 
 // SaveStreams implements store.Tx: the deletes as LockStreams reads, the rest
-// in multi-row upserts of chunkSizes, every statement prepared once.
+// in multi-row upserts of chunkSizes, every statement prepared once; rows with
+// SameDue in upserts that leave due_at be.
 func (t *sqlTx) SaveStreams(ctx context.Context, rows []store.StreamRow) error {
 	var del []store.StreamKey
 	up := make([]any, 0, 4*len(rows))
+	var same []any
 	for _, r := range rows {
-		if r.State == nil {
+		switch {
+		case r.State == nil:
 			del = append(del, r.Key)
-		} else {
+		case r.SameDue:
+			same = append(same, r.Key.AccountID, r.Key.Name, r.State, r.DueAt)
+		default:
 			up = append(up, r.Key.AccountID, r.Key.Name, r.State, r.DueAt)
 		}
 	}
@@ -125,6 +138,9 @@ func (t *sqlTx) SaveStreams(ctx context.Context, rows []store.StreamRow) error {
 			return wrap("save streams", err)
 		}
 		del = del[n:]
+	}
+	if err := t.s.execRows(ctx, t.tx, upsertStreamStates, 4, same); err != nil {
+		return wrap("save streams", err)
 	}
 	return wrap("save streams", t.s.execRows(ctx, t.tx, upsertStreamRows, 4, up))
 }

@@ -281,6 +281,28 @@ func testSaveStreamsMany(t *testing.T, s store.Store) {
 		}
 		return nil
 	}))
+	// The even ones again with SameDue: their states change, their due times stay.
+	var same []store.StreamRow
+	for i := 0; i < n; i += 2 {
+		same = append(same, store.StreamRow{Key: keys[i], State: []byte("same" + strconv.Itoa(i)), DueAt: int64(i), SameDue: true})
+	}
+	must(t, s.InTx(c, func(tx store.Tx) error { return tx.SaveStreams(c, same) }))
+	must(t, s.InTx(c, func(tx store.Tx) error {
+		got, err := tx.LockStreams(c, keys)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < n; i += 2 {
+			if r := got[keys[i]]; string(r.State) != "same"+strconv.Itoa(i) || r.DueAt != int64(i) {
+				t.Fatalf("row %d after SameDue = %q due %d", i, r.State, r.DueAt)
+			}
+		}
+		due, err := tx.DueStreams(c, 10, 100)
+		if err != nil || len(due) != 5 { // 2, 4, 6, 8, 10 (0 is none)
+			t.Fatalf("DueStreams after SameDue: %d rows, %v", len(due), err)
+		}
+		return nil
+	}))
 }
 
 // webhooksFor is tx.WebhooksFor in a transaction of its own.
