@@ -21,9 +21,17 @@ func TestWhenIdleYieldsToSignals(t *testing.T) {
 		order = append(order, s)
 		mu.Unlock()
 	}
-	b := setupWith(t, Options{Observe: func(signals, _, _ int, _ time.Duration) { note("commit") }})
+	// The timer loop looks once at the start, then not for an hour: the gate
+	// below must hold cam1's group, not a timer pass that started late (seen
+	// on a loaded machine: the turn then ran at once and never queued).
+	b := setupWith(t, Options{TimerPoll: time.Hour, Observe: func(signals, _, _ int, _ time.Duration) { note("commit") }})
 	b.webhook(t, nil)
 	ctx := context.Background()
+	for deadline := time.Now().Add(20 * time.Second); b.p.lookAt.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the timer loop never finished its first pass")
+		}
+	}
 	g := newGate()
 	b.st.hold.Store(g)
 	signals := make(chan error, 2)
