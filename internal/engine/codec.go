@@ -43,8 +43,8 @@ const (
 	flagArmed        = 1
 	flagFirstDone    = 2
 	// maxViewers bounds a decoded viewer count, so corrupt data cannot claim an
-	// audience no store could hold.
-	maxViewers = 1 << 40
+	// audience no store could hold (and it fits the set's count).
+	maxViewers = 1<<31 - 1
 )
 
 // ErrBadState is wrapped by UnmarshalBinary for data that is not a valid state.
@@ -144,7 +144,7 @@ func (st *State) UnmarshalBinary(data []byte) error {
 	} else if nv := d.uvarint(); nv > maxViewers {
 		d.fail("viewer count out of range")
 	} else {
-		n.viewers.n = int(nv) // none held: the store keeps them
+		n.viewers.n = int32(nv) // none held: the store keeps them
 	}
 	if d.err == nil && len(d.b) > 0 {
 		d.fail("trailing bytes")

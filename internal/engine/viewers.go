@@ -24,32 +24,35 @@ const (
 // difference back (changes). So a join or leave costs the same with 10 or
 // 100,000 viewers: nothing but the named id and the count is read or written.
 // A set built by signals alone (NewState) holds every member and is complete.
+//
+// The counts are 32 bits and the flags sit beside them, so the set is 16 bytes
+// larger than before it could be partial, not 32: a State in memory is mostly this.
 type viewerSet struct {
-	n    int // connected viewers, held here or not
-	held int // of them, those held here with vMember: the set is complete when held == n
-	k    int // entries held inline (m == nil)
+	n    int32 // connected viewers, held here or not (at most maxViewers)
+	held int32 // of them, those held here with vMember: the set is complete when held == n
+	k    uint8 // entries held inline (m == nil)
+	// cleared: every member was removed at once (feed.ended with viewersClosed),
+	// so the store drops all it holds before the changes recorded after.
+	cleared bool
 	// The inline form: hashes apart from the ids, so a lookup scans one cache line
 	// of hashes and compares the bytes of an id only on a likely match. An entry
 	// with no flag is an id known not to be connected (kept while the set is
 	// partial), or one of vStored alone, removed since the load.
+	fl  [smallViewers]uint8
 	hs  [smallViewers]uint64
 	ids [smallViewers]string
-	fl  [smallViewers]uint8
 	m   map[string]uint8 // non-nil once the entries outgrew the inline form, which is then unused
-	// cleared: every member was removed at once (feed.ended with viewersClosed),
-	// so the store drops all it holds before the changes recorded after.
-	cleared bool
 }
 
 // viewerSeed is only for in-memory lookups; nothing hashed with it is persisted.
 var viewerSeed = maphash.MakeSeed()
 
-func (vs *viewerSet) len() int { return vs.n }
+func (vs *viewerSet) len() int { return int(vs.n) }
 
 func (vs *viewerSet) complete() bool { return vs.held == vs.n }
 
 func (vs *viewerSet) find(h uint64, id string) int {
-	for i := range vs.k {
+	for i := range int(vs.k) {
 		if vs.hs[i] == h && vs.ids[i] == id {
 			return i
 		}
@@ -69,75 +72,105 @@ func (vs *viewerSet) lookup(id string) (uint8, bool) {
 	return 0, false
 }
 
-// put sets the flags of id, adding the entry if needed, or drops it when f is 0
-// and the set is complete (then an id not held is not connected anyway).
-func (vs *viewerSet) put(id string, f uint8) {
-	drop := f == 0 && vs.complete()
+// insert adds the entry id (hashed h), which the set does not hold.
+func (vs *viewerSet) insert(h uint64, id string, f uint8) {
 	if vs.m != nil {
-		if drop {
-			delete(vs.m, id)
-			if len(vs.m) == 0 {
-				vs.m = nil // Go maps never shrink: a stream that once had a crowd should not keep its room
-			}
-		} else {
-			vs.m[id] = f
-		}
+		vs.m[id] = f
 		return
+	}
+	if vs.k < smallViewers {
+		vs.hs[vs.k], vs.ids[vs.k], vs.fl[vs.k] = h, id, f
+		vs.k++
+		return
+	}
+	vs.m = make(map[string]uint8, 2*smallViewers)
+	for i := range vs.k {
+		vs.m[vs.ids[i]] = vs.fl[i]
+	}
+	vs.hs, vs.ids, vs.fl, vs.k = [smallViewers]uint64{}, [smallViewers]string{}, [smallViewers]uint8{}, 0
+	vs.m[id] = f
+}
+
+// unknown panics: a partial set asked about an id its holder did not look up is
+// a bug of the holder, not something to guess.
+func unknown(id string) {
+	panic("engine: viewer " + id + " of a partially loaded stream state was not looked up (State.KnowViewer)")
+}
+
+// add inserts id and reports whether it was absent. One lookup, as before the
+// set could be partial: this is most of the traffic.
+func (vs *viewerSet) add(id string) bool {
+	if vs.m != nil {
+		f, ok := vs.m[id]
+		if !ok && !vs.complete() {
+			unknown(id)
+		}
+		if f&vMember != 0 {
+			return false
+		}
+		vs.n++
+		vs.held++
+		vs.m[id] = f | vMember
+		return true
 	}
 	h := maphash.String(viewerSeed, id)
 	i := vs.find(h, id)
-	switch {
-	case i >= 0 && drop:
-		vs.k--
-		vs.hs[i], vs.ids[i], vs.fl[i] = vs.hs[vs.k], vs.ids[vs.k], vs.fl[vs.k]
-		vs.hs[vs.k], vs.ids[vs.k], vs.fl[vs.k] = 0, "", 0
-	case i >= 0:
-		vs.fl[i] = f
-	case drop:
-	case vs.k < smallViewers:
-		vs.hs[vs.k], vs.ids[vs.k], vs.fl[vs.k] = h, id, f
-		vs.k++
-	default:
-		vs.m = make(map[string]uint8, 2*smallViewers)
-		for i := range vs.k {
-			vs.m[vs.ids[i]] = vs.fl[i]
+	if i >= 0 {
+		if vs.fl[i]&vMember != 0 {
+			return false
 		}
-		vs.hs, vs.ids, vs.fl, vs.k = [smallViewers]uint64{}, [smallViewers]string{}, [smallViewers]uint8{}, 0
-		vs.m[id] = f
-	}
-}
-
-// entry returns the flags of id, which must be known: a partial set asked about
-// an id its holder did not look up is a bug of the holder, not something to guess.
-func (vs *viewerSet) entry(id string) uint8 {
-	f, ok := vs.lookup(id)
-	if !ok && !vs.complete() {
-		panic("engine: viewer " + id + " of a partially loaded stream state was not looked up (State.KnowViewer)")
-	}
-	return f
-}
-
-// add inserts id and reports whether it was absent.
-func (vs *viewerSet) add(id string) bool {
-	f := vs.entry(id)
-	if f&vMember != 0 {
-		return false
+		vs.fl[i] |= vMember
+	} else {
+		if !vs.complete() {
+			unknown(id)
+		}
+		vs.insert(h, id, vMember)
 	}
 	vs.n++
 	vs.held++
-	vs.put(id, f|vMember)
 	return true
 }
 
-// remove deletes id and reports whether it was present.
+// remove deletes id and reports whether it was present. An entry left with no
+// flag is dropped once the set is complete (an id not held is then not
+// connected anyway); an emptied map is released: Go maps never shrink, and a
+// stream that once had a crowd should not keep its room.
 func (vs *viewerSet) remove(id string) bool {
-	f := vs.entry(id)
-	if f&vMember == 0 {
+	if vs.m != nil {
+		f, ok := vs.m[id]
+		if !ok && !vs.complete() {
+			unknown(id)
+		}
+		if f&vMember == 0 {
+			return false
+		}
+		vs.n--
+		vs.held--
+		if f &^= vMember; f != 0 || !vs.complete() {
+			vs.m[id] = f
+		} else if delete(vs.m, id); len(vs.m) == 0 {
+			vs.m = nil
+		}
+		return true
+	}
+	i := vs.find(maphash.String(viewerSeed, id), id)
+	if i < 0 {
+		if !vs.complete() {
+			unknown(id)
+		}
+		return false
+	}
+	if vs.fl[i]&vMember == 0 {
 		return false
 	}
 	vs.n--
 	vs.held--
-	vs.put(id, f&^vMember)
+	if vs.fl[i] &^= vMember; vs.fl[i] != 0 || !vs.complete() {
+		return true
+	}
+	vs.k--
+	vs.hs[i], vs.ids[i], vs.fl[i] = vs.hs[vs.k], vs.ids[vs.k], vs.fl[vs.k]
+	vs.hs[vs.k], vs.ids[vs.k], vs.fl[vs.k] = 0, "", 0
 	return true
 }
 
@@ -152,9 +185,9 @@ func (vs *viewerSet) know(id string, stored bool) {
 	}
 	if stored {
 		vs.held++
-		vs.put(id, vMember|vStored)
+		vs.insert(maphash.String(viewerSeed, id), id, vMember|vStored)
 	} else {
-		vs.put(id, 0)
+		vs.insert(maphash.String(viewerSeed, id), id, 0)
 	}
 }
 
