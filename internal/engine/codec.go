@@ -9,7 +9,7 @@ import (
 
 // The persisted form of a State, version 2:
 //
-//	byte     version (2; 1 when no viewer is connected, see below)
+//	byte     version (2; 1 when the viewer ids are inline, see below)
 //	uvarint  flags: 1 armed, 2 firstDone
 //	varint   lastNow, windowEnd, then quietDue while armed, else forgetAt
 //	string   accountId, name            (string = uvarint length + bytes)
@@ -23,12 +23,11 @@ import (
 // audience. Timers are not stored apart: they follow from these fields, so a
 // restored state fires exactly what the saved one would have.
 //
-// Version 1 was the same with one string per viewer after the count. It is still
-// read: its viewers are then all held and reported Added by ViewerChanges, so the
-// first save moves them to the store's rows. A state with no viewer connected is
-// written as version 1, whose bytes are then the same but for the version:
-// earlier builds read it (a rollback, replicas of both in a rolling upgrade); a
-// state with viewers they refuse, as its ids are no longer in it.
+// Version 1 is the same with one string per viewer after the count. A state
+// with no more viewers than Config.InlineViewers ever had since it last had none
+// is written so (most streams: no row to read or write per join or leave), and
+// earlier builds read it; they refuse a version 2. Viewers come in map order:
+// two encodings of one state may differ in bytes, never in behaviour.
 //
 // quietDue means something only while the stream is armed, and forgetAt only
 // while it is at rest, never armed: they share one slot, and a state keeping its
@@ -56,9 +55,17 @@ func (st *State) MarshalBinary() ([]byte, error) {
 	for _, f := range st.feeds {
 		n += 40 + len(f.id) + len(f.sourceID) + len(f.simulcastID)
 	}
+	inline := !st.viewers.apart || st.viewers.len() == 0 // with no viewer, version 1 is the same bytes
+	if inline {
+		st.viewers.each(func(id string, f uint8) {
+			if f&vMember != 0 {
+				n += 2 + len(id)
+			}
+		})
+	}
 	b := make([]byte, 0, n)
-	if st.viewers.len() == 0 {
-		b = append(b, codecWithViewers) // the same bytes: earlier builds read it
+	if inline {
+		b = append(b, codecWithViewers)
 	} else {
 		b = append(b, codecVersion)
 	}
@@ -94,6 +101,13 @@ func (st *State) MarshalBinary() ([]byte, error) {
 		b = appendString(b, f.simulcastID)
 	}
 	b = binary.AppendUvarint(b, uint64(st.viewers.len()))
+	if inline {
+		st.viewers.each(func(id string, f uint8) {
+			if f&vMember != 0 {
+				b = appendString(b, id)
+			}
+		})
+	}
 	return b, nil
 }
 
@@ -144,7 +158,7 @@ func (st *State) UnmarshalBinary(data []byte) error {
 	} else if nv := d.uvarint(); nv > maxViewers {
 		d.fail("viewer count out of range")
 	} else {
-		n.viewers.n = int32(nv) // none held: the store keeps them
+		n.viewers.n, n.viewers.apart = int32(nv), true // none held: the store keeps them
 	}
 	if d.err == nil && len(d.b) > 0 {
 		d.fail("trailing bytes")

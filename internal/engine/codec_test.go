@@ -55,8 +55,9 @@ func randomSignals(seed uint64, n int) ([]Signal, []int64) {
 // Every event must be the same.
 func TestStateRoundTripPreservesBehaviour(t *testing.T) {
 	t.Parallel()
-	for seed := range uint64(20) {
-		e := New(Config{ViewerAttemptInterval: ms(3000), NoViewersDelay: ms(20000), FeedTimeout: ms(15000)})
+	for seed := range uint64(30) {
+		inline := []int{-1, 2, 0}[seed%3] // every viewer in rows, a few inline, all inline
+		e := New(Config{ViewerAttemptInterval: ms(3000), NoViewersDelay: ms(20000), FeedTimeout: ms(15000), InlineViewers: inline})
 		sigs, times := randomSignals(seed, 400)
 		run := func(reloadEvery int) []string {
 			st := NewState(StreamKey{acc, stream})

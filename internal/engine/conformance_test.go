@@ -30,12 +30,15 @@ type scenario struct {
 	Expect []json.RawMessage `json:"expect"`
 }
 
-func (sc *scenario) newEngine() *engine.Engine {
+// newEngine is the scenario's engine; inline is Config.InlineViewers (the reload
+// runs keep at most one viewer inline, so states with more go through rows).
+func (sc *scenario) newEngine(inline int) *engine.Engine {
 	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
 	return engine.New(engine.Config{
 		ViewerAttemptInterval: ms(sc.Config.ViewerAttemptIntervalMs),
 		NoViewersDelay:        ms(sc.Config.NoActiveViewersDelayMs),
 		FeedTimeout:           ms(sc.Config.FeedTimeoutMs),
+		InlineViewers:         inline,
 	})
 }
 
@@ -109,7 +112,7 @@ func inputSignal(t *testing.T, raw json.RawMessage, i int) engine.Signal {
 // store committer does, and fires every state once at the end.
 func runLazy(t *testing.T, sc *scenario) []string {
 	t.Helper()
-	e := sc.newEngine()
+	e := sc.newEngine(0)
 	states := map[engine.StreamKey]*engine.State{}
 	var out []string
 	for i, raw := range sc.Input {
@@ -136,7 +139,11 @@ func runLazy(t *testing.T, sc *scenario) []string {
 // runScenario returns the canonical form of every event produced.
 func runScenario(t *testing.T, sc *scenario, reload bool) []string {
 	t.Helper()
-	m := engine.NewMemory(sc.newEngine())
+	inline := 0
+	if reload {
+		inline = 1
+	}
+	m := engine.NewMemory(sc.newEngine(inline))
 	rows := engine.ViewerRows{}
 	var evs []engine.Event
 	for i, raw := range sc.Input {

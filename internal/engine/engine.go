@@ -40,11 +40,20 @@ type Config struct {
 	// signal waits between its receipt and its commit. Default 60s; 0 means the
 	// default.
 	ForgetAfter time.Duration
+	// InlineViewers is how many connected viewers a stream's encoded state holds
+	// by id; past it the ids are kept apart, one row each in the store
+	// (ViewerChanges), and the state keeps their count, until none is left. Small
+	// audiences, most streams, then cost no row reads or writes; large ones cost
+	// the same per join or leave whatever their size. Default 32; 0 means the
+	// default, a negative value keeps none inline.
+	InlineViewers int
 }
 
-// DefaultConfig is I = 10 s, D = 60 s, no feed timeout, and a clock kept 60 s.
+// DefaultConfig is I = 10 s, D = 60 s, no feed timeout, a clock kept 60 s, and 32
+// viewers held inline.
 func DefaultConfig() Config {
-	return Config{ViewerAttemptInterval: 10 * time.Second, NoViewersDelay: 60 * time.Second, ForgetAfter: 60 * time.Second}
+	return Config{ViewerAttemptInterval: 10 * time.Second, NoViewersDelay: 60 * time.Second, ForgetAfter: 60 * time.Second,
+		InlineViewers: 32}
 }
 
 // Validate refuses negative durations, so a typo in a flag is an error, not a default.
@@ -65,6 +74,7 @@ func (c Config) Validate() error {
 // safe for concurrent use; a State is not (one caller per stream at a time).
 type Engine struct {
 	interval, delay, feedTimeout, forget int64 // ms; feedTimeout 0 = off
+	inlineViewers                        int
 	cfg                                  Config
 }
 
@@ -84,12 +94,16 @@ func New(cfg Config) *Engine {
 	if cfg.ForgetAfter <= 0 {
 		cfg.ForgetAfter = def.ForgetAfter
 	}
+	if cfg.InlineViewers == 0 {
+		cfg.InlineViewers = def.InlineViewers
+	}
 	return &Engine{
-		interval:    millis(cfg.ViewerAttemptInterval),
-		delay:       millis(cfg.NoViewersDelay),
-		feedTimeout: millis(cfg.FeedTimeout),
-		forget:      millis(cfg.ForgetAfter),
-		cfg:         cfg,
+		interval:      millis(cfg.ViewerAttemptInterval),
+		delay:         millis(cfg.NoViewersDelay),
+		feedTimeout:   millis(cfg.FeedTimeout),
+		forget:        millis(cfg.ForgetAfter),
+		inlineViewers: max(cfg.InlineViewers, 0),
+		cfg:           cfg,
 	}
 }
 

@@ -90,6 +90,9 @@ func (e *Engine) viewerConnected(dst []Event, st *State, id string, t int64) []E
 	if !st.viewers.add(id) {
 		return dst
 	}
+	if st.viewers.len() > e.inlineViewers {
+		st.viewers.apart = true
+	}
 	st.armed = true
 	if !st.live() {
 		return e.attempt(dst, st, t)

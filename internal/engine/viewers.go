@@ -34,6 +34,9 @@ type viewerSet struct {
 	// cleared: every member was removed at once (feed.ended with viewersClosed),
 	// so the store drops all it holds before the changes recorded after.
 	cleared bool
+	// apart: the store keeps the members (decoded from version 2, or grown past
+	// Config.InlineViewers); else the encoding holds them and the store none.
+	apart bool
 	// The inline form: hashes apart from the ids, so a lookup scans one cache line
 	// of hashes and compares the bytes of an id only on a likely match. An entry
 	// with no flag is an id known not to be connected (kept while the set is
@@ -175,7 +178,7 @@ func (vs *viewerSet) remove(id string) bool {
 }
 
 // clear removes every member, held or not.
-func (vs *viewerSet) clear() { *vs = viewerSet{cleared: true} }
+func (vs *viewerSet) clear() { *vs = viewerSet{cleared: true, apart: vs.apart} }
 
 // know records whether the store holds id as connected, unless the set already
 // knows (it holds id, or it is complete).
@@ -213,11 +216,15 @@ type ViewerChanges struct {
 }
 
 // ViewerChanges returns how the connected viewers differ from those the store
-// holds: since the state was decoded, as told by KnowViewer. A state decoded from
-// an encoding that still held its viewer ids (version 1) has them all Added, so
-// the first save moves them out of the encoding. The state is saved once per
-// load: a holder that keeps it after saving decodes it again.
+// holds: since the state was decoded, as told by KnowViewer. While the state
+// holds its viewers inline (Config.InlineViewers) there are none; when it grows
+// past that, every viewer it held is Added, moving out of the encoding. The
+// state is saved once per load: a holder that keeps it after saving decodes it
+// again.
 func (st *State) ViewerChanges() ViewerChanges {
+	if !st.viewers.apart {
+		return ViewerChanges{} // the ids are in the encoding
+	}
 	c := ViewerChanges{Cleared: st.viewers.cleared}
 	st.viewers.each(func(id string, f uint8) {
 		switch f {

@@ -45,7 +45,7 @@ func TestViewerSet(t *testing.T) {
 // and reports exactly the rows to change.
 func TestPartialViewers(t *testing.T) {
 	t.Parallel()
-	e := New(DefaultConfig())
+	e := New(Config{InlineViewers: -1})
 	full := NewState(StreamKey{acc, stream})
 	e.Apply(full, start("f1"), t0)
 	for i := range 20 { // past the inline slots
@@ -133,27 +133,40 @@ func TestPartialViewers(t *testing.T) {
 	}
 }
 
-// TestVersion1ViewersMove: a state an earlier build wrote with its viewer ids in
-// it decodes complete, and its first save reports them all as Added, so they
-// move to the store's rows.
+// TestVersion1ViewersMove: a state with its viewer ids in it (an earlier build's,
+// or one within Config.InlineViewers) keeps them inline while it stays small;
+// grown past the limit, every viewer is Added, so the save moves them to rows.
 func TestVersion1ViewersMove(t *testing.T) {
 	t.Parallel()
 	b := stateBytes(flagArmed, 100, 400, 0)
 	b = append(b[:len(b)-1], 2, 2, 'v', '1', 2, 'v', '2')
-	st := NewState(StreamKey{acc, stream})
-	if err := st.UnmarshalBinary(b); err != nil {
-		t.Fatal(err)
+	load := func() *State {
+		st := NewState(StreamKey{acc, stream})
+		if err := st.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		return st
 	}
+	st := load()
 	if !st.ViewerKnown("v3") || st.Viewers() != 2 {
 		t.Fatalf("version 1 state: complete %v, %d viewers", st.ViewerKnown("v3"), st.Viewers())
 	}
 	New(DefaultConfig()).Apply(st, disc("v1"), 200)
-	c := st.ViewerChanges()
-	if !slices.Equal(c.Added, []string{"v2"}) || len(c.Removed) != 0 {
-		t.Fatalf("changes: %+v", c)
+	if c := st.ViewerChanges(); len(c.Added)+len(c.Removed) != 0 {
+		t.Fatalf("changes of a small audience: %+v", c)
 	}
-	again, _ := st.MarshalBinary()
-	if again[0] != codecVersion || strings.Contains(string(again), "v2") {
-		t.Errorf("re-encoded % x", again)
+	if again, _ := st.MarshalBinary(); again[0] != codecWithViewers || !strings.Contains(string(again), "v2") {
+		t.Errorf("a small audience re-encoded % x", again)
+	}
+
+	st = load()
+	New(Config{InlineViewers: 2}).Apply(st, conn("v3"), 200)
+	c := st.ViewerChanges()
+	slices.Sort(c.Added)
+	if !slices.Equal(c.Added, []string{"v1", "v2", "v3"}) || len(c.Removed) != 0 {
+		t.Fatalf("changes past the limit: %+v", c)
+	}
+	if again, _ := st.MarshalBinary(); again[0] != codecVersion || strings.Contains(string(again), "v2") {
+		t.Errorf("past the limit re-encoded % x", again)
 	}
 }
