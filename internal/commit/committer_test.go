@@ -256,27 +256,64 @@ func TestSubmitCountsEvents(t *testing.T) {
 	}
 }
 
-// TestGroupInterval: a request that comes within GroupInterval of the last
-// group's start waits, and those that come meanwhile join its group (here
-// until MaxGroup: the interval is too long to end first); the first request
-// after a quiet spell is committed at once.
+// TestGroupInterval: a lone client's requests are committed at once however
+// long the interval (an hour here); once groups held more than one request
+// (requests come concurrently), the next group waits for the interval or for a
+// full group.
 func TestGroupInterval(t *testing.T) {
-	groups := make(chan int, 4)
+	groups := make(chan int, 8)
+	hold := make(chan struct{})
+	var holding atomic.Bool
 	b := setupWith(t, Options{GroupInterval: time.Hour, MaxGroup: 3,
-		Observe: func(signals, _, _ int, _ time.Duration) { groups <- signals }})
-	if _, err := b.p.Submit(context.Background(), []engine.Signal{feedStarted("first", "f0")}); err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	for i := range 3 {
-		wg.Go(func() {
-			if _, err := b.p.Submit(context.Background(), []engine.Signal{feedStarted(fmt.Sprint("cam", i), "f1")}); err != nil {
-				t.Error(err)
+		Observe: func(signals, _, _ int, _ time.Duration) {
+			groups <- signals
+			if holding.CompareAndSwap(true, false) {
+				<-hold // the commit loop stops here, after the group's answers
 			}
-		})
+		}})
+	send := func(name string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := b.p.Submit(ctx, []engine.Signal{feedStarted(name, "f0")})
+		return err
+	}
+	submit := func(name string) {
+		if err := send(name); err != nil {
+			t.Error(err)
+		}
+	}
+	for i := range 3 { // one after another, each answered before the next
+		if err := send(fmt.Sprint("solo", i)); err != nil {
+			t.Fatalf("lone request %d waited: %v", i, err)
+		}
+		if g := <-groups; g != 1 {
+			t.Fatalf("lone request %d: a group of %d", i, g)
+		}
+	}
+	// Two requests queued while the loop is held go together.
+	holding.Store(true)
+	submit("a")
+	<-groups
+	var wg sync.WaitGroup
+	wg.Go(func() { submit("b") })
+	wg.Go(func() { submit("c") })
+	for deadline := time.Now().Add(10 * time.Second); len(b.p.reqs) < 2; {
+		if time.Now().After(deadline) {
+			t.Fatal("b and c never queued")
+		}
+		time.Sleep(time.Millisecond) // polling with a deadline
+	}
+	close(hold)
+	wg.Wait()
+	if g := <-groups; g != 2 {
+		t.Fatalf("b and c: a group of %d, want 2", g)
+	}
+	// After it (the groups' mean: 1.47 requests), the next requests wait for each other.
+	for i := range 3 {
+		wg.Go(func() { submit(fmt.Sprint("cam", i)) })
 	}
 	wg.Wait()
-	if a, b := <-groups, <-groups; a != 1 || b != 3 {
-		t.Fatalf("groups of %d and %d signals, want 1 (at once) and 3 (waiting for each other)", a, b)
+	if g := <-groups; g != 3 {
+		t.Fatalf("after a group of two: a group of %d, want 3 (waiting for each other)", g)
 	}
 }
