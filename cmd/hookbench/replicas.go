@@ -122,19 +122,10 @@ func replicasOnce(ctx context.Context, o options, out io.Writer, endpoints, batc
 	for i, s := range svcs {
 		bases[i] = s.base
 	}
-	load, err := startRole(ctx, "load", loadSpec{Bases: bases, Token: ingestToken, Account: first.account,
+	lr, err := loadRun(ctx, loadSpec{Bases: bases, Token: ingestToken, Account: first.account,
 		Events: events, Batch: batch, Conc: o.conc})
 	if err != nil {
 		return err
-	}
-	var lr loadResult
-	err = load.read(&lr)
-	load.close()
-	if err != nil {
-		return fmt.Errorf("load: %w", err)
-	}
-	if lr.Error != "" {
-		return fmt.Errorf("load: %s", lr.Error)
 	}
 	// Every ingest request is answered, so every delivery is in the database:
 	// the run is over when each has arrived and none is pending any more.

@@ -50,18 +50,9 @@ func benchSingle(ctx context.Context, o options, out io.Writer) error {
 		return fmt.Errorf("receiver: %w", err)
 	}
 	cpu0 := cpuTime()
-	load, err := startRole(ctx, "load", spec)
+	lr, err := loadRun(ctx, spec)
 	if err != nil {
 		return err
-	}
-	var lr loadResult
-	err = load.read(&lr)
-	load.close()
-	if err != nil {
-		return fmt.Errorf("load: %w", err)
-	}
-	if lr.Error != "" {
-		return fmt.Errorf("load: %s", lr.Error)
 	}
 	want := int64(lr.Sent)
 	var rs receiverStats
@@ -96,6 +87,25 @@ func paceName(rate int) string {
 		return "as fast as answered"
 	}
 	return fmt.Sprintf("%d signals/s", rate)
+}
+
+// loadRun runs the load role with spec until it has sent everything and
+// returns what it reports.
+func loadRun(ctx context.Context, spec loadSpec) (loadResult, error) {
+	var lr loadResult
+	load, err := startRole(ctx, "load", spec)
+	if err != nil {
+		return lr, err
+	}
+	err = load.read(&lr)
+	load.close()
+	if err != nil {
+		return lr, fmt.Errorf("load: %w", err)
+	}
+	if lr.Error != "" {
+		return lr, fmt.Errorf("load: %s", lr.Error)
+	}
+	return lr, nil
 }
 
 // roleProc is a child process running this binary in one of runRole's roles,

@@ -158,6 +158,23 @@ func TestPassKeepsStatsAWeek(t *testing.T) {
 	}
 }
 
+// delivered stores n events a second apart from t0, each with one delivery to w
+// that succeeded, one transaction each.
+func delivered(t *testing.T, st *sqlite.Store, w *store.Webhook, t0 time.Time, n int) {
+	t.Helper()
+	ctx := t.Context()
+	for i := range n {
+		ev := store.Event{ID: fmt.Sprintf("e%02d", i), AccountID: "A", Type: "feeds", Event: "started",
+			ContentType: "application/json", Body: []byte("{}"), CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+		if err := st.InTx(ctx, func(tx store.Tx) error {
+			_, err := tx.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: []store.Delivery{{WebhookID: w.ID, State: store.DeliverySucceeded}}}})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // countingStore counts the Prune calls of a real store and the limits asked.
 type countingStore struct {
 	retention.Store
@@ -175,16 +192,7 @@ func TestBatchGrows(t *testing.T) {
 	ctx := t.Context()
 	st, w := feedStore(t)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 41 {
-		ev := store.Event{ID: fmt.Sprintf("e%02d", i), AccountID: "A", Type: "feeds", Event: "started",
-			ContentType: "application/json", Body: []byte("{}"), CreatedAt: t0.Add(time.Duration(i) * time.Second)}
-		if err := st.InTx(ctx, func(tx store.Tx) error {
-			_, err := tx.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: []store.Delivery{{WebhookID: w.ID, State: store.DeliverySucceeded}}}})
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	delivered(t, st, w, t0, 41)
 	cs := &countingStore{Store: st}
 	p := retention.New(cs, retention.Options{Retention: time.Hour, Batch: 1, MaxBatch: 8, HoldTarget: time.Hour,
 		Now: func() time.Time { return t0.Add(2 * time.Hour) }})
@@ -222,16 +230,7 @@ func TestEachBatchWaitsForItsTurn(t *testing.T) {
 	ctx := t.Context()
 	st, w := feedStore(t)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 7 {
-		ev := store.Event{ID: fmt.Sprintf("e%02d", i), AccountID: "A", Type: "feeds", Event: "started",
-			ContentType: "application/json", Body: []byte("{}"), CreatedAt: t0.Add(time.Duration(i) * time.Second)}
-		if err := st.InTx(ctx, func(tx store.Tx) error {
-			_, err := tx.InsertEvents(ctx, []store.NewEvent{{Event: ev, Deliveries: []store.Delivery{{WebhookID: w.ID, State: store.DeliverySucceeded}}}})
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	delivered(t, st, w, t0, 7)
 	ts := &turnStore{Store: st}
 	turns := 0
 	p := retention.New(ts, retention.Options{Retention: time.Hour, Batch: 2, MaxBatch: 2, TurnWait: 7 * time.Millisecond,
