@@ -48,7 +48,9 @@ func heldViewers(t *testing.T, st store.Store, ids ...string) map[string]bool {
 func TestViewersApart(t *testing.T) {
 	bothStores(t, func(t *testing.T, st store.Store) {
 		at := time.UnixMilli(1_700_000_000_000)
-		b := setupOn(t, st, Options{Now: func() time.Time { return at }})
+		var clk testClock // the timer loop reads the time while the test moves it
+		clk.set(at.UnixMilli())
+		b := setupOn(t, st, Options{Now: clk.now})
 		b.webhook(t, func(w *store.Webhook) { w.IsViewerConnectionHooks = true })
 		e := engine.New(engine.DefaultConfig())
 		mem := engine.NewState(engine.StreamKey{AccountID: "A", Name: "cam"})
@@ -75,6 +77,7 @@ func TestViewersApart(t *testing.T) {
 		}
 		for i, sigs := range steps {
 			at = at.Add(time.Second)
+			clk.set(at.UnixMilli())
 			want := 0
 			for _, s := range sigs {
 				want += len(e.Apply(mem, s, at.UnixMilli()))
