@@ -77,17 +77,13 @@ func replicasOnce(ctx context.Context, o options, out io.Writer, endpoints, batc
 	if first.secret == "" {
 		return fmt.Errorf("serve 1 started on a database that was not empty")
 	}
-	recv, err := startRole(ctx, "receiver", nil)
+	recv, recvURL, err := receiverRole(ctx)
 	if err != nil {
 		return err
 	}
 	defer recv.close()
-	var hello struct{ URL string }
-	if err := recv.read(&hello); err != nil {
-		return fmt.Errorf("receiver: %w", err)
-	}
 	for i := range endpoints {
-		if err := first.createWebhook(fmt.Sprintf("%s/e%d", hello.URL, i), true, false); err != nil {
+		if err := first.createWebhook(fmt.Sprintf("%s/e%d", recvURL, i), true, false); err != nil {
 			return err
 		}
 	}

@@ -27,16 +27,12 @@ func benchSingle(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer svc.stop()
-	recv, err := startRole(ctx, "receiver", nil)
+	recv, recvURL, err := receiverRole(ctx)
 	if err != nil {
 		return err
 	}
 	defer recv.close()
-	var hello struct{ URL string }
-	if err := recv.read(&hello); err != nil {
-		return fmt.Errorf("receiver: %w", err)
-	}
-	if err := svc.createWebhook(hello.URL, true, false); err != nil {
+	if err := svc.createWebhook(recvURL, true, false); err != nil {
 		return err
 	}
 	events := o.events
@@ -87,6 +83,21 @@ func paceName(rate int) string {
 		return "as fast as answered"
 	}
 	return fmt.Sprintf("%d signals/s", rate)
+}
+
+// receiverRole starts the receiver role and returns it with the URL it
+// listens on.
+func receiverRole(ctx context.Context) (*roleProc, string, error) {
+	recv, err := startRole(ctx, "receiver", nil)
+	if err != nil {
+		return nil, "", err
+	}
+	var hello struct{ URL string }
+	if err := recv.read(&hello); err != nil {
+		recv.close()
+		return nil, "", fmt.Errorf("receiver: %w", err)
+	}
+	return recv, hello.URL, nil
 }
 
 // loadRun runs the load role with spec until it has sent everything and
