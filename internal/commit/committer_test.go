@@ -297,12 +297,7 @@ func TestGroupInterval(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() { submit("b") })
 	wg.Go(func() { submit("c") })
-	for deadline := time.Now().Add(10 * time.Second); len(b.p.reqs) < 2; {
-		if time.Now().After(deadline) {
-			t.Fatal("b and c never queued")
-		}
-		time.Sleep(time.Millisecond) // polling with a deadline
-	}
+	waitFor(t, "b and c to queue", func() bool { return len(b.p.reqs) >= 2 })
 	close(hold)
 	wg.Wait()
 	if g := <-groups; g != 2 {
@@ -315,5 +310,16 @@ func TestGroupInterval(t *testing.T) {
 	wg.Wait()
 	if g := <-groups; g != 3 {
 		t.Fatalf("after a group of two: a group of %d, want 3 (waiting for each other)", g)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after 20 s.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond) // polling with a deadline
 	}
 }

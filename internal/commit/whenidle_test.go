@@ -27,11 +27,7 @@ func TestWhenIdleYieldsToSignals(t *testing.T) {
 	b := setupWith(t, Options{TimerPoll: time.Hour, Observe: func(signals, _, _ int, _ time.Duration) { note("commit") }})
 	b.webhook(t, nil)
 	ctx := context.Background()
-	for deadline := time.Now().Add(20 * time.Second); b.p.lookAt.Load() == 0; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the timer loop never finished its first pass")
-		}
-	}
+	waitFor(t, "the timer loop's first pass", func() bool { return b.p.lookAt.Load() != 0 })
 	g := newGate()
 	b.st.hold.Store(g)
 	signals := make(chan error, 2)
@@ -42,20 +38,9 @@ func TestWhenIdleYieldsToSignals(t *testing.T) {
 	<-g.entered // cam1's group holds the writer
 	turn := make(chan error, 1)
 	go func() { turn <- b.p.WhenIdle(ctx, time.Hour, func() { note("turn") }) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for len(b.p.bulk) != 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the turn never queued")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, "the turn to queue", func() bool { return len(b.p.bulk) == 1 })
 	submit("cam2")
-	for len(b.p.reqs) != 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the second signal never queued")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, "the second signal to queue", func() bool { return len(b.p.reqs) == 1 })
 	close(g.open)
 	for range 2 {
 		if err := <-signals; err != nil {
@@ -65,19 +50,11 @@ func TestWhenIdleYieldsToSignals(t *testing.T) {
 	if err := <-turn; err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	// Observe runs after a group's callers are answered, the turn before its
 	// caller is: the turn's note is last once both commits have theirs.
-	for len(order) < 3 {
-		mu.Unlock()
-		if time.Now().After(deadline) {
-			mu.Lock()
-			t.Fatalf("order %v: want two commits and the turn", order)
-		}
-		time.Sleep(time.Millisecond)
-		mu.Lock()
-	}
+	waitFor(t, "two commits and the turn", func() bool { mu.Lock(); defer mu.Unlock(); return len(order) >= 3 })
+	mu.Lock()
+	defer mu.Unlock()
 	if order[2] != "turn" {
 		t.Fatalf("order %v: the turn ran before the waiting signal was committed", order)
 	}

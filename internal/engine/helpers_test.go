@@ -38,6 +38,16 @@ func end(f string) Signal { return Signal{Kind: FeedEnded, AccountID: acc, Name:
 func beat(f string) Signal {
 	return Signal{Kind: FeedHeartbeat, AccountID: acc, Name: stream, FeedID: f}
 }
+// decoded is the state b encodes, for the test stream.
+func decoded(t testing.TB, b []byte) *State {
+	t.Helper()
+	st := NewState(StreamKey{acc, stream})
+	if err := st.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func ms(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
 
 // rule is one row of a rule table: signals, how far to run the clock, and the events

@@ -61,13 +61,7 @@ func TestPartialViewers(t *testing.T) {
 	if len(b) > 40 {
 		t.Errorf("%d bytes for 20 viewers: the ids are in the encoding", len(b))
 	}
-	load := func() *State {
-		st := NewState(StreamKey{acc, stream})
-		if err := st.UnmarshalBinary(b); err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
+	load := func() *State { return decoded(t, b) }
 
 	st := load()
 	if st.Viewers() != 20 || st.ViewerKnown("v3") || st.ViewerKnown("new") {
@@ -140,13 +134,7 @@ func TestVersion1ViewersMove(t *testing.T) {
 	t.Parallel()
 	b := stateBytes(flagArmed, 100, 400, 0)
 	b = append(b[:len(b)-1], 2, 2, 'v', '1', 2, 'v', '2')
-	load := func() *State {
-		st := NewState(StreamKey{acc, stream})
-		if err := st.UnmarshalBinary(b); err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
+	load := func() *State { return decoded(t, b) }
 	st := load()
 	if !st.ViewerKnown("v3") || st.Viewers() != 2 {
 		t.Fatalf("version 1 state: complete %v, %d viewers", st.ViewerKnown("v3"), st.Viewers())
