@@ -38,6 +38,7 @@ func end(f string) Signal { return Signal{Kind: FeedEnded, AccountID: acc, Name:
 func beat(f string) Signal {
 	return Signal{Kind: FeedHeartbeat, AccountID: acc, Name: stream, FeedID: f}
 }
+
 // decoded is the state b encodes, for the test stream.
 func decoded(t testing.TB, b []byte) *State {
 	t.Helper()
