@@ -9,6 +9,7 @@
 //	go run ./cmd/hookbench -mode noisy -rate 50 -duration 15s   # issue 13's noisy neighbour
 //	go run ./cmd/hookbench -mode single    # one signal per request, 16 concurrent: CPU per delivery
 //	go run ./cmd/hookbench -mode single -rate 100   # the same paced: signal → webhook latency
+//	go run ./cmd/hookbench -mode floor -rate 100    # the same through a relay that stores nothing
 //	go run ./cmd/hookbench -mode idle -duration 30s # the share of a core an idle serve uses
 //	go run ./cmd/hookbench -mode soak -deliveries 2000000 -retention 2m
 //	go run ./cmd/hookbench -database postgres://… -mode throughput -replicas 3  # also -mode single
@@ -75,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var eps string
 	fs := flag.NewFlagSet("hookbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.mode, "mode", "all", "ingest, latency, throughput, single, noisy, idle, soak or all (all but noisy, idle and soak)")
+	fs.StringVar(&o.mode, "mode", "all", "ingest, latency, throughput, single, floor, noisy, idle, soak or all (all but floor, noisy, idle and soak)")
 	fs.IntVar(&o.noisy, "noisy", 400, "webhooks of the noisy account (mode noisy)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long the ingest and latency runs last")
 	fs.IntVar(&o.rate, "rate", 1000, "events per second of the latency run; of the single run, 0 (its default): as fast as answered")
@@ -137,15 +138,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx := context.Background()
 	steps := map[string]func(context.Context, options, io.Writer) error{
 		"ingest": benchIngest, "latency": benchLatency, "throughput": benchThroughput, "noisy": benchNoisy,
-		"single": benchSingle, "idle": benchIdle, "soak": benchSoak,
+		"single": benchSingle, "floor": benchFloor, "idle": benchIdle, "soak": benchSoak,
 	}
 	if given["replicas"] {
 		steps[o.mode] = benchReplicas
 	}
 	order := []string{"ingest", "latency", "throughput", "single"}
-	if o.mode != "all" { // noisy, idle and soak run only when asked
+	if o.mode != "all" { // floor, noisy, idle and soak run only when asked
 		if _, ok := steps[o.mode]; !ok {
-			fmt.Fprintf(stderr, "hookbench: -mode %q: want ingest, latency, throughput, single, noisy, idle, soak or all\n", o.mode)
+			fmt.Fprintf(stderr, "hookbench: -mode %q: want ingest, latency, throughput, single, floor, noisy, idle, soak or all\n", o.mode)
 			return 2
 		}
 		order = []string{o.mode}

@@ -35,11 +35,18 @@ func benchSingle(ctx context.Context, o options, out io.Writer) error {
 	if err := svc.createWebhook(recvURL, true, false); err != nil {
 		return err
 	}
+	return singleLoad(ctx, o, out, recv, svc.base, svc.account, "hookcast")
+}
+
+// singleLoad runs the load role against base (account's signals), waits until
+// the receiver recv has every delivery, and prints the run's figures: CPU per
+// delivery of this process (named self), of the receiver and of the load.
+func singleLoad(ctx context.Context, o options, out io.Writer, recv *roleProc, base, account, self string) error {
 	events := o.events
 	if o.singleRate > 0 {
 		events = int(o.duration.Seconds() * float64(o.singleRate))
 	}
-	spec := loadSpec{Base: svc.base, Token: ingestToken, Account: svc.account,
+	spec := loadSpec{Base: base, Token: ingestToken, Account: account,
 		Events: events, Batch: o.singleBatch, Conc: o.conc, Rate: o.singleRate}
 	var rs0 receiverStats // the receiver's CPU before the run: its start is not the run's
 	if err := recv.ask(&rs0); err != nil {
@@ -61,7 +68,7 @@ func benchSingle(ctx context.Context, o options, out io.Writer) error {
 		}
 		time.Sleep(5 * time.Millisecond) // the load tool waits for stragglers; tests never do this
 	}
-	cpuHookcast := cpuTime() - cpu0
+	cpuSelf := cpuTime() - cpu0
 	n := max(rs.Count, 1)
 	per := func(d time.Duration) float64 { return d.Seconds() * 1e6 / float64(n) }
 	span := time.Duration(rs.Last - rs.First)
@@ -73,8 +80,8 @@ func benchSingle(ctx context.Context, o options, out io.Writer) error {
 	} else {
 		fmt.Fprintf(out, "  signal → webhook received: %s\n", rs.Latency)
 	}
-	fmt.Fprintf(out, "  cpu per delivery: hookcast %.1f µs; receiver %.1f µs; load (the media servers) %.1f µs\n",
-		per(cpuHookcast), per(time.Duration(rs.CPU-rs0.CPU)), per(time.Duration(lr.CPU)))
+	fmt.Fprintf(out, "  cpu per delivery: %s %.1f µs; receiver %.1f µs; load (the media servers) %.1f µs\n",
+		self, per(cpuSelf), per(time.Duration(rs.CPU-rs0.CPU)), per(time.Duration(lr.CPU)))
 	return nil
 }
 
