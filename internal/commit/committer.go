@@ -43,10 +43,15 @@ type Options struct {
 	Lease   func(at time.Time) (owner string, until time.Time, take func(w *store.Webhook) bool)
 	Handoff func(claimed []store.ClaimedDelivery, leasedAt time.Time)
 	// Committers is how many transactions may run at once (default 1: SQLite has
-	// one writer; PostgreSQL profits from a few).
+	// one writer; PostgreSQL profits from a few, for groups of ParallelGroup
+	// signals or more).
 	Committers int
 	// MaxGroup caps how many signals one transaction takes (default 4096).
 	MaxGroup int
+	// ParallelGroup is how many signals a group must hold before it is
+	// committed beside groups already being committed (default 4; with one
+	// committer there are none). Smaller, it waits until they end.
+	ParallelGroup int
 	// TimerBatch is how many due streams one timer transaction fires (default 256).
 	TimerBatch int
 	// TimerPoll is the longest the timer loop sleeps before looking for due timers
@@ -88,6 +93,15 @@ type Options struct {
 // 2.6 ms) for a group that could never grow.
 const defaultGroupInterval = time.Millisecond
 
+// defaultParallelGroup is Options.ParallelGroup's default. With one signal per
+// request and 16 requests in flight (hookbench -mode single on PostgreSQL,
+// four committers), groups grew from 1.1 to 3.0 signals with 3 replicas and
+// from 3.0 to 4.7 with one, and both delivered more (docs/PERFORMANCE.md,
+// "Three replicas on one database"); 16 (each replica committing about one
+// group at a time) grew neither further. Requests of many signals (batches)
+// reach it alone and are committed at once, as before.
+const defaultParallelGroup = 4
+
 // Committer applies signals and timers. Submit may be called from any goroutine;
 // Run must be running for it to make progress.
 type Committer struct {
@@ -105,6 +119,18 @@ type Committer struct {
 	lookAt atomic.Int64
 	match  matcher
 	runMu  sync.Mutex
+	// lead is held by the commit goroutine gathering the next group; last
+	// (when the previous group started) and sizes (a running mean of the
+	// requests a group held, halved toward each new group's: above 1.25
+	// requests come concurrently and a group may wait for more; a lone
+	// client's sizes are all 1 and it never waits) are its state.
+	lead  sync.Mutex
+	last  time.Time
+	sizes float64
+	// running counts the groups being committed; ended is sent to (without
+	// blocking) when one ends, for the leader waiting on them (gather).
+	running atomic.Int32
+	ended   chan struct{}
 	// inflight orders timers after the signals received before them (inflight.go).
 	inflight inflight
 }
@@ -168,6 +194,9 @@ func New(st Store, eng *engine.Engine, opts Options) *Committer {
 	if opts.MaxGroup <= 0 {
 		opts.MaxGroup = 4096
 	}
+	if opts.ParallelGroup <= 0 {
+		opts.ParallelGroup = defaultParallelGroup
+	}
 	if opts.TimerBatch <= 0 {
 		opts.TimerBatch = 256
 	}
@@ -181,12 +210,13 @@ func New(st Store, eng *engine.Engine, opts Options) *Committer {
 		opts.GroupInterval = defaultGroupInterval
 	}
 	return &Committer{
-		st:   st,
-		eng:  eng,
-		opts: opts,
-		reqs: make(chan *request, 1024),
-		bulk: make(chan *request, 64),
-		wake: make(chan struct{}, 1),
+		st:    st,
+		eng:   eng,
+		opts:  opts,
+		reqs:  make(chan *request, 1024),
+		bulk:  make(chan *request, 64),
+		wake:  make(chan struct{}, 1),
+		ended: make(chan struct{}, 1),
 	}
 }
 
@@ -345,72 +375,102 @@ func (p *Committer) Run(ctx context.Context) error {
 // commitLoop commits groups of waiting requests. The bulk lane (a test
 // event's chunks, the pruner's turns) is served only when no request waits in
 // the other, one chunk or turn a transaction: a signal waits for at most one,
-// never for a whole test or prune pass. A group takes what is queued and, when
-// recent groups held more than one request and the previous one started less
-// than GroupInterval ago, what comes until then.
+// never for a whole test or prune pass. One commit goroutine at a time gathers
+// the next group (it holds lead), so with several committers a request that
+// comes while the others commit is not taken alone by whichever is free; the
+// gathering is gather's.
 func (p *Committer) commitLoop(ctx context.Context) {
-	var last time.Time // when the previous group started
-	// sizes is a running mean of the requests a group held, halved toward each
-	// new group's: above 1.25 requests come concurrently and a group may wait
-	// for more; a lone client's sizes are all 1 and it never waits.
-	sizes := 0.0
 	wait := time.NewTimer(time.Hour)
 	wait.Stop()
 	for {
-		var first *request
-		select {
-		case <-ctx.Done():
+		p.lead.Lock()
+		group := p.gather(ctx, wait)
+		commit := group != nil && group[0].turn == nil
+		if commit {
+			p.running.Add(1) // before the next leader looks
+		}
+		p.lead.Unlock()
+		switch {
+		case group == nil:
 			return
-		case first = <-p.reqs:
+		case !commit:
+			takeTurn(group[0])
 		default:
-			select {
-			case <-ctx.Done():
-				return
-			case first = <-p.reqs:
-			case first = <-p.bulk:
-			}
-		}
-		if first.turn != nil {
-			takeTurn(first)
-			continue
-		}
-		if first.chunk != nil {
-			p.commitGroup([]*request{first})
-			continue
-		}
-		group := []*request{first}
-		n := len(first.sigs) + len(first.events)
-		var until <-chan time.Time // nil: take what is waiting, no more
-		if since := time.Since(last); sizes > 1.25 && since < p.opts.GroupInterval {
-			wait.Reset(p.opts.GroupInterval - since)
-			until = wait.C
-		}
-	drain:
-		for n < p.opts.MaxGroup {
-			select {
-			case r := <-p.reqs:
-				group = append(group, r)
-				n += len(r.sigs) + len(r.events)
-				continue
+			p.commitGroup(group)
+			p.running.Add(-1)
+			select { // the leader may be waiting for a commit to end
+			case p.ended <- struct{}{}:
 			default:
 			}
-			if until == nil {
-				break
-			}
-			select {
-			case r := <-p.reqs:
-				group = append(group, r)
-				n += len(r.sigs) + len(r.events)
-			case <-until:
-				until = nil
-			case <-ctx.Done():
-				break drain
-			}
 		}
-		wait.Stop() // Go 1.23 timers: no stale tick is left in wait.C
-		last, sizes = time.Now(), (sizes+float64(len(group)))/2
-		p.commitGroup(group)
 	}
+}
+
+// gather takes the next group, a test chunk or a turn (alone), or nil once ctx
+// is done. A group takes what is queued and, when recent groups held more than
+// one request and the previous one started less than GroupInterval ago, what
+// comes until then. While other groups are being committed (several
+// committers: PostgreSQL) it also waits, for as long as they run, until
+// ParallelGroup signals are in it: another transaction beside them is worth
+// its fixed costs (statements, round trips, a WAL flush, whatever it holds)
+// only for a group of some size. Without this, with one signal per request,
+// four committers each took the one request that had come (3 replicas on one
+// database: 1.1 signals a group, 2.8× the transactions of one replica).
+// Callers hold lead.
+func (p *Committer) gather(ctx context.Context, wait *time.Timer) []*request {
+	var first *request
+	select {
+	case <-ctx.Done():
+		return nil
+	case first = <-p.reqs:
+	default:
+		select {
+		case <-ctx.Done():
+			return nil
+		case first = <-p.reqs:
+		case first = <-p.bulk:
+		}
+	}
+	if first.turn != nil || first.chunk != nil {
+		return []*request{first}
+	}
+	group := []*request{first}
+	n := len(first.sigs) + len(first.events)
+	var until <-chan time.Time // nil: no interval to wait for
+	if since := time.Since(p.last); p.sizes > 1.25 && since < p.opts.GroupInterval {
+		wait.Reset(p.opts.GroupInterval - since)
+		until = wait.C
+	}
+drain:
+	for n < p.opts.MaxGroup {
+		select {
+		case r := <-p.reqs:
+			group = append(group, r)
+			n += len(r.sigs) + len(r.events)
+			continue
+		default:
+		}
+		var ended chan struct{} // nil: not waiting for other commits
+		if n < p.opts.ParallelGroup && p.running.Load() > 0 {
+			ended = p.ended
+		}
+		if until == nil && ended == nil {
+			break
+		}
+		select {
+		case r := <-p.reqs:
+			group = append(group, r)
+			n += len(r.sigs) + len(r.events)
+		case <-until:
+			until = nil
+		case <-ended: // one ended: look again at what runs
+		case <-ctx.Done():
+			break drain
+		}
+	}
+	wait.Stop() // Go 1.23 timers: no stale tick is left in wait.C
+	p.last, p.sizes = time.Now(), (p.sizes+float64(len(group)))/2
+	return group
 }
 
 // commitGroup runs one transaction for the group. Requests whose callers have gone

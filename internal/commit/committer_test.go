@@ -323,3 +323,67 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		time.Sleep(time.Millisecond) // polling with a deadline
 	}
 }
+
+// TestParallelGroup: with several committers, a request that comes while a
+// group is being committed is not committed alone beside it: it waits until
+// ParallelGroup signals are there (then they go beside it) or until it ends.
+// Each follower here comes while the first group is held in its transaction.
+func TestParallelGroup(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		parallel  int
+		followers int
+		open      int   // groups seen before the held one may end
+		want      []int // the groups' signals, in commit order
+	}{
+		{"enough signals: committed beside it", 3, 3, 1, []int{3, 1}},
+		{"too few: after it", 10, 2, 0, []int{1, 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			groups := make(chan int, 8)
+			b := setupWith(t, Options{Committers: 2, ParallelGroup: tc.parallel, GroupInterval: -1,
+				TimerPoll: time.Hour, Observe: func(signals, _, _ int, _ time.Duration) { groups <- signals }})
+			// The gate is for the first signal's transaction, not the timer
+			// loop's first look (TestWhenIdleYieldsToSignals).
+			waitFor(t, "the timer loop's first pass", func() bool { return b.p.lookAt.Load() != 0 })
+			g := newGate()
+			b.st.hold.Store(g)
+			errs := make(chan error, 1+tc.followers)
+			submit := func(name string) {
+				go func() {
+					_, err := b.p.Submit(context.Background(), []engine.Signal{feedStarted(name, "f")})
+					errs <- err
+				}()
+			}
+			submit("held")
+			<-g.entered
+			for i := range tc.followers {
+				submit(fmt.Sprint("follower", i))
+			}
+			// All taken by the committer gathering the next group (or
+			// committed already, a group seen).
+			waitFor(t, "the followers to be taken", func() bool {
+				b.p.inflight.mu.Lock()
+				n := b.p.inflight.reqs.Len()
+				b.p.inflight.mu.Unlock()
+				return len(b.p.reqs) == 0 && (n == 1+tc.followers || len(groups) > 0)
+			})
+			var got []int
+			for range tc.open {
+				got = append(got, <-groups)
+			}
+			close(g.open)
+			for range 1 + tc.followers {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			for len(got) < len(tc.want) {
+				got = append(got, <-groups)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("groups %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
