@@ -62,6 +62,7 @@ type options struct {
 	ahead      int
 	every      time.Duration
 	maxTime    time.Duration
+	nice       int
 }
 
 func main() {
@@ -90,11 +91,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.ahead, "ahead", 20000, "soak: most deliveries ingested ahead of those received")
 	fs.DurationVar(&o.every, "every", 10*time.Second, "soak: time between two reports")
 	fs.DurationVar(&o.maxTime, "max-time", time.Hour, "soak: stop after this long whatever was delivered")
+	fs.IntVar(&o.nice, "nice", 0, "soak: niceness (0–19) the load and the receiver run at once serve and the scraper have started, so they take the CPU serve leaves, as other machines would; 0: they share it with serve")
 	fs.StringVar(&o.database, "database", "", "postgres://… to measure PostgreSQL instead of SQLite: each service runs on a fresh database created on that server (and dropped after), so the role needs CREATEDB")
 	fs.IntVar(&o.replicas, "replicas", 1, "with -database, -mode throughput or single: run this many serve processes on one fresh database, the feeders spread over them, and count each delivery received (given, even 1, the service runs in processes of its own)")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the whole run (service and load; soak: serve's process alone; -replicas: the first replica's process alone) to this file")
 	fs.StringVar(&o.memprof, "memprofile", "", "write an allocation profile of the whole run (soak, -replicas: of serve's process alone) to this file")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if o.nice < 0 || o.nice > 19 {
+		fmt.Fprintf(stderr, "hookbench: -nice %d: want 0 to 19\n", o.nice)
 		return 2
 	}
 	given := map[string]bool{}

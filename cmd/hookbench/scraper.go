@@ -44,8 +44,10 @@ func runScraper(in io.Reader, out io.Writer) error {
 		s.Healthz = int64(time.Since(t0))
 		if err == nil {
 			t0 = time.Now()
-			s.Pruned, s.Heap, err = scrapeSoak(c, spec.Base)
+			var page []byte
+			page, err = fetchMetrics(c, spec.Base)
 			s.Metrics = int64(time.Since(t0))
+			s.Pruned, s.Heap = parseSoak(page)
 		}
 		if err != nil {
 			s.Error = err.Error()

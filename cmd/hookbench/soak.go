@@ -1,8 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -45,6 +46,13 @@ func benchSoak(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer scr.close()
+	if o.nice > 0 {
+		// After serve and the scraper started: they keep the niceness they
+		// were started with.
+		if err := reniceSelf(o.nice); err != nil {
+			return err
+		}
+	}
 	var got atomic.Int64
 	rc, err := startReceiver(func(string, []byte, http.Header) { got.Add(1) })
 	if err != nil {
@@ -54,8 +62,8 @@ func benchSoak(ctx context.Context, o options, out io.Writer) error {
 	if err := svc.createWebhook(rc.url+"/soak", true, false); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "soak: %d deliveries, retention %v, batches of %d, %d feeders, at most %d ahead; serve is pid %d; load average %s\n",
-		o.deliveries, o.retention, o.batch, o.conc, o.ahead, pid, loadAvg())
+	fmt.Fprintf(out, "soak: %d deliveries, retention %v, batches of %d, %d feeders, at most %d ahead, load and receiver at nice %d; serve is pid %d; load average %s\n",
+		o.deliveries, o.retention, o.batch, o.conc, o.ahead, o.nice, pid, loadAvg())
 
 	var sent atomic.Int64
 	var lat latencies // ingest request latency, this interval
@@ -146,7 +154,7 @@ func benchSoak(ctx context.Context, o options, out io.Writer) error {
 		}
 		mt, ht, pruned, heap := time.Duration(sc.Metrics), time.Duration(sc.Healthz), sc.Pruned, sc.Heap
 		l0 := time.Now()
-		if _, _, err := scrapeSoak(client, svc.base); err != nil {
+		if _, err := fetchMetrics(client, svc.base); err != nil {
 			return err
 		}
 		lt := time.Since(l0)
@@ -230,30 +238,59 @@ func benchSoak(ctx context.Context, o options, out io.Writer) error {
 	return nil
 }
 
-// scrapeSoak reads /metrics (timed by the caller) and returns how many
-// deliveries retention has removed so far and the bytes of serve's Go heap
-// spans in use (what of its RSS is Go's; the rest is mostly SQLite's caches).
-func scrapeSoak(c *http.Client, base string) (pruned, heap float64, err error) {
+// fetchMetrics reads the whole of /metrics as Prometheus asks for it (gzip,
+// its Accept header): what a caller times is the scrape, not what is done
+// with it after (parseSoak).
+func fetchMetrics(c *http.Client, base string) ([]byte, error) {
 	req, err := http.NewRequest("GET", base+"/metrics", nil)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	req.Header.Set("Accept", promAccept)
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), `hookcast_pruned_total{kind="deliveries"} `); ok {
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// parseSoak returns, from a /metrics page, how many deliveries retention has
+// removed so far and the bytes of serve's Go heap spans in use (what of its
+// RSS is Go's; the rest is mostly SQLite's caches).
+func parseSoak(page []byte) (pruned, heap float64) {
+	for line := range strings.Lines(string(page)) {
+		line = strings.TrimSuffix(line, "\n")
+		if rest, ok := strings.CutPrefix(line, `hookcast_pruned_total{kind="deliveries"} `); ok {
 			pruned, _ = strconv.ParseFloat(rest, 64)
-		} else if rest, ok := strings.CutPrefix(sc.Text(), `go_memstats_heap_inuse_bytes `); ok {
+		} else if rest, ok := strings.CutPrefix(line, `go_memstats_heap_inuse_bytes `); ok {
 			heap, _ = strconv.ParseFloat(rest, 64)
 		}
 	}
-	return pruned, heap, sc.Err()
+	return pruned, heap
+}
+
+// reniceSelf sets the niceness of every thread of this process (Linux's
+// setpriority applies to one thread; threads started later inherit it from
+// the thread that starts them).
+func reniceSelf(n int) error {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return fmt.Errorf("renice: %w", err)
+	}
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		if err := syscall.Setpriority(syscall.PRIO_PROCESS, tid, n); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("renice thread %d: %w", tid, err)
+		}
+	}
+	return nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
