@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/hookcast/hookcast/internal/store"
 	"github.com/hookcast/hookcast/internal/store/internal/sqlutil"
 )
@@ -112,8 +110,9 @@ const finishWebhook = `UPDATE webhooks SET
 	WHERE id = $1 AND ($4::bool OR $3 > 0 OR ($2::bool AND consecutive_failures <> 0))`
 
 // FinishAttempts implements store.Store: one transaction, retried on a deadlock
-// or serialization failure; the deliveries' statements go in one round trip,
-// then the webhooks' bookkeeping and the stats rollups (webhook_stats).
+// or serialization failure; BEGIN and the deliveries' statements go in one
+// round trip, then the webhooks' bookkeeping and the stats rollups
+// (webhook_stats) with the COMMIT.
 func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []error {
 	errs, valid := sqlutil.CheckResults("postgres", rs)
 	if len(valid) == 0 {
@@ -128,7 +127,7 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 				return err
 			}
 		}
-		// The webhooks' bookkeeping and the rollups in one round trip.
+		// The webhooks' bookkeeping and the rollups, in the COMMIT's round trip.
 		var qs []query
 		for _, e := range hooks.Sorted() {
 			qs = append(qs, query{finishWebhook, []any{e.ID, e.Reset, e.N, e.Disable, sqlutil.Micros(e.Until), e.Reason}})
@@ -136,17 +135,15 @@ func (s *Store) FinishAttempts(ctx context.Context, rs []store.AttemptResult) []
 		if q, ok := rollupsQuery(rollups.Sorted()); ok {
 			qs = append(qs, q)
 		}
-		if len(qs) == 0 {
-			return nil
-		}
-		return tx.SendBatch(ctx, batchOf(qs...)).Close()
+		tx.later("finish attempts: webhooks and rollups", qs...) // sent with the COMMIT
+		return nil
 	})
 	return sqlutil.FinishErrors(errs, valid, err, wrap)
 }
 
 // finishRun writes the results rs[run…] (finishDeliveries), setting errs[i]
 // to nil for each one written and ErrNotFound for each whose lease was lost.
-func finishRun(ctx context.Context, tx pgx.Tx, rs []store.AttemptResult, run []int, errs []error,
+func finishRun(ctx context.Context, tx *lazyTx, rs []store.AttemptResult, run []int, errs []error,
 	hooks sqlutil.WebhookEffects, rollups sqlutil.Rollups) error {
 	n := len(run)
 	var (

@@ -20,7 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -81,7 +80,7 @@ func (s *Store) Close() error {
 // PostgreSQL reports a serialization failure or a deadlock.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(&pgTx{s: s, tx: tx}) })
+		err := s.inTx(ctx, fn)
 		if err == nil || attempt == txAttempts || !retryable(err) {
 			return wrap("transaction", err)
 		}
@@ -94,10 +93,29 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	}
 }
 
+// inTx runs fn in one transaction (lazyTx) on a connection of the pool.
+func (s *Store) inTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release() // a connection left in a transaction is destroyed, not reused
+	t := &lazyTx{conn: c}
+	if err := fn(&pgTx{s: s, tx: t}); err != nil {
+		t.rollback()
+		return err
+	}
+	if err := t.commit(ctx); err != nil {
+		t.rollback()
+		return err
+	}
+	return nil
+}
+
 // pgTx is the signal path's transaction.
 type pgTx struct {
 	s  *Store
-	tx pgx.Tx
+	tx *lazyTx
 }
 
 func retryable(err error) bool {

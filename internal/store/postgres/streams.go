@@ -61,7 +61,8 @@ func (t *pgTx) DueStreams(ctx context.Context, now int64, limit int) ([]store.St
 	return out, wrap("due streams", err)
 }
 
-// SaveStreams implements store.Tx: one upsert and one delete over arrays.
+// SaveStreams implements store.Tx: one upsert and one delete over arrays, sent
+// with the transaction's next statement or its commit (lazyTx.later).
 // SameDue needs nothing here: an update that leaves an indexed column's value
 // as it was does not touch that index (PostgreSQL compares, and the update can
 // stay on its heap page).
@@ -78,18 +79,14 @@ func (t *pgTx) SaveStreams(ctx context.Context, rows []store.StreamRow) error {
 		}
 	}
 	if len(da) > 0 {
-		if _, err := t.tx.Exec(ctx, `DELETE FROM streams WHERE (account_id, name) IN
-			(SELECT * FROM unnest($1::text[], $2::text[]))`, da, dn); err != nil {
-			return wrap("save streams", err)
-		}
+		t.tx.later("save streams", query{`DELETE FROM streams WHERE (account_id, name) IN
+			(SELECT * FROM unnest($1::text[], $2::text[]))`, []any{da, dn}})
 	}
 	if len(ua) > 0 {
-		if _, err := t.tx.Exec(ctx, `INSERT INTO streams (account_id, name, state, due_at)
+		t.tx.later("save streams", query{`INSERT INTO streams (account_id, name, state, due_at)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[])
 			ON CONFLICT (account_id, name) DO UPDATE SET state = excluded.state, due_at = excluded.due_at`,
-			ua, un, us, ud); err != nil {
-			return wrap("save streams", err)
-		}
+			[]any{ua, un, us, ud}})
 	}
 	return nil
 }
