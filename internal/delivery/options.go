@@ -78,6 +78,12 @@ type Options struct {
 	PollInterval time.Duration
 	// PollBatch is how many deliveries one poll claims at most. Default 256.
 	PollBatch int
+	// RecordInterval is the least time between the starts of two transactions
+	// recording attempts while attempts keep coming (recordLoop): those that
+	// finish meanwhile share the next one. An attempt after a quiet spell is
+	// recorded at once. Default 5 ms (recordInterval); serve sets 50 ms on
+	// PostgreSQL (server.recordIntervalPostgres).
+	RecordInterval time.Duration
 	// ShutdownGrace is how long Run waits, once its context is done, for attempts
 	// in flight before cutting them off. Default 10 s.
 	ShutdownGrace time.Duration
@@ -140,6 +146,9 @@ func (o *Options) setDefaults() {
 	setDefault(&o.AutoDisableAfter, 20)
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
+	}
+	if o.RecordInterval <= 0 {
+		o.RecordInterval = recordInterval
 	}
 	if o.ShutdownGrace <= 0 {
 		o.ShutdownGrace = 10 * time.Second

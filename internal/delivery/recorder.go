@@ -19,8 +19,8 @@ type finishReq struct {
 // maxRecordBatch bounds one FinishAttempts call.
 const maxRecordBatch = 256
 
-// recordInterval is the least time between the starts of two FinishAttempts
-// calls while attempts keep coming: a transaction costs far more than a row in
+// recordInterval is Options.RecordInterval's default: the least time between
+// the starts of two FinishAttempts calls while attempts keep coming: a transaction costs far more than a row in
 // it (on SQLite a commit writes every page it touched to the WAL), so under load
 // the attempts of a few milliseconds share one. An attempt after a quiet spell
 // is recorded at once. Nothing waits for the record but the delivery log; the
@@ -40,8 +40,8 @@ func (d *Dispatcher) recordLoop() {
 	for first := range d.finishCh {
 		batch = append(batch[:0], first)
 		var until <-chan time.Time // nil: take what is waiting, no more
-		if since := time.Since(last); since < recordInterval {
-			wait.Reset(recordInterval - since)
+		if since := time.Since(last); since < d.opts.RecordInterval {
+			wait.Reset(d.opts.RecordInterval - since)
 			until = wait.C
 		}
 	more:
