@@ -11,7 +11,7 @@
 //	go run ./cmd/hookbench -mode single -rate 100   # the same paced: signal → webhook latency
 //	go run ./cmd/hookbench -mode floor -rate 100    # the same through a relay that stores nothing
 //	go run ./cmd/hookbench -mode idle -duration 30s # the share of a core an idle serve uses
-//	go run ./cmd/hookbench -mode soak -deliveries 2000000 -retention 2m
+//	go run ./cmd/hookbench -mode soak -deliveries 2000000 -retention 2m -nice 10  # issue 14; -nice: load and receiver yield to serve
 //	go run ./cmd/hookbench -database postgres://… -mode throughput -replicas 3  # also -mode single
 //
 // Load and service share the machine, as they would on a small deployment; the
