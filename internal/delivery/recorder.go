@@ -20,9 +20,10 @@ type finishReq struct {
 const maxRecordBatch = 256
 
 // recordInterval is Options.RecordInterval's default: the least time between
-// the starts of two FinishAttempts calls while attempts keep coming: a transaction costs far more than a row in
-// it (on SQLite a commit writes every page it touched to the WAL), so under load
-// the attempts of a few milliseconds share one. An attempt after a quiet spell
+// the starts of two FinishAttempts calls while attempts keep coming. A
+// transaction costs far more than a row in it (on SQLite a commit writes every
+// page it touched to the WAL), so under load the attempts of a few
+// milliseconds share one. An attempt after a quiet spell
 // is recorded at once. Nothing waits for the record but the delivery log; the
 // lease is held until then.
 const recordInterval = 5 * time.Millisecond

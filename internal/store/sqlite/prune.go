@@ -173,25 +173,15 @@ func vacuum(ctx context.Context, tx *sql.Tx, limit int, res store.PruneResult) e
 		return nil
 	}
 	var mode, free, total int64
-	if err := tx.QueryRowContext(ctx, "PRAGMA auto_vacuum").Scan(&mode); err != nil || mode != 2 {
-		return wrapVacuum(err)
-	}
-	if err := tx.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&free); err != nil {
-		return wrapVacuum(err)
-	}
-	if err := tx.QueryRowContext(ctx, "PRAGMA page_count").Scan(&total); err != nil {
-		return wrapVacuum(err)
+	if err := tx.QueryRowContext(ctx, `SELECT a.auto_vacuum, f.freelist_count, p.page_count
+		FROM pragma_auto_vacuum a, pragma_freelist_count f, pragma_page_count p`).Scan(&mode, &free, &total); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
 	}
 	excess := min(free-total/4, int64(max(limit/vacuumShare, 1)))
-	if excess <= 0 {
+	if mode != 2 || excess <= 0 { // 2: INCREMENTAL
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA incremental_vacuum(%d)", excess))
-	return wrapVacuum(err)
-}
-
-func wrapVacuum(err error) error {
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA incremental_vacuum(%d)", excess)); err != nil {
 		return fmt.Errorf("vacuum: %w", err)
 	}
 	return nil
