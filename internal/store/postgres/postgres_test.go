@@ -43,6 +43,10 @@ func BenchmarkDeliveryCycle(b *testing.B) {
 	storetest.BenchDeliveryCycle(b, open(b))
 }
 
+func BenchmarkPrune(b *testing.B) {
+	storetest.BenchPrune(b, open(b))
+}
+
 // TestOpenConcurrently: replicas starting together against an empty database
 // all come up (the advisory lock lets one migrate and the others find it done).
 func TestOpenConcurrently(t *testing.T) {

@@ -3,8 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hookcast/hookcast/internal/store"
@@ -56,7 +56,7 @@ func (s *Store) Prune(ctx context.Context, p store.PruneBatch) (store.PruneResul
 			return err
 		}
 		if len(ids) > 0 {
-			if err := pruneDeliveries(ctx, tx, ids, &res); err != nil {
+			if err := pruneDeliveries(ctx, tx, p.AfterID, res.NextID, before, &res); err != nil {
 				return err
 			}
 		}
@@ -87,40 +87,71 @@ func pruneThenVacuum(ctx context.Context, tx *sql.Tx, p store.PruneBatch, res *s
 	return vacuum(ctx, tx, p.Limit, *res)
 }
 
-// pruneDeliveries deletes ids (rechecked: a delivery resent meanwhile is
-// pending again) with their attempts, then their events left without any.
-func pruneDeliveries(ctx context.Context, tx *sql.Tx, ids []int64, res *store.PruneResult) error {
-	var a sqlutil.Args
-	in := a.AddInts(ids)
-	r, err := tx.ExecContext(ctx, "DELETE FROM attempts WHERE delivery_id IN ("+in+")", a.List...)
+// The statements that delete a batch's deliveries: ?1 and ?2 bound the ids the
+// batch read, ?3 is the retention cut. They name a range rather than list the
+// ids, so they parse the same whatever the batch's size, and each walks its
+// tables and indexes in order; the predicate is PickPrunable's (the query in
+// Prune), checked again row by row, so a delivery resent meanwhile (pending
+// again) stays.
+const (
+	prunableRange = `id > ?1 AND id <= ?2 AND created_at < ?3 AND state <> 'pending'
+		AND id < (SELECT max(id) FROM deliveries)`
+	pruneAttempts     = `DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE ` + prunableRange + `)`
+	pruneDeliveryRows = `DELETE FROM deliveries WHERE ` + prunableRange + ` RETURNING event_id, state`
+	// uncount takes deleted deliveries off delivery_counts (migration 0020: no
+	// trigger does).
+	uncount = `UPDATE delivery_counts SET n = n - ?2 WHERE state = ?1`
+	// pruneEvents deletes the events in ?1 (a JSON array of ids: one parameter,
+	// however many) that no delivery is left for.
+	pruneEvents = `DELETE FROM events WHERE id IN (SELECT value FROM json_each(?1))
+		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)`
+)
+
+// pruneDeliveries deletes the prunable deliveries with ids in (after, upto] and
+// their attempts, then their events left without any.
+func pruneDeliveries(ctx context.Context, tx *sql.Tx, after, upto, before int64, res *store.PruneResult) error {
+	r, err := tx.ExecContext(ctx, pruneAttempts, after, upto, before)
 	if err != nil {
 		return fmt.Errorf("attempts: %w", err)
 	}
 	res.Attempts, _ = r.RowsAffected()
-	rows, err := tx.QueryContext(ctx, "DELETE FROM deliveries WHERE id IN ("+in+") AND state <> 'pending' RETURNING event_id", a.List...)
-	events, err := collect(rows, err, func(sc sqlutil.Scanner) (string, error) {
-		var id string
-		err := sc.Scan(&id)
-		return id, err
-	})
+	rows, err := tx.QueryContext(ctx, pruneDeliveryRows, after, upto, before)
 	if err != nil {
 		return fmt.Errorf("deliveries: %w", err)
 	}
-	res.Deliveries = int64(len(events))
-	var b sqlutil.Args
-	ph := make([]string, 0, len(events))
-	seen := make(map[string]bool, len(events))
-	for _, e := range events {
-		if !seen[e] {
-			seen[e] = true
-			ph = append(ph, b.Add(e))
+	var events []string
+	gone := map[string]int64{}
+	for rows.Next() {
+		var id, state string
+		if err := rows.Scan(&id, &state); err != nil {
+			rows.Close()
+			return fmt.Errorf("deliveries: %w", err)
+		}
+		if len(events) == 0 || events[len(events)-1] != id {
+			events = append(events, id)
+		}
+		gone[state]++
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("deliveries: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("deliveries: %w", err)
+	}
+	for state, n := range gone {
+		res.Deliveries += n
+		if _, err := tx.ExecContext(ctx, uncount, state, n); err != nil {
+			return fmt.Errorf("delivery counts: %w", err)
 		}
 	}
-	if len(ph) == 0 {
+	if len(events) == 0 {
 		return nil
 	}
-	r, err = tx.ExecContext(ctx, "DELETE FROM events WHERE id IN ("+strings.Join(ph, ", ")+
-		") AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)", b.List...)
+	list, err := json.Marshal(events)
+	if err != nil {
+		return fmt.Errorf("events: %w", err)
+	}
+	r, err = tx.ExecContext(ctx, pruneEvents, list)
 	if err != nil {
 		return fmt.Errorf("events: %w", err)
 	}

@@ -141,3 +141,7 @@ func TestReleaseLeases(t *testing.T) {
 		t.Fatal("a released delivery must be claimable at once")
 	}
 }
+
+func BenchmarkPrune(b *testing.B) {
+	storetest.BenchPrune(b, open(b))
+}

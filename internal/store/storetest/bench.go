@@ -107,3 +107,70 @@ func BenchDeliveryCycle(b *testing.B, s store.Store) {
 		done += n
 	}
 }
+
+// BenchPrune measures what pruning costs the writer, per delivery pruned: each
+// round inserts and finishes 1,000 deliveries (untimed, as BenchDeliveryCycle
+// does), then prunes them in batches of 1,000 with their events and attempts.
+func BenchPrune(b *testing.B, s store.Store) {
+	c := context.Background()
+	if err := s.CreateAccount(c, store.Account{ID: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	w := store.Webhook{AccountID: "bench", URL: "http://127.0.0.1:9/1", IsFeedHooks: true}
+	if err := s.CreateWebhook(c, &w); err != nil {
+		b.Fatal(err)
+	}
+	const round = 1000
+	body := make([]byte, 300)
+	owner := "bench-owner"
+	var after int64
+	seq := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for done := 0; done < b.N; done += round {
+		b.StopTimer()
+		for g := 0; g < round; g += 200 {
+			evs := make([]store.NewEvent, 200)
+			for i := range evs {
+				seq++
+				evs[i] = store.NewEvent{
+					Event: store.Event{ID: fmt.Sprintf("prune_%09d", seq), AccountID: "bench", Type: "feeds", Event: "started",
+						StreamName: "s", Timestamp: t0.UnixMilli(), ContentType: "application/json", Body: body, CreatedAt: t0},
+					Deliveries: []store.Delivery{{WebhookID: w.ID, NextAttemptAt: t0, LeaseOwner: owner, LeaseUntil: t0.Add(time.Hour)}},
+				}
+			}
+			var ids []int64
+			err := s.InTx(c, func(tx store.Tx) error {
+				got, err := tx.InsertEvents(c, evs)
+				for _, g := range got {
+					ids = append(ids, g...)
+				}
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			rs := make([]store.AttemptResult, len(ids))
+			for i, id := range ids {
+				rs[i] = store.AttemptResult{Owner: owner, State: store.DeliverySucceeded, Success: true,
+					Attempt: store.Attempt{DeliveryID: id, N: 1, At: t0, Status: 200, Latency: time.Millisecond, Response: []byte("ok")}}
+			}
+			for _, err := range s.FinishAttempts(c, rs) {
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.StartTimer()
+		for {
+			r, err := s.Prune(c, store.PruneBatch{Before: t0.Add(time.Hour), AfterID: after, Limit: round})
+			if err != nil {
+				b.Fatal(err)
+			}
+			after = r.NextID
+			if !r.Full {
+				break
+			}
+		}
+	}
+}
