@@ -15,8 +15,8 @@ type scraperSpec struct{ Base string }
 // one GET /metrics, and what the soak reads from the metrics.
 type scrapeStats struct {
 	Healthz, Metrics int64 // ns
-	Pruned, Heap     float64
-	Error            string `json:",omitempty"`
+	soakReading
+	Error string `json:",omitempty"`
 }
 
 // runScraper is the soak's Prometheus: a process of its own, as a real scraper
@@ -47,7 +47,7 @@ func runScraper(in io.Reader, out io.Writer) error {
 			var page []byte
 			page, err = fetchMetrics(c, spec.Base)
 			s.Metrics = int64(time.Since(t0))
-			s.Pruned, s.Heap = parseSoak(page)
+			s.soakReading = parseSoak(page)
 		}
 		if err != nil {
 			s.Error = err.Error()

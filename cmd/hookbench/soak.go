@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -114,6 +115,8 @@ func benchSoak(ctx context.Context, o options, out io.Writer) error {
 	var (
 		firstPruneSize       int64
 		beforeP99, duringP99 []time.Duration
+		beforeIn, duringIn   []time.Duration // the same p99s timed inside serve
+		prevReading          soakReading
 		metricsT, healthzT   []time.Duration
 		inLoadT              []time.Duration // /metrics timed from this process
 		rssMax               float64
@@ -124,7 +127,7 @@ func benchSoak(ctx context.Context, o options, out io.Writer) error {
 		deadline             = time.Now().Add(o.maxTime)
 	)
 	defer tick.Stop()
-	fmt.Fprintf(out, "  %7s %10s %10s %9s %9s %9s %10s %10s %10s %8s %10s\n", "t", "received", "pruned", "db MiB", "serve MiB", "heap MiB", "/metrics", "/healthz", "(in load)", "ingest", "p99")
+	fmt.Fprintf(out, "  %7s %10s %10s %9s %9s %9s %10s %10s %10s %8s %10s %10s\n", "t", "received", "pruned", "db MiB", "serve MiB", "heap MiB", "/metrics", "/healthz", "(in load)", "ingest", "p99", "in serve")
 	for !finished {
 		select {
 		case <-feedDone:
@@ -153,6 +156,8 @@ func benchSoak(ctx context.Context, o options, out io.Writer) error {
 			return fmt.Errorf("scraper: %s", sc.Error)
 		}
 		mt, ht, pruned, heap := time.Duration(sc.Metrics), time.Duration(sc.Healthz), sc.Pruned, sc.Heap
+		inServe := sc.p99Since(prevReading)
+		prevReading = sc.soakReading
 		l0 := time.Now()
 		if _, err := fetchMetrics(client, svc.base); err != nil {
 			return err
@@ -175,17 +180,17 @@ func benchSoak(ctx context.Context, o options, out io.Writer) error {
 		}
 		if n > 0 {
 			if pruned == 0 {
-				beforeP99 = append(beforeP99, p99)
+				beforeP99, beforeIn = append(beforeP99, p99), append(beforeIn, inServe)
 			} else {
-				duringP99 = append(duringP99, p99)
+				duringP99, duringIn = append(duringP99, p99), append(duringIn, inServe)
 			}
 		}
 		metricsT, healthzT = append(metricsT, mt), append(healthzT, ht)
 		rssMax = max(rssMax, rss)
 		sizeMax = max(sizeMax, size)
 		lastSize, prunedTotal = size, pruned
-		fmt.Fprintf(out, "  %7s %10d %10.0f %9.1f %9.1f %9.1f %8.2fms %8.2fms %8.2fms %8d %10v\n", time.Since(start).Round(time.Second),
-			got.Load(), pruned, float64(size)/(1<<20), rss, heap/(1<<20), ms(mt), ms(ht), ms(lt), n, round(p99))
+		fmt.Fprintf(out, "  %7s %10d %10.0f %9.1f %9.1f %9.1f %8.2fms %8.2fms %8.2fms %8d %10v %10v\n", time.Since(start).Round(time.Second),
+			got.Load(), pruned, float64(size)/(1<<20), rss, heap/(1<<20), ms(mt), ms(ht), ms(lt), n, round(p99), round(inServe))
 	}
 	if ferr != nil {
 		return ferr
@@ -220,6 +225,10 @@ func benchSoak(ctx context.Context, o options, out io.Writer) error {
 	if b > 0 && d > 0 {
 		fmt.Fprintf(out, "  ingest p99 (median of the intervals): %v before retention, %v while pruning (%.2f×): %s (≤ 1.5×)\n",
 			round(b), round(d), float64(d)/float64(b), verdict(float64(d) <= 1.5*float64(b)))
+	}
+	if b, d := median(beforeIn), median(duringIn); b > 0 && d > 0 {
+		fmt.Fprintf(out, "  the same timed inside serve (hookcast_ingest_request_duration_seconds, to its bucket, 25 %% apart): %v before, %v while pruning (%.2f×)\n",
+			round(b), round(d), float64(d)/float64(b))
 	}
 	mMax, hMax := slices.Max(metricsT), slices.Max(healthzT)
 	under := 0
@@ -259,18 +268,64 @@ func fetchMetrics(c *http.Client, base string) ([]byte, error) {
 }
 
 // parseSoak returns, from a /metrics page, how many deliveries retention has
-// removed so far and the bytes of serve's Go heap spans in use (what of its
-// RSS is Go's; the rest is mostly SQLite's caches).
-func parseSoak(page []byte) (pruned, heap float64) {
+// removed so far, the bytes of serve's Go heap spans in use (what of its RSS
+// is Go's; the rest is mostly SQLite's caches) and serve's ingest histogram.
+func parseSoak(page []byte) (r soakReading) {
 	for line := range strings.Lines(string(page)) {
 		line = strings.TrimSuffix(line, "\n")
 		if rest, ok := strings.CutPrefix(line, `hookcast_pruned_total{kind="deliveries"} `); ok {
-			pruned, _ = strconv.ParseFloat(rest, 64)
+			r.Pruned, _ = strconv.ParseFloat(rest, 64)
 		} else if rest, ok := strings.CutPrefix(line, `go_memstats_heap_inuse_bytes `); ok {
-			heap, _ = strconv.ParseFloat(rest, 64)
+			r.Heap, _ = strconv.ParseFloat(rest, 64)
+		} else if rest, ok := strings.CutPrefix(line, `hookcast_ingest_request_duration_seconds_bucket{le="`); ok {
+			le, n, ok := strings.Cut(rest, `"} `)
+			if !ok {
+				continue
+			}
+			l, err1 := strconv.ParseFloat(le, 64)
+			c, err2 := strconv.ParseFloat(n, 64)
+			if err1 == nil && err2 == nil {
+				r.IngestLE, r.IngestCum = append(r.IngestLE, l), append(r.IngestCum, c)
+			}
 		}
 	}
-	return pruned, heap
+	return r
+}
+
+// soakReading is what the soak reads from one /metrics page: deliveries
+// pruned, Go heap in use, and serve's own ingest time histogram (bucket upper
+// bounds in seconds, cumulative counts).
+type soakReading struct {
+	Pruned, Heap        float64
+	IngestLE, IngestCum []float64
+}
+
+// p99Since is the 99th percentile of the ingest requests timed between prev
+// and r, to the bucket (the upper bound of the bucket it falls in; 0 when
+// none, or when the buckets differ).
+func (r soakReading) p99Since(prev soakReading) time.Duration {
+	if len(r.IngestCum) == 0 {
+		return 0
+	}
+	d := slices.Clone(r.IngestCum)
+	if len(prev.IngestCum) == len(d) {
+		for i := range d {
+			d[i] -= prev.IngestCum[i]
+		}
+	}
+	total := d[len(d)-1]
+	if total <= 0 {
+		return 0
+	}
+	for i, c := range d {
+		if c >= 0.99*total {
+			if math.IsInf(r.IngestLE[i], 1) {
+				return time.Duration(math.MaxInt64) // past the last bound
+			}
+			return time.Duration(r.IngestLE[i] * float64(time.Second))
+		}
+	}
+	return 0
 }
 
 // reniceSelf sets the niceness of every thread of this process (Linux's

@@ -293,3 +293,29 @@ func TestIdleWorkerDoesNotRender(t *testing.T) {
 		time.Sleep(time.Millisecond) // polling with a deadline
 	}
 }
+
+// TestIngestTimed: requests to /api/ingest/... are timed in
+// hookcast_ingest_request_duration_seconds, and no others are.
+func TestIngestTimed(t *testing.T) {
+	m, err := newMetrics(t.Context(), &stubQueue{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for _, p := range []string{"/api/ingest/signals", "/api/ingest/nginx-rtmp", "/api/webhooks", "/healthz"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", p, nil))
+	}
+	fams, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() == "hookcast_ingest_request_duration_seconds" {
+			if n := f.GetMetric()[0].GetHistogram().GetSampleCount(); n != 2 {
+				t.Fatalf("ingest requests timed: %d, want 2", n)
+			}
+			return
+		}
+	}
+	t.Fatal("no hookcast_ingest_request_duration_seconds")
+}
