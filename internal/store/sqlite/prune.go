@@ -151,7 +151,7 @@ func pruneDeliveries(ctx context.Context, tx *sql.Tx, after, upto, before int64,
 	if err != nil {
 		return fmt.Errorf("events: %w", err)
 	}
-	r, err = tx.ExecContext(ctx, pruneEvents, list)
+	r, err = tx.ExecContext(ctx, pruneEvents, string(list)) // text: a BLOB would be read as JSONB
 	if err != nil {
 		return fmt.Errorf("events: %w", err)
 	}
