@@ -284,7 +284,11 @@ func parseSoak(page []byte) (r soakReading) {
 			}
 			l, err1 := strconv.ParseFloat(le, 64)
 			c, err2 := strconv.ParseFloat(n, 64)
-			if err1 == nil && err2 == nil {
+			switch {
+			case err1 != nil || err2 != nil:
+			case math.IsInf(l, 1): // JSON has no +Inf: the count is kept apart
+				r.IngestN = c
+			default:
 				r.IngestLE, r.IngestCum = append(r.IngestLE, l), append(r.IngestCum, c)
 			}
 		}
@@ -293,39 +297,30 @@ func parseSoak(page []byte) (r soakReading) {
 }
 
 // soakReading is what the soak reads from one /metrics page: deliveries
-// pruned, Go heap in use, and serve's own ingest time histogram (bucket upper
-// bounds in seconds, cumulative counts).
+// pruned, Go heap in use, and serve's own ingest time histogram (finite bucket
+// upper bounds in seconds, cumulative counts, and the count of all).
 type soakReading struct {
-	Pruned, Heap        float64
-	IngestLE, IngestCum []float64
+	Pruned, Heap, IngestN float64
+	IngestLE, IngestCum   []float64
 }
 
 // p99Since is the 99th percentile of the ingest requests timed between prev
 // and r, to the bucket (the upper bound of the bucket it falls in; 0 when
 // none, or when the buckets differ).
 func (r soakReading) p99Since(prev soakReading) time.Duration {
-	if len(r.IngestCum) == 0 {
+	total := r.IngestN - prev.IngestN
+	if total <= 0 || len(r.IngestCum) == 0 {
 		return 0
 	}
-	d := slices.Clone(r.IngestCum)
-	if len(prev.IngestCum) == len(d) {
-		for i := range d {
-			d[i] -= prev.IngestCum[i]
+	for i, c := range r.IngestCum {
+		if len(prev.IngestCum) == len(r.IngestCum) {
+			c -= prev.IngestCum[i]
 		}
-	}
-	total := d[len(d)-1]
-	if total <= 0 {
-		return 0
-	}
-	for i, c := range d {
 		if c >= 0.99*total {
-			if math.IsInf(r.IngestLE[i], 1) {
-				return time.Duration(math.MaxInt64) // past the last bound
-			}
 			return time.Duration(r.IngestLE[i] * float64(time.Second))
 		}
 	}
-	return 0
+	return time.Duration(math.MaxInt64) // past the last bound
 }
 
 // reniceSelf sets the niceness of every thread of this process (Linux's
